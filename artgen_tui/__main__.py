@@ -1,0 +1,3 @@
+from artgen_tui.cli import main
+
+raise SystemExit(main())

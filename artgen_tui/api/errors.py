@@ -1,0 +1,232 @@
+"""The API error family and what each code means for the user.
+
+Business errors may arrive as HTTP 200 with ``{"code": N}``, as a 4xx with the same body, or as a
+4xx with a ``{"detail": ...}`` body; :func:`error_from_response` accepts all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+WEB_URL = "https://nemovideo.com"
+
+
+class ApiError(Exception):
+    """Any failure talking to the service. ``transient`` means a retry later may help (exit code 2)."""
+
+    code: ClassVar[int | None] = None
+    transient: ClassVar[bool] = False
+    default_hint: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        hint: str | None = None,
+        code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.hint = hint if hint is not None else self.default_hint
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+
+    def user_text(self) -> str:
+        """One or two sentences for people: what happened and what to do."""
+        return f"{self.message} {self.hint}".strip()
+
+
+class TransportError(ApiError):
+    """The server could not be reached, or the connection broke."""
+
+    transient = True
+    default_hint = "Check your connection and try again, or run `artgen --local` to work offline."
+
+
+class ServerError(ApiError):
+    """HTTP 5xx or a response we could not understand."""
+
+    transient = True
+    default_hint = "The service had a problem; try again in a moment."
+
+
+class MalformedResponse(ServerError):
+    """The server answered with data that does not fit the documented shapes."""
+
+
+class MissingClientId(ApiError):
+    code = 400
+    default_hint = "This is a bug in artgen: the anonymous-token request lacked X-Client-Id."
+
+
+class TokenExpired(ApiError):
+    code = 1001
+    transient = True
+    default_hint = "Getting a new anonymous token…"
+
+
+class SessionNotFound(ApiError):
+    code = 1002
+    default_hint = "Starting a new session."
+
+
+class InsufficientCredits(ApiError):
+    code = 2001
+    default_hint = "Register to get more credits."
+
+    def __init__(self, message: str, *, user_id: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.user_id = user_id
+
+    @property
+    def register_url(self) -> str:
+        if self.user_id:
+            return f"{WEB_URL}/register?bind={self.user_id}"
+        return f"{WEB_URL}/register"
+
+    def user_text(self) -> str:
+        return f"{self.message} Register to get more credits: {self.register_url}"
+
+
+class UnsupportedFileType(ApiError):
+    code = 4001
+    default_hint = "Use MP4, MOV, AVI, WEBM, MKV, JPG, PNG, GIF, WEBP, MP3, WAV, M4A or AAC."
+
+
+class FileTooLarge(ApiError):
+    code = 4002
+    default_hint = "Files must be 200 MB or smaller; trim or compress it first."
+
+
+class ExportBlocked(ApiError):
+    code = 402
+    default_hint = (
+        "Export needs a paid plan for this account (or the request lacked attribution headers). "
+        "Register or upgrade at https://nemovideo.com, then try again."
+    )
+
+
+class RateLimited(ApiError):
+    code = 429
+    transient = True
+    default_hint = "Too many requests; wait a little and try again."
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class NotFound(ApiError):
+    """HTTP 404 for something other than a session (e.g. an unknown render id)."""
+
+    code = 404
+
+
+class BadRequest(ApiError):
+    """HTTP 400/422 other than a missing client id."""
+
+
+class RenderFailed(ApiError):
+    default_hint = "The export failed on the server; press r to retry or try again later."
+
+
+class Cancelled(ApiError):
+    """The user cancelled the operation."""
+
+
+_BY_CODE: dict[int, type[ApiError]] = {
+    cls.code: cls
+    for cls in (
+        TokenExpired,
+        SessionNotFound,
+        InsufficientCredits,
+        UnsupportedFileType,
+        FileTooLarge,
+        ExportBlocked,
+        RateLimited,
+    )
+    if cls.code is not None
+}
+
+
+def _retry_after(headers: Any) -> float | None:
+    raw = headers.get("retry-after") if headers is not None else None
+    try:
+        return max(0.0, float(raw)) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def error_from_response(
+    status: int, body: Any, headers: Any = None, *, user_id: str | None = None
+) -> ApiError | None:
+    """Map an HTTP status and decoded JSON body to an error, or ``None`` when it is a success.
+
+    Accepts ``{"code": N, "message": ...}``, ``{"success": false, "error": ...}`` and
+    ``{"detail": ...}`` bodies, with any HTTP status.
+    """
+    code: int | None = None
+    message = ""
+    if isinstance(body, dict):
+        raw_code = body.get("code")
+        if isinstance(raw_code, int) and not isinstance(raw_code, bool):
+            code = raw_code
+        elif isinstance(raw_code, str) and raw_code.isdigit():
+            code = int(raw_code)
+        msg = body.get("message") or body.get("msg") or body.get("error") or body.get("detail")
+        if isinstance(msg, str):
+            message = msg
+        elif isinstance(msg, dict):
+            message = str(msg.get("message") or msg.get("error_message") or msg)
+        elif msg is not None:
+            message = str(msg)
+        if body.get("success") is False and code is None and status < 400:
+            return ServerError(message or "The request failed.", http_status=status)
+    if code == 0 and status < 400:
+        return None
+    if code is None and status < 400:
+        return None
+    if code is not None and code in _BY_CODE:
+        cls = _BY_CODE[code]
+    elif status in _BY_CODE:
+        cls = _BY_CODE[status]
+        code = status
+    elif status == 400 and "client" in message.lower():
+        cls = MissingClientId
+    elif status == 404 and "session" in message.lower():
+        cls = SessionNotFound
+    elif status == 401:
+        cls = TokenExpired
+    elif status == 404:
+        cls = NotFound
+    elif status in (400, 422):
+        cls = BadRequest
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = ApiError
+    text = message or _DEFAULT_MESSAGES.get(cls, f"Request failed (HTTP {status}, code {code}).")
+    if cls is RateLimited:
+        return RateLimited(text, retry_after=_retry_after(headers), http_status=status, code=code)
+    if cls is InsufficientCredits:
+        uid = user_id
+        if isinstance(body, dict) and isinstance(body.get("data"), dict):
+            uid = body["data"].get("user_id") or uid
+        return InsufficientCredits(text, user_id=uid, http_status=status, code=code)
+    return cls(text, http_status=status, code=code)
+
+
+_DEFAULT_MESSAGES: dict[type[ApiError], str] = {
+    TokenExpired: "Your session token expired.",
+    SessionNotFound: "The session no longer exists on the server.",
+    InsufficientCredits: "You are out of credits.",
+    UnsupportedFileType: "That file type is not supported.",
+    FileTooLarge: "That file is too large.",
+    ExportBlocked: "Export is not available for this account.",
+    RateLimited: "Rate limited by the server.",
+    MissingClientId: "The server refused the token request (no client id).",
+    NotFound: "Not found.",
+    ServerError: "The server had an internal error.",
+}

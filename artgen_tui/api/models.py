@@ -1,0 +1,239 @@
+"""Typed views of the service's JSON. Every model tolerates unknown fields and missing optionals.
+
+The draft uses the service's compact keys: ``t`` tracks, ``tt`` track type, ``sg`` segments,
+``d`` duration in ms, ``m`` metadata. Segment internals are not documented, so a segment keeps
+every key it was sent (``extra="allow"``) and :mod:`artgen_tui.core.timeline` reads the variants.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class TrackType(IntEnum):
+    VIDEO = 0
+    AUDIO = 1
+    TEXT = 7
+
+
+class Token(_Model):
+    token: str
+    user_id: str | None = None
+    expires_at: datetime | None = None
+    credits: int | None = None
+
+
+class SessionInfo(_Model):
+    task_id: str | None = None
+    session_id: str
+    user_id: str | None = None
+
+    @field_validator("session_id", mode="before")
+    @classmethod
+    def _as_str(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+
+class Credits(_Model):
+    available: int = 0
+    frozen: int = 0
+    total: int = 0
+
+
+class UploadedFile(_Model):
+    filename: str
+    file_type: str | None = None
+    cdn_url: str | None = None
+    duration: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    hash: str | None = None
+
+
+class UploadResult(_Model):
+    files: list[UploadedFile] = Field(default_factory=list)
+    session_state_applied: bool | None = None
+
+
+class Segment(BaseModel):
+    """One timeline segment. Opaque: every key the server sent is kept and passed back unchanged."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Track(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    tt: int = 0
+    sg: list[Segment] = Field(default_factory=list)
+
+    @field_validator("sg", mode="before")
+    @classmethod
+    def _segments(cls, v: Any) -> Any:
+        if v is None:
+            return []
+        return [s for s in v if isinstance(s, dict)] if isinstance(v, list) else []
+
+
+class Draft(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    t: list[Track] = Field(default_factory=list)
+    d: int | float | None = None
+    m: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("t", mode="before")
+    @classmethod
+    def _tracks(cls, v: Any) -> Any:
+        if v is None:
+            return []
+        return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+
+    @field_validator("m", mode="before")
+    @classmethod
+    def _meta(cls, v: Any) -> Any:
+        return v if isinstance(v, dict) else {}
+
+    @property
+    def ready_for_export(self) -> bool:
+        """The service's rule: at least one track with a non-empty segment list."""
+        return any(track.sg for track in self.t)
+
+
+class StateBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    draft: Draft | None = None
+    video_infos: list[dict[str, Any]] = Field(default_factory=list)
+    canvas_config: dict[str, Any] = Field(default_factory=dict)
+    video_analyses: Any = None
+    generated_media: Any = None
+
+    @field_validator("draft", mode="before")
+    @classmethod
+    def _draft(cls, v: Any) -> Any:
+        return v if isinstance(v, dict) else None
+
+    @field_validator("video_infos", mode="before")
+    @classmethod
+    def _infos(cls, v: Any) -> Any:
+        return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+
+    @field_validator("canvas_config", mode="before")
+    @classmethod
+    def _canvas(cls, v: Any) -> Any:
+        return v if isinstance(v, dict) else {}
+
+
+class SessionState(_Model):
+    session_id: str | None = None
+    task_id: str | None = None
+    task_name: str | None = None
+    user_id: str | None = None
+    state: StateBody = Field(default_factory=StateBody)
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _state(cls, v: Any) -> Any:
+        return v if isinstance(v, dict) else {}
+
+    @property
+    def draft(self) -> Draft:
+        return self.state.draft or Draft()
+
+
+RenderStatus = Literal["pending", "processing", "completed", "failed", "cancelled", "unknown"]
+
+
+class RenderJob(_Model):
+    """A render as seen by a poll; built from either documented shape (A or B)."""
+
+    id: str
+    status: RenderStatus = "unknown"
+    progress: int = 0
+    output_url: str | None = None
+    error: str | None = None
+    created_at: float | None = None
+    completed_at: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("completed", "failed", "cancelled")
+
+
+_STATUS_ALIASES = {
+    "queued": "pending",
+    "waiting": "pending",
+    "running": "processing",
+    "rendering": "processing",
+    "in_progress": "processing",
+    "done": "completed",
+    "succeeded": "completed",
+    "success": "completed",
+    "finished": "completed",
+    "error": "failed",
+    "canceled": "cancelled",
+}
+
+
+def parse_render_job(body: Any, fallback_id: str | None = None) -> RenderJob:
+    """Read a render submit/poll response in shape A (``success``/``data``) or B (top level).
+
+    Raises ``ValueError`` when no id can be found anywhere.
+    """
+    if not isinstance(body, dict):
+        raise ValueError("render response is not an object")
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    assert isinstance(data, dict)
+
+    def pick(*keys: str) -> Any:
+        for src in (data, body):
+            for key in keys:
+                if src.get(key) is not None:
+                    return src[key]
+        return None
+
+    job_id = pick("id", "taskId", "render_id", "renderId") or fallback_id
+    if not job_id:
+        raise ValueError("render response has no id")
+    raw_status = str(pick("status") or "unknown").lower()
+    status = _STATUS_ALIASES.get(raw_status, raw_status)
+    if status not in ("pending", "processing", "completed", "failed", "cancelled"):
+        status = "unknown"
+    url = data.get("outputUrl") or data.get("output_url")
+    for src in (body, data):
+        out = src.get("output")
+        if not url and isinstance(out, dict) and isinstance(out.get("url"), str):
+            url = out["url"]
+    if not url:
+        url = body.get("outputUrl")
+    try:
+        progress = int(float(pick("progress") or 0))
+    except (TypeError, ValueError):
+        progress = 0
+    err = pick("error", "errorMessage", "error_message")
+    return RenderJob(
+        id=str(job_id),
+        status=status,  # type: ignore[arg-type]
+        progress=max(0, min(100, progress)),
+        output_url=url if isinstance(url, str) else None,
+        error=str(err) if err is not None else None,
+        created_at=_num(pick("createdAt", "created_at")),
+        completed_at=_num(pick("completedAt", "completed_at")),
+    )
+
+
+def _num(v: Any) -> float | None:
+    try:
+        return float(v) if v is not None else None
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,183 @@
+"""Settings: defaults < ``config.toml`` < environment (``NEMO_*``, ``ARTGEN_*``) < command-line flags.
+
+The file lives in the platformdirs config dir, or wherever ``ARTGEN_CONFIG`` points.
+``config.example.toml`` in the repository documents every key. A malformed file raises
+:class:`ConfigError`, whose message names the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from artgen_tui import __version__, paths
+
+DEFAULT_API_URL = "https://mega-api-prod.nemovideo.ai"
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message says where and why."""
+
+
+class LocalBackendSettings(BaseModel):
+    """The embedded backend used by ``--local`` and ``serve-local``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data_dir: Path | None = Field(None, description="Where it keeps its state; default: data dir.")
+    credits: int = Field(500, ge=0, description="Credits a new anonymous user starts with.")
+    stage_delay: float = Field(1.5, ge=0, description="Seconds per agent stage.")
+    heartbeat_interval: float = Field(5.0, gt=0, description="Seconds between keep-alives.")
+    silent_close_rate: float = Field(0.3, ge=0, le=1, description="Edits that end with no text.")
+    seed: int = Field(7, description="Seed for the scripted agent's choices.")
+    faults: str = Field("", description="Fault spec, e.g. 'rate_limit=1,expire_token=1'.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ARTGEN_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=False,
+    )
+
+    api_url: str = Field(
+        DEFAULT_API_URL,
+        validation_alias=AliasChoices("api_url", "NEMO_API_URL", "ARTGEN_API_URL"),
+        description="The NemoVideo API base URL.",
+    )
+    token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("token", "NEMO_TOKEN", "ARTGEN_TOKEN"),
+        description="A fixed API token; default: an anonymous token fetched and kept for you.",
+    )
+    skill_source: str = "art-generator"
+    skill_version: str = __version__
+    skill_platform: str = "unknown"
+    language: str = "en"
+    output_dir: Path = Field(default_factory=paths.default_output_dir)
+    request_timeout: float = Field(30.0, gt=0)
+    stream_timeout: float = Field(900.0, gt=0)
+    still_working_interval: float = Field(120.0, gt=0)
+    render_poll_interval: float = Field(2.0, gt=0)
+    low_credits_threshold: int = Field(100, ge=0)
+    show_tool_activity: bool = True
+    theme: str = "textual-dark"
+    keymap: dict[str, str] = Field(default_factory=dict)
+    local: LocalBackendSettings = Field(default_factory=LocalBackendSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _FileSource(settings_cls))
+
+
+_file_data: dict[str, Any] = {}
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """Feeds the already-parsed config file into the settings chain."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return _file_data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_file_data)
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=", re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse the TOML file; a missing file is empty, a broken one raises :class:`ConfigError`."""
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}).") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}. Fix that line, or move the file away to use defaults."
+        ) from exc
+
+
+def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings; ``overrides`` are command-line flags (``None`` values are ignored)."""
+    global _file_data
+    path = config_path or paths.config_file()
+    data = read_config_file(path)
+    _file_data = data
+    flags = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**flags)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, path, data)) from exc
+    finally:
+        _file_data = {}
+
+
+def _explain(exc: ValidationError, path: Path, data: dict[str, Any]) -> str:
+    try:
+        text = path.read_text("utf-8")
+    except OSError:
+        text = ""
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        key = ".".join(loc) or "?"
+        leaf = loc[-1] if loc else ""
+        in_file = _dig(data, loc) is not _MISSING
+        where = str(path)
+        if in_file and text:
+            line = _line_of(text, leaf)
+            where = f"{path}, line {line}" if line else str(path)
+        else:
+            where = "environment or command line"
+        msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+        lines.append(f"{where}: key '{key}': {msg}.")
+    lines.append("See config.example.toml for every setting and its type.")
+    return "\n".join(lines)
+
+
+_MISSING = object()
+
+
+def _dig(data: Any, loc: list[str]) -> Any:
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            return _MISSING
+    return data
+
+
+def save_config(updates: dict[str, Any], config_path: Path | None = None) -> Path:
+    """Merge ``updates`` into the config file and write it atomically (TOML via tomli-w)."""
+    path = config_path or paths.config_file()
+    data = read_config_file(path)
+    for key, value in updates.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key].update(value)
+        else:
+            data[key] = str(value) if isinstance(value, Path) else value
+    paths.atomic_write_bytes(path, tomli_w.dumps(data).encode("utf-8"), mode=0o600)
+    return path

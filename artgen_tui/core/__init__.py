@@ -1,0 +1,1 @@
+"""Product logic shared by the TUI and the headless CLI. Never imports textual."""

@@ -1,0 +1,115 @@
+"""The client id, the token and the last session, kept in the state dir (0700 dir, 0600 files).
+
+The token is never logged or printed; :func:`redact` masks it wherever text might carry it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from artgen_tui import paths
+from artgen_tui.api.models import SessionInfo, Token
+
+_TOKEN_RE = re.compile(r"(nmv_[A-Za-z0-9_]{4})[A-Za-z0-9_\-]+|(Bearer\s+)\S+")
+
+
+def redact(text: str) -> str:
+    """Mask anything that looks like a token or a bearer credential."""
+    return _TOKEN_RE.sub(lambda m: (m.group(1) or m.group(2)) + "…", text)
+
+
+@dataclass
+class CredentialStore:
+    """Persistent identity for one API base URL.
+
+    Tokens are stored per API URL so a local backend's token never goes to the cloud.
+    """
+
+    directory: Path
+    api_url: str
+
+    @classmethod
+    def default(cls, api_url: str) -> CredentialStore:
+        return cls(paths.state_dir(), api_url)
+
+    @property
+    def _key(self) -> str:
+        return re.sub(r"[^A-Za-z0-9]+", "_", self.api_url).strip("_")[:80] or "default"
+
+    @property
+    def client_id_file(self) -> Path:
+        return self.directory / "client_id"
+
+    @property
+    def token_file(self) -> Path:
+        return self.directory / "tokens" / f"{self._key}.json"
+
+    @property
+    def session_file(self) -> Path:
+        return self.directory / "sessions" / f"{self._key}.json"
+
+    def client_id(self) -> str:
+        """The stable ``X-Client-Id``: made once (a UUID4) and reused for every token request."""
+        try:
+            value = self.client_id_file.read_text("utf-8").strip()
+            if value and len(value) <= 64:
+                return value
+        except OSError:
+            pass
+        value = str(uuid.uuid4())
+        paths.atomic_write_text(self.client_id_file, value + "\n")
+        return value
+
+    def load_token(self) -> Token | None:
+        """The saved token if present and not within a minute of expiry."""
+        raw = paths.read_json(self.token_file)
+        if not isinstance(raw, dict):
+            return None
+        try:
+            token = Token.model_validate(raw)
+        except ValueError:
+            return None
+        if token.expires_at is not None:
+            expires = token.expires_at
+            if expires.tzinfo is None:
+                expires = expires.replace(tzinfo=UTC)
+            if expires - timedelta(minutes=1) <= datetime.now(UTC):
+                return None
+        return token
+
+    def save_token(self, token: Token) -> None:
+        paths.ensure_private_dir(self.directory)
+        paths.atomic_write_json(self.token_file, token.model_dump(mode="json"))
+
+    def clear_token(self) -> None:
+        self.token_file.unlink(missing_ok=True)
+
+    def load_session(self) -> SessionInfo | None:
+        raw = paths.read_json(self.session_file)
+        if not isinstance(raw, dict):
+            return None
+        try:
+            return SessionInfo.model_validate(raw)
+        except ValueError:
+            return None
+
+    def save_session(self, session: SessionInfo) -> None:
+        paths.ensure_private_dir(self.directory)
+        paths.atomic_write_json(self.session_file, session.model_dump(mode="json"))
+
+    def clear_session(self) -> None:
+        self.session_file.unlink(missing_ok=True)
+
+
+def as_dict(token: Token | None) -> dict[str, Any]:
+    """A printable view of a token with the secret masked."""
+    if token is None:
+        return {}
+    data = token.model_dump(mode="json")
+    data["token"] = redact(token.token)
+    return data

@@ -1,0 +1,96 @@
+"""Where artgen keeps things, and how it writes them safely.
+
+Directories are created with mode 0700 and files written with mode 0600, atomically (a temp file in
+the same directory, fsync, then ``os.replace``), so a crash never leaves a half-written file.
+``ARTGEN_HOME`` relocates everything under one folder (used by tests and portable installs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP_NAME = "artgen"
+
+
+def _home_override() -> Path | None:
+    raw = os.environ.get("ARTGEN_HOME")
+    return Path(raw).expanduser() if raw else None
+
+
+def config_dir() -> Path:
+    home = _home_override()
+    return home / "config" if home else platformdirs.user_config_path(APP_NAME)
+
+
+def config_file() -> Path:
+    raw = os.environ.get("ARTGEN_CONFIG")
+    return Path(raw).expanduser() if raw else config_dir() / "config.toml"
+
+
+def state_dir() -> Path:
+    home = _home_override()
+    return home / "state" if home else platformdirs.user_state_path(APP_NAME)
+
+
+def data_dir() -> Path:
+    home = _home_override()
+    return home / "data" if home else platformdirs.user_data_path(APP_NAME)
+
+
+def local_backend_dir() -> Path:
+    return data_dir() / "local-backend"
+
+
+def default_output_dir() -> Path:
+    home = _home_override()
+    if home:
+        return home / "videos"
+    return Path(platformdirs.user_videos_dir()) / "artgen"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) and make it 0700."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700)
+    return path
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` atomically with the given file mode; the parent is made 0700."""
+    ensure_private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str, mode: int = 0o600) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), mode)
+
+
+def atomic_write_json(path: Path, obj: Any, mode: int = 0o600) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n", mode)
+
+
+def read_json(path: Path) -> Any | None:
+    """Read a JSON file; a missing or corrupt file reads as ``None`` (never raises)."""
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
