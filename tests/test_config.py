@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from artgen_tui import paths
+from artgen_tui.config import DEFAULT_API_URL, ConfigError, load_settings, save_config
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    s = load_settings(tmp_path / "missing.toml")
+    assert s.api_url == DEFAULT_API_URL
+    assert s.token is None
+    assert s.still_working_interval == 120
+    assert s.local.credits == 500
+
+
+def test_precedence_file_env_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = write(tmp_path / "c.toml", 'api_url = "http://file"\nlanguage = "ja"\n')
+    assert load_settings(cfg).api_url == "http://file"
+    monkeypatch.setenv("NEMO_API_URL", "http://env")
+    monkeypatch.setenv("ARTGEN_LANGUAGE", "zh-CN")
+    s = load_settings(cfg)
+    assert (s.api_url, s.language) == ("http://env", "zh-CN")
+    assert load_settings(cfg, api_url="http://flag", language=None).api_url == "http://flag"
+
+
+def test_nemo_token_is_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NEMO_TOKEN", "nmv_usr_supersecretvalue")
+    s = load_settings(tmp_path / "none.toml")
+    assert s.token is not None and s.token.get_secret_value() == "nmv_usr_supersecretvalue"
+    assert "supersecret" not in repr(s)
+
+
+def test_nested_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ARTGEN_LOCAL__CREDITS", "42")
+    assert load_settings(tmp_path / "none.toml").local.credits == 42
+
+
+def test_bad_value_names_file_line_and_key(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", 'api_url = "http://x"\n\n[local]\ncredits = -5\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    msg = str(info.value)
+    assert str(cfg) in msg and "line 4" in msg and "local.credits" in msg
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", 'api_url = "http://x"\nthem = "nord"\n')
+    with pytest.raises(ConfigError, match=r"line 2: key 'them': unknown setting"):
+        load_settings(cfg)
+
+
+def test_broken_toml_names_the_line(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", 'api_url = "http://x"\nlanguage = \n')
+    with pytest.raises(ConfigError, match=r"line 2"):
+        load_settings(cfg)
+
+
+def test_artgen_config_env_points_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = write(tmp_path / "elsewhere.toml", 'theme = "nord"\n')
+    monkeypatch.setenv("ARTGEN_CONFIG", str(cfg))
+    assert load_settings().theme == "nord"
+
+
+def test_save_config_is_atomic_and_private(tmp_path: Path) -> None:
+    cfg = tmp_path / "conf" / "config.toml"
+    save_config({"theme": "nord", "local": {"credits": 7}}, cfg)
+    save_config({"language": "zh-CN"}, cfg)
+    s = load_settings(cfg)
+    assert (s.theme, s.language, s.local.credits) == ("nord", "zh-CN", 7)
+    assert stat.S_IMODE(cfg.stat().st_mode) == 0o600
+    assert not [p for p in cfg.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_example_config_is_valid_and_documents_every_key() -> None:
+    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+    text = example.read_text("utf-8")
+    uncommented = "\n".join(line.removeprefix("# ") for line in text.splitlines())
+    for key in (
+        "api_url",
+        "token",
+        "skill_source",
+        "skill_version",
+        "skill_platform",
+        "language",
+        "output_dir",
+        "request_timeout",
+        "stream_timeout",
+        "still_working_interval",
+        "render_poll_interval",
+        "low_credits_threshold",
+        "show_tool_activity",
+        "theme",
+        "keymap",
+        "data_dir",
+        "credits",
+        "stage_delay",
+        "heartbeat_interval",
+        "silent_close_rate",
+        "seed",
+        "faults",
+    ):
+        assert f"{key} =" in uncommented or f"[{key}]" in uncommented, key
+    load_settings(example)
+
+
+def test_atomic_write_modes(tmp_path: Path) -> None:
+    target = tmp_path / "private" / "f.json"
+    paths.atomic_write_json(target, {"a": 1})
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
+    assert paths.read_json(target) == {"a": 1}
+    target.write_text("{broken")
+    assert paths.read_json(target) is None
+    os.chmod(target, 0o644)
