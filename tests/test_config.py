@@ -66,7 +66,9 @@ def test_broken_toml_names_the_line(tmp_path: Path) -> None:
         load_settings(cfg)
 
 
-def test_artgen_config_env_points_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_artgen_config_env_points_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg = write(tmp_path / "elsewhere.toml", 'theme = "nord"\n')
     monkeypatch.setenv("ARTGEN_CONFIG", str(cfg))
     assert load_settings().theme == "nord"

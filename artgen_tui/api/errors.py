@@ -45,6 +45,12 @@ class TransportError(ApiError):
     default_hint = "Check your connection and try again, or run `artgen --local` to work offline."
 
 
+class StreamInterrupted(TransportError):
+    """The chat stream broke off before the server closed it; poll the session state to catch up."""
+
+    default_hint = "The connection dropped mid-reply; checking the session for what changed."
+
+
 class ServerError(ApiError):
     """HTTP 5xx or a response we could not understand."""
 

@@ -119,7 +119,9 @@ class EventDecoder:
             return [TextDelta(text)] if isinstance(text, str) and text else []
         if kind == "tool_call":
             args = obj.get("args")
-            return [ToolCall(str(obj.get("name") or "tool"), args if isinstance(args, dict) else {})]
+            return [
+                ToolCall(str(obj.get("name") or "tool"), args if isinstance(args, dict) else {})
+            ]
         if kind == "tool_result":
             return [ToolResult(str(obj.get("name") or "tool"), obj.get("result"))]
         if kind == "error":
@@ -149,7 +151,9 @@ class EventDecoder:
             resp = _get(part, "functionResponse", "function_response")
             if isinstance(resp, dict):
                 events.append(
-                    ToolResult(str(resp.get("name") or "tool"), resp.get("response"), resp.get("id"))
+                    ToolResult(
+                        str(resp.get("name") or "tool"), resp.get("response"), resp.get("id")
+                    )
                 )
         if text:
             emitted = self._dedupe(text, partial)

@@ -25,7 +25,7 @@ class TrackType(IntEnum):
 
 
 class Token(_Model):
-    token: str
+    token: str = Field(repr=False)
     user_id: str | None = None
     expires_at: datetime | None = None
     credits: int | None = None
@@ -223,7 +223,7 @@ def parse_render_job(body: Any, fallback_id: str | None = None) -> RenderJob:
     err = pick("error", "errorMessage", "error_message")
     return RenderJob(
         id=str(job_id),
-        status=status,  # type: ignore[arg-type]
+        status=status,
         progress=max(0, min(100, progress)),
         output_url=url if isinstance(url, str) else None,
         error=str(err) if err is not None else None,
