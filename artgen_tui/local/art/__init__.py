@@ -1,0 +1,1 @@
+"""Building blocks of the local renderer: draft reading, output sizing, procedural art, text, audio."""

@@ -1,0 +1,144 @@
+"""Draft → H.264/AAC MP4, rendered locally with PyAV, numpy and Pillow.
+
+Frames are produced one at a time (never all held in memory) and encoded straight into a
+temporary file that is renamed onto ``out_path`` only when the render succeeds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from artgen_tui.local.art.audio import SAMPLE_RATE, AudioMix
+from artgen_tui.local.art.compose import Compositor
+from artgen_tui.local.art.output import OutputSpec, resolve_output
+from artgen_tui.local.art.spec import DraftSpec, parse_draft
+
+__all__ = ["RenderCancelled", "RenderInfo", "render_draft"]
+
+PRESET = "veryfast"
+_PROGRESS_STEP = 0.01
+
+
+class RenderCancelled(Exception):
+    """The render was cancelled through ``should_cancel``; no output file was left behind."""
+
+
+@dataclass(frozen=True)
+class RenderInfo:
+    width: int
+    height: int
+    fps: int
+    duration_s: float
+    frames: int
+    has_audio: bool
+    path: Path
+
+
+def _temp_path(out_path: Path) -> Path:
+    return out_path.with_name(f".{out_path.name}.{os.getpid()}.part")
+
+
+def open_encoder(path: Path, spec: OutputSpec, *, audio: bool) -> tuple[Any, Any, Any | None]:
+    """An MP4 container with an H.264 stream (and an AAC stream when ``audio``)."""
+    container = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
+    vstream = container.add_stream(
+        "libx264", rate=spec.fps, options={"preset": PRESET, "crf": str(spec.crf)}
+    )
+    vstream.width, vstream.height, vstream.pix_fmt = spec.width, spec.height, "yuv420p"
+    astream = None
+    if audio:
+        astream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
+        astream.bit_rate = 160_000
+    return container, vstream, astream
+
+
+def _frames(comp: Compositor, count: int, fps: int) -> Iterator[np.ndarray]:
+    for i in range(count):
+        yield comp.frame(i / fps)
+
+
+def render_draft(
+    draft: dict[str, Any],
+    out_path: Path,
+    *,
+    canvas: dict[str, Any] | None = None,
+    output: dict[str, Any] | None = None,
+    assets: Mapping[str, Path] | None = None,
+    progress: Callable[[float], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> RenderInfo:
+    """Render ``draft`` to ``out_path`` as MP4; see the module docstring.
+
+    Raises ``ValueError`` for a draft with nothing to render and ``RenderCancelled`` when
+    ``should_cancel()`` turns true (the partial file is removed).
+    """
+    spec: DraftSpec = parse_draft(draft)
+    out_spec = resolve_output(output, canvas, spec.meta)
+    fps = out_spec.fps
+    count = max(1, round(spec.duration_ms * fps / 1000))
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_path(out_path)
+    comp = Compositor(spec, out_spec, dict(assets or {}))
+    mix = AudioMix(spec.bgm) if spec.has_audio else None
+    last_reported = -1.0
+
+    def report(value: float) -> None:
+        nonlocal last_reported
+        if progress is not None and (value >= 1.0 or value - last_reported >= _PROGRESS_STEP):
+            last_reported = value
+            progress(value)
+
+    container = None
+    try:
+        container, vstream, astream = open_encoder(tmp, out_spec, audio=mix is not None)
+        audio_done = 0
+        total_samples = count * SAMPLE_RATE // fps
+        report(0.0)
+        for i, rgb in enumerate(_frames(comp, count, fps)):
+            if should_cancel is not None and should_cancel():
+                raise RenderCancelled("The render was cancelled.")
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            container.mux(vstream.encode(frame))
+            if mix is not None and astream is not None:
+                # Keep the audio a little ahead of the video so the muxer can interleave.
+                target = min(total_samples, (i + 1) * SAMPLE_RATE // fps + SAMPLE_RATE // 4)
+                while audio_done < target:
+                    n = min(4800, target - audio_done)
+                    container.mux(astream.encode(mix.frame(audio_done, n)))
+                    audio_done += n
+            report((i + 1) / count * 0.999)
+        container.mux(vstream.encode())
+        if astream is not None:
+            container.mux(astream.encode())
+        container.close()
+        container = None
+        os.replace(tmp, out_path)
+    except BaseException:
+        if container is not None:
+            with contextlib.suppress(Exception):
+                container.close()
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    finally:
+        comp.close()
+    report(1.0)
+    return RenderInfo(
+        width=out_spec.width,
+        height=out_spec.height,
+        fps=fps,
+        duration_s=count / fps,
+        frames=count,
+        has_audio=mix is not None,
+        path=out_path,
+    )
