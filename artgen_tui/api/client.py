@@ -1,25 +1,82 @@
 """NemoClient: every endpoint of protocol.md §4 over async httpx, with the recovery policy of design.md §3.
 
-INTERFACE DRAFT: signatures are the contract other modules code against; bodies are being written.
+Recovery: an expired token (1001) gets a fresh anonymous token for the same client id and one retry;
+a rate limit (429) waits ``Retry-After`` (or ``rate_limit_wait``) and retries once; everything else
+is raised as an :class:`~artgen_tui.api.errors.ApiError` for the caller to explain. The token only
+ever travels in the ``Authorization`` header to the API host; it is masked in logs and errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import asyncio
+import json
+import logging
+import math
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
 
 from artgen_tui import __version__
-from artgen_tui.api.events import ChatEvent
-from artgen_tui.api.models import Credits, RenderJob, SessionInfo, SessionState, Token, UploadResult
-from artgen_tui.core.credentials import CredentialStore
+from artgen_tui.api import logsafe
+from artgen_tui.api.errors import (
+    ApiError,
+    ExportBlocked,
+    FileTooLarge,
+    InsufficientCredits,
+    MalformedResponse,
+    MissingClientId,
+    RateLimited,
+    SessionNotFound,
+    StreamInterrupted,
+    TokenExpired,
+    TransportError,
+    UnsupportedFileType,
+    error_from_response,
+)
+from artgen_tui.api.events import ChatEvent, EventDecoder
+from artgen_tui.api.files import check_upload, content_type
+from artgen_tui.api.models import (
+    Credits,
+    RenderJob,
+    SessionInfo,
+    SessionState,
+    Token,
+    UploadResult,
+    parse_render_job,
+)
+from artgen_tui.api.sse import iter_sse_data
+from artgen_tui.api.transfer import (
+    FilePart,
+    MultipartBody,
+    ThreadedWriter,
+    fsync_file,
+    parse_content_range,
+    parse_unsatisfied_range,
+)
+from artgen_tui.core.credentials import CredentialStore, redact
 
 ProgressCallback = Callable[[int, int | None], None]
 """Called with (bytes done, total bytes or None)."""
 
 NoticeCallback = Callable[[str], None]
 """Called with a short human sentence when the client recovers from something (429 wait, new token)."""
+
+APP_NAME = "nemo_agent"
+DEFAULT_RATE_LIMIT_WAIT = 30.0
+DEFAULT_RENDER_OUTPUT: dict[str, Any] = {"format": "mp4", "quality": "high"}
+GONE_STATUSES = frozenset({403, 404, 410})
+
+log = logging.getLogger("artgen_tui.api")
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -33,7 +90,38 @@ class ClientOptions:
     stream_timeout: float = 900.0
 
 
+def new_render_id() -> str:
+    """A fresh client-side render id: ``render_<epoch ms>_<random hex>``."""
+    return f"render_{int(time.time() * 1000)}_{secrets.token_hex(4)}"
+
+
+def _scrub(err: ApiError) -> ApiError:
+    """Mask anything token-like in an error's text before it leaves the client."""
+    err.message = redact(err.message)
+    err.hint = redact(err.hint)
+    err.args = (err.message,)
+    return err
+
+
+class _SourceFailed(Exception):
+    """A download URL that cannot serve the file (gone, refused, or unreachable): try the next one."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class _Interrupted(Exception):
+    """A download attempt that stopped early; the ``.part`` file keeps what arrived."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 class NemoClient:
+    """One client per API base URL; owns one ``httpx.AsyncClient`` (close it with :meth:`aclose`)."""
+
     def __init__(
         self,
         options: ClientOptions,
@@ -41,31 +129,450 @@ class NemoClient:
         *,
         static_token: str | None = None,
         on_notice: NoticeCallback | None = None,
-    ) -> None: ...
+        rate_limit_wait: float = DEFAULT_RATE_LIMIT_WAIT,
+        download_retries: int = 3,
+        retry_backoff: float = 0.5,
+    ) -> None:
+        logsafe.install()
+        self._options = options
+        self._credentials = credentials
+        self._static_token = static_token or None
+        self._on_notice = on_notice
+        self._rate_limit_wait = rate_limit_wait
+        self._download_retries = download_retries
+        self._retry_backoff = retry_backoff
+        self._token: Token | None = None
+        self._token_lock = asyncio.Lock()
+        self._session_user_id: str | None = None
+        self._base = httpx.URL(options.api_url.rstrip("/") + "/")
+        self._http = httpx.AsyncClient(
+            base_url=self._base,
+            timeout=httpx.Timeout(options.request_timeout),
+            headers={"User-Agent": f"artgen-tui/{__version__}"},
+        )
 
-    async def __aenter__(self) -> NemoClient: ...
-    async def __aexit__(self, *exc: object) -> None: ...
-    async def aclose(self) -> None: ...
+    def __repr__(self) -> str:
+        state = "static" if self._static_token else ("set" if self._token else "none")
+        return f"NemoClient(api_url={self._options.api_url!r}, token={state})"
+
+    async def __aenter__(self) -> NemoClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
 
     @property
-    def user_id(self) -> str | None: ...
+    def options(self) -> ClientOptions:
+        return self._options
 
-    async def ensure_token(self, *, force_new: bool = False) -> Token: ...
+    @property
+    def user_id(self) -> str | None:
+        if self._token is not None and self._token.user_id:
+            return self._token.user_id
+        return self._session_user_id
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _notice(self, text: str) -> None:
+        log.info("%s", text)
+        if self._on_notice is not None:
+            self._on_notice(text)
+
+    def _attribution(self) -> dict[str, str]:
+        return {
+            "X-Skill-Source": self._options.skill_source,
+            "X-Skill-Version": self._options.skill_version,
+            "X-Skill-Platform": self._options.skill_platform,
+        }
+
+    def _url(self, path: str) -> httpx.URL:
+        return self._base.join(path.lstrip("/"))
+
+    def _is_api_origin(self, url: str) -> bool:
+        target = httpx.URL(url)
+        return (target.scheme, target.host, target.port) == (
+            self._base.scheme,
+            self._base.host,
+            self._base.port,
+        )
+
+    async def _build(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        auth: bool = True,
+        api: bool = True,
+        json_body: Any = None,
+        body: MultipartBody | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Request:
+        hdrs: dict[str, str] = self._attribution() if api else {}
+        if auth:
+            token = await self.ensure_token()
+            hdrs["Authorization"] = f"Bearer {token.token}"
+        if body is not None:
+            hdrs.update(body.headers)
+        if headers:
+            hdrs.update(headers)
+        target = self._url(url) if isinstance(url, str) and "://" not in url else httpx.URL(url)
+        return self._http.build_request(
+            method,
+            target,
+            json=json_body,
+            content=body,
+            headers=hdrs,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+
+    async def _send(
+        self, request: httpx.Request, *, stream: bool = False, follow_redirects: bool = False
+    ) -> httpx.Response:
+        log.debug("-> %s %s", request.method, request.url.path)
+        try:
+            response = await self._http.send(
+                request, stream=stream, follow_redirects=follow_redirects
+            )
+        except httpx.TimeoutException as exc:
+            raise _scrub(
+                TransportError(f"The server did not answer in time ({type(exc).__name__}).")
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise _scrub(
+                TransportError(f"Could not reach {self._base.host}: {exc or type(exc).__name__}.")
+            ) from exc
+        log.debug("<- %s %s %d", request.method, request.url.path, response.status_code)
+        return response
+
+    async def _read_body(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        """Read a whole JSON response; raise the error it carries or :class:`MalformedResponse`."""
+        try:
+            raw = await response.aread()
+        except httpx.HTTPError as exc:
+            raise _scrub(TransportError(f"{what}: the connection broke: {exc}.")) from exc
+        finally:
+            await response.aclose()
+        parsed: Any
+        try:
+            parsed = json.loads(raw) if raw.strip() else None
+            valid = True
+        except ValueError:
+            parsed, valid = None, False
+        err = error_from_response(
+            response.status_code, parsed, response.headers, user_id=self.user_id
+        )
+        if err is not None:
+            raise _scrub(err)
+        if not valid or not isinstance(parsed, dict):
+            kind = "not JSON" if not valid else "not a JSON object"
+            raise MalformedResponse(
+                f"{what}: the server's answer was {kind} (HTTP {response.status_code}).",
+                http_status=response.status_code,
+            )
+        return parsed
+
+    async def _with_recovery(self, attempt: Callable[[], Awaitable[T]], *, auth: bool = True) -> T:
+        """Run ``attempt``; on 1001 renew the token and on 429 wait, each at most once."""
+        token_retry = rate_retry = True
+        while True:
+            used = self._token.token if self._token is not None else None
+            try:
+                return await attempt()
+            except TokenExpired as err:
+                if not auth:
+                    raise
+                if self._static_token:
+                    raise _scrub(
+                        TokenExpired(
+                            "The server refused the token in NEMO_TOKEN (expired or invalid).",
+                            hint="Refresh NEMO_TOKEN, or unset it to use an anonymous token.",
+                            http_status=err.http_status,
+                        )
+                    ) from None
+                if not token_retry:
+                    err.hint = "Try again in a moment; if it keeps happening, report it."
+                    raise
+                token_retry = False
+                self._notice("Token expired; getting a new anonymous token.")
+                await self._renew_token(used)
+            except RateLimited as err:
+                if not rate_retry:
+                    raise
+                rate_retry = False
+                wait = err.retry_after if err.retry_after is not None else self._rate_limit_wait
+                self._notice(f"Rate limited; retrying in {math.ceil(wait)} s")
+                await asyncio.sleep(wait)
+
+    async def _request_json(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        auth: bool = True,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+        body_factory: Callable[[], MultipartBody] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> dict[str, Any]:
+        async def attempt() -> dict[str, Any]:
+            request = await self._build(
+                method,
+                path,
+                auth=auth,
+                json_body=json_body,
+                body=body_factory() if body_factory else None,
+                headers=headers,
+                timeout=timeout,
+            )
+            response = await self._send(request, stream=True)
+            return await self._read_body(response, what)
+
+        return await self._with_recovery(attempt, auth=auth)
+
+    @staticmethod
+    def _data(body: dict[str, Any], what: str) -> dict[str, Any]:
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise MalformedResponse(f"{what}: the server's answer has no data object.")
+        return data
+
+    @staticmethod
+    def _model(cls: type[M], data: Any, what: str) -> M:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            fields = ", ".join(".".join(str(p) for p in e["loc"]) or "?" for e in exc.errors())
+            raise MalformedResponse(
+                f"{what}: the server's answer did not have the expected fields ({fields})."
+            ) from None
+
+    # ------------------------------------------------------------------ auth
+
+    async def ensure_token(self, *, force_new: bool = False) -> Token:
+        """The token to use: NEMO_TOKEN, else the saved one, else a new anonymous token."""
+        if self._static_token:
+            return Token(token=self._static_token, user_id=self._session_user_id)
+        async with self._token_lock:
+            if not force_new:
+                if self._token is not None:
+                    return self._token
+                saved = self._credentials.load_token()
+                if saved is not None:
+                    self._token = saved
+                    return saved
+            return await self._fetch_anonymous_token()
+
+    async def _renew_token(self, stale: str | None) -> Token:
+        async with self._token_lock:
+            if self._token is not None and self._token.token != stale:
+                return self._token  # another request already renewed it
+            return await self._fetch_anonymous_token()
+
+    async def _fetch_anonymous_token(self) -> Token:
+        what = "Getting an anonymous token"
+        body = await self._request_json(
+            "POST",
+            "/api/auth/anonymous-token",
+            what,
+            auth=False,
+            headers={"X-Client-Id": self._credentials.client_id()},
+        )
+        token = self._model(Token, self._data(body, what), what)
+        self._credentials.save_token(token)
+        self._token = token
+        return token
+
+    # ------------------------------------------------------------------ endpoints
+
     async def create_session(
         self, task_name: str = "project", language: str | None = None
-    ) -> SessionInfo: ...
-    def stream_chat(self, session_id: str, text: str) -> AsyncIterator[ChatEvent]: ...
+    ) -> SessionInfo:
+        what = "Creating a session"
+        body = await self._request_json(
+            "POST",
+            f"/api/tasks/me/with-session/{APP_NAME}",
+            what,
+            json_body={"task_name": task_name, "language": language or self._options.language},
+        )
+        info = self._model(SessionInfo, self._data(body, what), what)
+        if info.user_id:
+            self._session_user_id = info.user_id
+        return info
+
+    async def stream_chat(self, session_id: str, text: str) -> AsyncIterator[ChatEvent]:
+        """Send one message and yield the reply's events until the server closes the stream.
+
+        Raises :class:`StreamInterrupted` if the connection drops mid-stream. Closing the
+        generator (or cancelling its task) closes the HTTP response at once.
+        """
+        payload = {
+            "app_name": APP_NAME,
+            "user_id": "me",
+            "session_id": session_id,
+            "new_message": {"parts": [{"text": text}]},
+        }
+        timeout = httpx.Timeout(self._options.request_timeout, read=self._options.stream_timeout)
+
+        async def attempt() -> httpx.Response:
+            request = await self._build(
+                "POST",
+                "/run_sse",
+                json_body=payload,
+                headers={"Accept": "text/event-stream"},
+                timeout=timeout,
+            )
+            response = await self._send(request, stream=True)
+            ctype = response.headers.get("content-type", "").lower()
+            if response.status_code < 400 and "json" not in ctype:
+                return response
+            await self._read_body(response, "Sending the message")
+            raise MalformedResponse(
+                "Sending the message: the server answered with JSON instead of an event stream."
+            )
+
+        response = await self._with_recovery(attempt)
+        decoder = EventDecoder()
+        try:
+            async for data in iter_sse_data(response.aiter_lines()):
+                for event in decoder.feed(data):
+                    yield event
+        except httpx.ReadTimeout:
+            raise StreamInterrupted(
+                f"No data from the server for {self._options.stream_timeout:g} s."
+            ) from None
+        except httpx.HTTPError as exc:
+            raise _scrub(
+                StreamInterrupted(f"The reply stream broke off ({type(exc).__name__}).")
+            ) from exc
+        finally:
+            await response.aclose()
+
     async def upload_files(
         self, session_id: str, files: Sequence[Path], progress: ProgressCallback | None = None
-    ) -> UploadResult: ...
-    async def upload_urls(self, session_id: str, urls: Sequence[str]) -> UploadResult: ...
-    async def credits(self) -> Credits: ...
-    async def state(self, session_id: str) -> SessionState: ...
+    ) -> UploadResult:
+        """Check every file, then stream them all in one multipart request.
+
+        Nothing is sent if any file is refused by :func:`~artgen_tui.api.files.check_upload`.
+        """
+        paths = [Path(p) for p in files]
+        if not paths:
+            raise ApiError("No files to upload.", hint="Pick at least one file.")
+        parts = [FilePart(p, check_upload(p), content_type(p)) for p in paths]
+        what = "Uploading " + ", ".join(p.name for p in paths)
+        timeout = httpx.Timeout(self._options.request_timeout, write=None)
+        try:
+            body = await self._request_json(
+                "POST",
+                f"/api/upload-video/{APP_NAME}/me/{quote(session_id, safe='')}",
+                what,
+                body_factory=lambda: MultipartBody(parts, progress=progress),
+                timeout=timeout,
+            )
+        except (UnsupportedFileType, FileTooLarge) as err:
+            names = [p.name for p in paths]
+            if not any(name in err.message for name in names):
+                err.message = f"{', '.join(names)}: {err.message}"
+                err.args = (err.message,)
+            raise
+        except OSError as exc:
+            raise ApiError(
+                f"{what}: could not read the file ({exc.strerror or exc}).",
+                hint="Check the file is still there and readable, then try again.",
+            ) from exc
+        return self._model(UploadResult, self._data(body, what), what)
+
+    async def upload_urls(self, session_id: str, urls: Sequence[str]) -> UploadResult:
+        what = "Adding media from URL"
+        body = await self._request_json(
+            "POST",
+            f"/api/upload-video/{APP_NAME}/me/{quote(session_id, safe='')}",
+            what,
+            json_body={"urls": list(urls), "source_type": "url"},
+        )
+        return self._model(UploadResult, self._data(body, what), what)
+
+    async def credits(self) -> Credits:
+        what = "Reading the credit balance"
+        body = await self._request_json("GET", "/api/credits/balance/simple", what)
+        return self._model(Credits, self._data(body, what), what)
+
+    async def state(self, session_id: str) -> SessionState:
+        what = "Reading the session state"
+        body = await self._request_json(
+            "GET", f"/api/state/{APP_NAME}/me/{quote(session_id, safe='')}/latest", what
+        )
+        state = self._model(SessionState, self._data(body, what), what)
+        if state.user_id:
+            self._session_user_id = state.user_id
+        return state
+
+    @staticmethod
+    def _render_job(body: dict[str, Any], fallback_id: str, what: str) -> RenderJob:
+        try:
+            return parse_render_job(body, fallback_id=fallback_id)
+        except (ValueError, ValidationError):
+            raise MalformedResponse(f"{what}: the server's answer has no render job.") from None
+
     async def submit_render(
         self, session_id: str, draft: dict[str, Any], *, output: dict[str, Any] | None = None
-    ) -> RenderJob: ...
-    async def poll_render(self, render_id: str) -> RenderJob: ...
-    async def cancel_render(self, render_id: str) -> RenderJob | None: ...
+    ) -> RenderJob:
+        """Start an export. A refused or failed submit is retried once under a new id."""
+        what = "Starting the export"
+        for attempt in (1, 2):
+            render_id = new_render_id()
+            payload = {
+                "id": render_id,
+                "sessionId": session_id,
+                "draft": draft,
+                "output": output or dict(DEFAULT_RENDER_OUTPUT),
+            }
+            try:
+                body = await self._request_json(
+                    "POST", "/api/render/proxy/lambda", what, json_body=payload
+                )
+            except (
+                ExportBlocked,
+                InsufficientCredits,
+                SessionNotFound,
+                TokenExpired,
+                RateLimited,
+                MissingClientId,
+            ):
+                raise
+            except ApiError as err:
+                if attempt == 2:
+                    raise
+                log.info("render submit failed (%s); retrying with a new id", err.message)
+                continue
+            return self._render_job(body, render_id, what)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def poll_render(self, render_id: str) -> RenderJob:
+        what = "Checking the export"
+        body = await self._request_json(
+            "GET", f"/api/render/proxy/lambda/{quote(render_id, safe='')}", what
+        )
+        return self._render_job(body, render_id, what)
+
+    async def cancel_render(self, render_id: str) -> RenderJob | None:
+        """Ask the server to stop a render; the job as it answers, or ``None`` if it says nothing."""
+        body = await self._request_json(
+            "POST",
+            f"/api/render/proxy/lambda/{quote(render_id, safe='')}/cancel",
+            "Cancelling the export",
+        )
+        try:
+            return parse_render_job(body, fallback_id=render_id)
+        except (ValueError, ValidationError):
+            return None
+
+    # ------------------------------------------------------------------ downloads
+
     async def download_render(
         self,
         render_id: str,
@@ -73,4 +580,177 @@ class NemoClient:
         *,
         url: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> Path: ...
+    ) -> Path:
+        """Download a finished render to ``dest``: ``url`` first, then the authenticated proxy.
+
+        Bytes go to ``dest.part``, resumed with ``Range`` after an interruption; ``dest`` appears
+        (fsynced, atomically renamed) only once the byte count matches. Never re-submits a render.
+        """
+        proxy = f"/api/render/proxy/{quote(render_id, safe='')}/download"
+        return await self._download(Path(dest), [url] if url else [], proxy, progress)
+
+    async def download_url(
+        self, url: str, dest: Path, *, progress: ProgressCallback | None = None
+    ) -> Path:
+        """Download any file (e.g. an uploaded asset's URL) with the same resume rules."""
+        return await self._download(Path(dest), [url], None, progress)
+
+    async def _download(
+        self,
+        dest: Path,
+        public: list[str],
+        proxy: str | None,
+        progress: ProgressCallback | None,
+    ) -> Path:
+        part = dest.with_name(dest.name + ".part")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        last: ApiError | None = None
+        for url in public:
+            try:
+                await self._download_source(
+                    url, part, progress, auth=self._is_api_origin(url), public=True
+                )
+            except _SourceFailed as failed:
+                last = failed.error
+                log.info("download from the output URL failed: %s", failed.error.message)
+                continue
+            return self._finish(part, dest)
+        if proxy is not None:
+            path = proxy
+
+            async def attempt() -> None:
+                try:
+                    await self._download_source(path, part, progress, auth=True, public=False)
+                except _SourceFailed as failed:
+                    raise failed.error from None
+
+            await self._with_recovery(attempt)
+            return self._finish(part, dest)
+        assert last is not None
+        raise last
+
+    @staticmethod
+    def _finish(part: Path, dest: Path) -> Path:
+        os.replace(part, dest)
+        return dest
+
+    async def _download_source(
+        self, url: str, part: Path, progress: ProgressCallback | None, *, auth: bool, public: bool
+    ) -> None:
+        """Fetch one source into ``part``, resuming after interruptions a few times.
+
+        A public source that is gone or unreachable raises :class:`_SourceFailed` so the caller
+        can try the next one; the proxy raises its API errors as they are.
+        """
+        failures = 0
+        while True:
+            try:
+                await self._download_once(url, part, progress, auth=auth, public=public)
+                return
+            except _Interrupted as exc:
+                failures += 1
+                if failures > self._download_retries:
+                    raise _SourceFailed(exc.error) from None
+                log.info("download interrupted (%s); resuming", exc.error.message)
+                await asyncio.sleep(self._retry_backoff * failures)
+
+    async def _download_once(
+        self, url: str, part: Path, progress: ProgressCallback | None, *, auth: bool, public: bool
+    ) -> None:
+        have = part.stat().st_size if part.exists() else 0
+        headers = {"Accept-Encoding": "identity"}
+        if have:
+            headers["Range"] = f"bytes={have}-"
+        request = await self._build(
+            "GET",
+            url,
+            auth=auth,
+            api=auth,
+            headers=headers,
+            timeout=httpx.Timeout(self._options.request_timeout),
+        )
+        try:
+            response = await self._send(request, stream=True, follow_redirects=True)
+        except TransportError as err:
+            if isinstance(err.__cause__, httpx.ConnectError | httpx.ConnectTimeout):
+                raise _SourceFailed(err) from None
+            raise _Interrupted(err) from None
+        try:
+            await self._receive(response, part, have, progress, public=public)
+        finally:
+            await response.aclose()
+
+    async def _receive(
+        self,
+        response: httpx.Response,
+        part: Path,
+        have: int,
+        progress: ProgressCallback | None,
+        *,
+        public: bool,
+    ) -> None:
+        status = response.status_code
+        what = "Downloading the export"
+        if status == 416 and have:
+            if parse_unsatisfied_range(response.headers.get("content-range")) == have:
+                return  # the .part file already holds every byte
+            part.unlink(missing_ok=True)
+            raise _Interrupted(ApiError(f"{what}: the partial file did not match; restarting."))
+        if status in GONE_STATUSES and public:
+            raise _SourceFailed(ApiError(f"{what}: the download link answered HTTP {status}."))
+        ctype = response.headers.get("content-type", "").lower()
+        if status >= 400 or "json" in ctype:
+            try:
+                await self._read_body(response, what)
+            except ApiError as err:
+                if status >= 500:
+                    raise _Interrupted(err) from None
+                if public:
+                    raise _SourceFailed(err) from None
+                raise
+            raise _SourceFailed(MalformedResponse(f"{what}: got JSON instead of the video."))
+        total: int | None
+        if status == 206:
+            rng = parse_content_range(response.headers.get("content-range"))
+            if rng is None or rng[0] != have:
+                part.unlink(missing_ok=True)
+                raise _Interrupted(ApiError(f"{what}: the server resumed at the wrong offset."))
+            total = rng[2]
+            mode = "ab"
+        else:
+            have = 0
+            mode = "wb"
+            length = response.headers.get("content-length")
+            total = int(length) if length and length.isdigit() else None
+        if progress:
+            progress(have, total)
+        try:
+            with open(part, mode) as fh:
+                writer = ThreadedWriter(fh)
+                try:
+                    async for chunk in response.aiter_raw():
+                        await writer.write(chunk)
+                        have += len(chunk)
+                        if progress:
+                            progress(have, total)
+                    await writer.drain()
+                except httpx.HTTPError as exc:
+                    await writer.abort()
+                    raise _Interrupted(
+                        TransportError(f"{what}: the connection broke ({type(exc).__name__}).")
+                    ) from None
+                except BaseException:
+                    await writer.abort()
+                    raise
+                if total is not None and have != total:
+                    if have > total:
+                        fh.truncate(0)
+                    raise _Interrupted(
+                        TransportError(f"{what}: got {have} of {total} bytes; resuming.")
+                    )
+                await asyncio.to_thread(fsync_file, fh)
+        except OSError as exc:
+            raise ApiError(
+                f"{what}: could not write {part.name} ({exc.strerror or exc}).",
+                hint="Free some disk space or choose another output folder.",
+            ) from exc
