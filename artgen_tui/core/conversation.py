@@ -1,0 +1,299 @@
+"""One chat turn end to end, as an async stream of :data:`TurnEvent`.
+
+:func:`run_turn` sends the message, relays reply text as it streams, turns tool calls into dim
+activity markers, ticks while the agent works silently, and refreshes the session state after each
+tool result and at the end. When the stream closes without text (common for edits) or breaks off,
+the state is polled and the timeline diff sentence becomes the reply.
+
+Stopping iteration (``aclose``) or cancelling the consuming task closes the HTTP stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from artgen_tui.api import events as ev
+from artgen_tui.api.errors import ApiError, ServerError, SessionNotFound, StreamInterrupted
+from artgen_tui.api.models import Credits, SessionInfo, SessionState
+from artgen_tui.core.gui_phrases import GuiAction, find_actions
+from artgen_tui.core.history import Transcript
+from artgen_tui.core.timeline import TimelineDiff, diff
+from artgen_tui.core.workspace import Workspace
+
+HEARTBEAT_TICK = 1.0
+"""Longest gap between :class:`Heartbeat` events while the agent is quiet (seconds)."""
+
+TEMPORARY_ISSUE = "I encountered a temporary issue"
+INTERRUPTED_NOTE = (
+    "The connection dropped before the agent finished; it may still be working. "
+    "Check again shortly with /status."
+)
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    """Reply text to append (Markdown)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolActivity:
+    """The agent started a tool; ``label`` is a dim marker like ``working: generate video``."""
+
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """The agent is still busy; ``elapsed`` seconds since the turn began."""
+
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class StillWorking:
+    """Nothing but keep-alives for a while: show "⏳ Still working…"."""
+
+    elapsed: float
+
+    @property
+    def text(self) -> str:
+        minutes = int(self.elapsed // 60)
+        took = f"{minutes} min" if minutes else f"{int(self.elapsed)} s"
+        return f"⏳ Still working… ({took})"
+
+
+@dataclass(frozen=True)
+class TimelineChanged:
+    state: SessionState
+    diff: TimelineDiff
+
+
+@dataclass(frozen=True)
+class SessionChanged:
+    """The server lost the session, so the turn continued in a new one."""
+
+    session: SessionInfo
+
+
+@dataclass(frozen=True)
+class TurnDone:
+    """The turn is over. ``reply`` is the text to keep (the diff sentence on a silent close)."""
+
+    reply: str
+    silent: bool
+    diff: TimelineDiff | None
+    credits: Credits | None
+    interrupted: bool = False
+    actions: list[GuiAction] = field(default_factory=list)
+    """GUI instructions found in the reply (see :mod:`artgen_tui.core.gui_phrases`)."""
+
+
+TurnEvent = (
+    TextChunk
+    | ToolActivity
+    | Heartbeat
+    | StillWorking
+    | TimelineChanged
+    | SessionChanged
+    | TurnDone
+)
+
+
+def tool_label(name: str) -> str:
+    """``generate_video_with_seedance`` → ``working: generate video with seedance``."""
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
+    return f"working: {' '.join(words.lower().split()) or 'tool'}"
+
+
+def strip_temporary_issue(text: str) -> str:
+    """Drop a trailing "I encountered a temporary issue…" sentence that follows normal output."""
+    index = text.lower().rfind(TEMPORARY_ISSUE.lower())
+    if index <= 0 or not text[:index].strip():
+        return text
+    return text[:index].rstrip()
+
+
+class _End:
+    pass
+
+
+@dataclass
+class _Failed:
+    error: BaseException
+
+
+_Item = ev.ChatEvent | _End | _Failed
+
+
+async def _pump(stream: AsyncIterator[ev.ChatEvent], queue: asyncio.Queue[_Item]) -> None:
+    try:
+        async for item in stream:
+            queue.put_nowait(item)
+        queue.put_nowait(_End())
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:
+        queue.put_nowait(_Failed(exc))
+    finally:
+        aclose = getattr(stream, "aclose", None)
+        if aclose is not None:
+            with contextlib.suppress(BaseException):
+                await aclose()
+
+
+async def run_turn(
+    ws: Workspace,
+    text: str,
+    *,
+    still_working_interval: float | None = None,
+    record: bool = True,
+) -> AsyncIterator[TurnEvent]:
+    """Run one chat turn and yield its events; the last one is always :class:`TurnDone`.
+
+    ``record`` appends the message and the reply to the session's local transcript.
+    Raises :class:`ApiError` subclasses (e.g. ``InsufficientCredits``) for the caller to show.
+    """
+    interval = still_working_interval or ws.settings.still_working_interval
+    tick = min(HEARTBEAT_TICK, interval)
+    started = time.monotonic()
+    before = ws.last_state
+    if before is None:
+        with contextlib.suppress(ApiError):
+            before = await ws.state()
+    if record:
+        Transcript(ws.session_id).append("user", text)
+
+    shown: list[str] = []  # text already yielded
+    held: list[str] = []  # a trailing "temporary issue" chunk not yet shown
+    interrupted = False
+    latest = before
+    retried = False
+
+    while True:
+        queue: asyncio.Queue[_Item] = asyncio.Queue()
+        pump = asyncio.create_task(_pump(ws.client.stream_chat(ws.session_id, text), queue))
+        got_any = False
+        restart = False
+        try:
+            last_beat = last_activity = time.monotonic()
+            while True:
+                try:
+                    item = await asyncio.wait_for(queue.get(), timeout=tick)
+                except TimeoutError:
+                    item = ev.Heartbeat()
+                now = time.monotonic()
+                if isinstance(item, _End):
+                    break
+                if isinstance(item, _Failed):
+                    error = item.error
+                    if isinstance(error, SessionNotFound) and not got_any and not retried:
+                        retried = True
+                        info = await ws.recover_session()
+                        yield SessionChanged(info)
+                        before = latest = None
+                        restart = True
+                        break
+                    if isinstance(error, StreamInterrupted) or (
+                        got_any and isinstance(error, ApiError) and error.transient
+                    ):
+                        interrupted = True
+                        break
+                    raise error
+                if not isinstance(item, ev.Heartbeat):
+                    got_any = True
+                if isinstance(item, ev.Heartbeat):
+                    if now - last_activity >= interval:
+                        last_activity = now
+                        yield StillWorking(now - started)
+                    if now - last_beat >= tick * 0.5:
+                        last_beat = now
+                        yield Heartbeat(now - started)
+                    continue
+                last_activity = now
+                if isinstance(item, ev.TextDelta):
+                    chunk = item.text
+                    if not chunk:
+                        continue
+                    if shown and chunk.strip().lower().startswith(TEMPORARY_ISSUE.lower()):
+                        held.append(chunk)
+                        continue
+                    if held:
+                        chunk = "".join(held) + chunk
+                        held.clear()
+                    shown.append(chunk)
+                    yield TextChunk(chunk)
+                elif isinstance(item, ev.ToolCall):
+                    yield ToolActivity(item.name, tool_label(item.name))
+                elif isinstance(item, ev.ToolResult):
+                    changed = await _refresh(ws, latest)
+                    if changed is not None:
+                        latest = changed.state
+                        yield changed
+                elif isinstance(item, ev.StreamError):
+                    if not shown:
+                        raise ServerError(f"The agent reported an error: {item.message}")
+                    interrupted = True
+        finally:
+            if not pump.done():
+                pump.cancel()
+            with contextlib.suppress(BaseException):
+                await pump
+        if not restart:
+            break
+        # The session was replaced: send the message again, once, in the new one.
+
+    final: SessionState | None = latest
+    with contextlib.suppress(ApiError):
+        final = await ws.state()
+    turn_diff = diff(before, final) if final is not None else None
+    if final is not None and final is not latest and turn_diff is not None:
+        step = diff(latest, final) if latest is not None else turn_diff
+        if not step.empty or latest is None:
+            yield TimelineChanged(final, step)
+
+    reply = strip_temporary_issue("".join(shown)).strip()
+    silent = not reply
+    if silent:
+        reply = (
+            turn_diff.sentence if turn_diff is not None else "The agent finished without a reply."
+        )
+        if interrupted:
+            reply = f"{reply} {INTERRUPTED_NOTE}"
+        yield TextChunk(reply)
+    elif interrupted:
+        yield TextChunk(f"\n\n{INTERRUPTED_NOTE}")
+        reply = f"{reply}\n\n{INTERRUPTED_NOTE}"
+
+    credits: Credits | None = None
+    with contextlib.suppress(ApiError):
+        credits = await ws.credits()
+    if record:
+        Transcript(ws.session_id).append("assistant", reply)
+    yield TurnDone(
+        reply=reply,
+        silent=silent,
+        diff=turn_diff,
+        credits=credits,
+        interrupted=interrupted,
+        actions=find_actions(reply),
+    )
+
+
+async def _refresh(ws: Workspace, previous: SessionState | None) -> TimelineChanged | None:
+    """Fetch state after a tool result; an event only when the timeline actually changed."""
+    try:
+        state = await ws.state()
+    except ApiError:
+        return None
+    step = diff(previous, state)
+    if step.empty and previous is not None:
+        return None
+    return TimelineChanged(state, step)

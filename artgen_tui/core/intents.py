@@ -1,0 +1,219 @@
+"""Decide what a typed message means: a local command or a message for the agent.
+
+The rule, kept deliberately simple:
+
+* A message starting with ``/`` is a slash command (:data:`SLASH_COMMANDS`). Words after it are
+  arguments (``/upload a.png b.mp4``). An unknown command routes to ``help`` with ``error`` set.
+* Otherwise the message is a local command only when the *whole message* is made of intent keywords
+  and filler words (at most :data:`MAX_COMMAND_WORDS` words) and its keywords name exactly one
+  intent: "export", "export the video please", "导出视频", "how many credits do I have", "show tracks".
+* Everything else goes to the agent, so a creative prompt that merely mentions "status" or "export"
+  ("a neon city showing its status") is always chat.
+
+Matching is case-insensitive; punctuation (ASCII and full-width) is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+IntentKind = Literal["chat", "export", "credits", "state", "upload", "new", "help"]
+
+MAX_COMMAND_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What to do with a message. ``text`` is the original message, ``args`` the slash arguments."""
+
+    kind: IntentKind
+    text: str
+    args: list[str] = field(default_factory=list)
+    error: str | None = None
+    """Set for an unknown slash command: a sentence to show instead of running anything."""
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    name: str
+    kind: IntentKind
+    usage: str
+    help: str
+
+
+SLASH_COMMANDS: dict[str, SlashCommand] = {
+    c.name: c
+    for c in (
+        SlashCommand(
+            "export", "export", "/export", "Render the timeline to an MP4 and download it."
+        ),
+        SlashCommand("credits", "credits", "/credits", "Show available, frozen and total credits."),
+        SlashCommand("status", "state", "/status", "Print a summary of the timeline."),
+        SlashCommand("upload", "upload", "/upload [FILE|URL…]", "Upload media (no args: pick)."),
+        SlashCommand("new", "new", "/new", "Start a new session (a fresh, empty project)."),
+        SlashCommand("help", "help", "/help", "List commands and keys."),
+    )
+}
+
+_SLASH_ALIASES: dict[str, str] = {
+    "state": "status",
+    "tracks": "status",
+    "timeline": "status",
+    "balance": "credits",
+    "credit": "credits",
+    "render": "export",
+    "download": "export",
+    "?": "help",
+    "h": "help",
+    "reset": "new",
+}
+
+# Keyword phrases per intent. ASCII entries match whole words; CJK entries match anywhere.
+_KEYWORDS: dict[IntentKind, tuple[str, ...]] = {
+    "export": (
+        "send me the video",
+        "send me the file",
+        "send the video",
+        "export",
+        "download",
+        "render",
+        "导出",
+        "下载",
+        "渲染",
+        "发给我",
+    ),
+    "credits": ("credits", "credit", "balance", "积分", "余额", "点数"),
+    "state": (
+        "show tracks",
+        "show the tracks",
+        "status",
+        "tracks",
+        "timeline",
+        "状态",
+        "时间线",
+        "轨道",
+        "进度",
+    ),
+    "upload": ("upload", "上传"),
+}
+
+_FILLER_TEXT = """
+    a an the my me i it this that these some any of to for in on at with and now please pls
+    can could would you show see view check get give what whats is are how many much do does
+    have has left remaining current video videos file files clip clips project movie mp4 final
+    let us lets go start want need ok okay just again one more all
+"""
+_FILLER_WORDS = frozenset(_FILLER_TEXT.split())
+
+_FILLER_CJK = (
+    "我的",
+    "我们",
+    "我",
+    "的",
+    "要",
+    "想",
+    "请",
+    "帮",
+    "查看",
+    "看看",
+    "看",
+    "显示",
+    "一下",
+    "视频",
+    "文件",
+    "吧",
+    "呢",
+    "吗",
+    "多少",
+    "还有",
+    "剩余",
+    "剩下",
+    "当前",
+    "现在",
+    "一个",
+    "几个",
+    "查询",
+    "给",
+    "把",
+    "个",
+    "了",
+)
+
+_PUNCT = re.compile(r"[\s!?.,;:'\"()\[\]{}<>~`@#$%^&*_+=|\\/\-，。！？、；：“”‘’（）【】《》…·]+")
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def _pattern(phrase: str) -> re.Pattern[str]:
+    if _CJK.search(phrase):
+        return re.compile(re.escape(phrase))
+    words = r"\s+".join(re.escape(w) for w in phrase.split())
+    return re.compile(rf"(?<![a-z0-9]){words}(?![a-z0-9])")
+
+
+_KEYWORD_PATTERNS: list[tuple[IntentKind, re.Pattern[str]]] = sorted(
+    ((kind, _pattern(p)) for kind, phrases in _KEYWORDS.items() for p in phrases),
+    key=lambda kp: -len(kp[1].pattern),
+)
+_FILLER_CJK_PATTERNS = [
+    re.compile(re.escape(w)) for w in sorted(_FILLER_CJK, key=len, reverse=True)
+]
+
+
+def route(text: str) -> Intent:
+    """Classify one message (see the module docstring for the rule)."""
+    stripped = text.strip()
+    if stripped.startswith("/") and len(stripped) > 1:
+        return _slash(text, stripped)
+    kind = _keyword_intent(stripped)
+    return Intent(kind or "chat", text)
+
+
+def _slash(text: str, stripped: str) -> Intent:
+    head, *args = stripped[1:].split()
+    name = head.lower()
+    name = _SLASH_ALIASES.get(name, name)
+    command = SLASH_COMMANDS.get(name)
+    if command is None:
+        return Intent(
+            "help",
+            text,
+            args,
+            error=f"Unknown command /{head}. Type /help for the list of commands.",
+        )
+    return Intent(command.kind, text, args)
+
+
+def _keyword_intent(message: str) -> IntentKind | None:
+    normalized = _PUNCT.sub(" ", message.lower()).strip()
+    if not normalized:
+        return None
+    kinds: set[IntentKind] = set()
+    rest = normalized
+    for kind, pattern in _KEYWORD_PATTERNS:
+        if pattern.search(rest):
+            kinds.add(kind)
+            rest = pattern.sub(" ", rest)
+    if len(kinds) != 1:
+        return None
+    for pattern in _FILLER_CJK_PATTERNS:
+        rest = pattern.sub(" ", rest)
+    leftover = rest.split()
+    if any(word not in _FILLER_WORDS for word in leftover):
+        return None
+    if len(normalized.split()) > MAX_COMMAND_WORDS:
+        return None
+    return next(iter(kinds))
+
+
+def help_text() -> str:
+    """The slash commands and typed keywords, for /help and the help screen."""
+    width = max(len(c.usage) for c in SLASH_COMMANDS.values())
+    lines = ["Commands:"]
+    lines += [f"  {c.usage.ljust(width)}  {c.help}" for c in SLASH_COMMANDS.values()]
+    lines.append(
+        "Typed on their own, these also work: export / 导出 / download, credits / 积分 / "
+        "balance / 余额, status / 状态 / show tracks, upload / 上传. Anything else goes to the agent."
+    )
+    return "\n".join(lines)

@@ -1,0 +1,405 @@
+"""Export jobs: submit a render, poll it, download the MP4, and remember all of it.
+
+Every job is journaled as JSON in the state dir (``jobs.json``, written atomically, mode 0600) after
+each status change, so closing the app never orphans a render: :meth:`JobManager.resume` picks up
+unfinished jobs (still rendering, or rendered but not downloaded) on the next start. Jobs are kept
+per API URL, so a local backend's jobs are never polled on the cloud.
+
+Statuses: ``pending`` → ``processing`` → ``completed`` (rendered) → ``downloading`` →
+``downloaded``; or ``failed``, ``cancelled``, ``download_failed`` (retryable with
+:meth:`JobManager.retry_download`, which never renders again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from artgen_tui import paths
+from artgen_tui.api.errors import ApiError, NotFound, RenderFailed
+from artgen_tui.api.models import RenderJob
+from artgen_tui.core.workspace import Workspace
+
+JobStatus = Literal[
+    "pending",
+    "processing",
+    "completed",
+    "downloading",
+    "downloaded",
+    "failed",
+    "cancelled",
+    "download_failed",
+]
+RENDERING: frozenset[str] = frozenset({"pending", "processing"})
+UNFINISHED: frozenset[str] = frozenset({"pending", "processing", "completed", "downloading"})
+FINAL: frozenset[str] = frozenset({"downloaded", "failed", "cancelled", "download_failed"})
+
+MAX_POLL_FAILURES = 5
+"""Consecutive transient poll errors tolerated before :meth:`JobManager.follow` gives up."""
+
+
+class EmptyDraft(ApiError):
+    """Nothing to export yet."""
+
+    default_hint = "Describe a video first (for example: a futuristic city at sunset, cinematic)."
+
+
+class UnknownJob(ApiError):
+    default_hint = "Run `artgen jobs list` to see the export jobs."
+
+
+@dataclass
+class ExportJob:
+    id: str
+    session_id: str
+    api_url: str = ""
+    status: JobStatus = "pending"
+    progress: int = 0
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    output_url: str | None = None
+    path: str | None = None
+    """Where the MP4 is (or will be) saved."""
+    error: str | None = None
+    download_bytes: int = 0
+    download_total: int | None = None
+    title: str | None = None
+    resolution: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL
+
+    @property
+    def elapsed(self) -> float:
+        return max(0.0, self.updated_at - self.created_at)
+
+    @property
+    def download_fraction(self) -> float | None:
+        if not self.download_total:
+            return None
+        return min(1.0, self.download_bytes / self.download_total)
+
+    def describe(self) -> str:
+        """One line: ``render_123  processing 40%`` / ``downloaded → /path/x.mp4``."""
+        if self.status in RENDERING:
+            return f"{self.id}  {self.status} {self.progress}%"
+        if self.status == "downloading":
+            frac = self.download_fraction
+            pct = f" {frac * 100:.0f}%" if frac is not None else ""
+            return f"{self.id}  downloading{pct}"
+        if self.status == "downloaded":
+            return f"{self.id}  downloaded → {self.path}"
+        if self.error:
+            return f"{self.id}  {self.status}: {self.error}"
+        return f"{self.id}  {self.status}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: Any) -> ExportJob | None:
+        """Rebuild from the journal; ``None`` for an entry too broken to use."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            return None
+        if not isinstance(raw.get("session_id"), str):
+            return None
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in raw.items() if k in known}
+        try:
+            job = cls(**data)
+        except TypeError:
+            return None
+        if job.status not in UNFINISHED | FINAL:
+            job.status = "failed"
+            job.error = job.error or "Unknown status in the journal."
+        return job
+
+
+def default_journal_path() -> Path:
+    return paths.state_dir() / "jobs.json"
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
+    return slug[:48].strip("-") or "video"
+
+
+class JobManager:
+    """Export jobs for one :class:`Workspace`. Safe to create several times over one journal."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        output_dir: Path | None = None,
+        journal_path: Path | None = None,
+        poll_interval: float | None = None,
+    ) -> None:
+        self.ws = ws
+        self.output_dir = Path(output_dir or ws.settings.output_dir).expanduser()
+        self.journal_path = journal_path or default_journal_path()
+        self.poll_interval = poll_interval or ws.settings.render_poll_interval
+        self._jobs: dict[str, ExportJob] = {}
+        self._cancelled: set[str] = set()
+        self._load()
+
+    # --- journal -----------------------------------------------------------------------------
+
+    def _read_journal(self) -> dict[str, ExportJob]:
+        raw = paths.read_json(self.journal_path)
+        items = raw.get("jobs") if isinstance(raw, dict) else None
+        result: dict[str, ExportJob] = {}
+        for item in items if isinstance(items, list) else []:
+            job = ExportJob.from_json(item)
+            if job is not None:
+                result[job.id] = job
+        return result
+
+    def _load(self) -> None:
+        self._jobs = self._read_journal()
+
+    def _save(self, job: ExportJob | None = None) -> None:
+        """Merge with what is on disk (another process may have written) and write atomically."""
+        if job is not None:
+            job.updated_at = time.time()
+            self._jobs[job.id] = job
+        on_disk = self._read_journal()
+        for jid, mine in self._jobs.items():
+            theirs = on_disk.get(jid)
+            if theirs is None or mine.updated_at >= theirs.updated_at:
+                on_disk[jid] = mine
+            else:
+                self._jobs[jid] = theirs
+        for jid, theirs in on_disk.items():
+            self._jobs.setdefault(jid, theirs)
+        ordered = sorted(on_disk.values(), key=lambda j: j.created_at)
+        paths.atomic_write_json(self.journal_path, {"jobs": [j.to_json() for j in ordered]})
+
+    def jobs(self) -> list[ExportJob]:
+        """This API URL's jobs, oldest first (re-read from the journal)."""
+        self._load()
+        url = self.ws.identity
+        return sorted(
+            (j for j in self._jobs.values() if j.api_url in ("", url)),
+            key=lambda j: j.created_at,
+        )
+
+    def get(self, job_id: str) -> ExportJob:
+        job = self._jobs.get(job_id)
+        if job is None:
+            self._load()
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise UnknownJob(f"No export job {job_id!r} in the journal.")
+        return job
+
+    def resumable(self) -> list[ExportJob]:
+        """Jobs still rendering, or rendered but not yet downloaded."""
+        return [j for j in self.jobs() if j.status in UNFINISHED]
+
+    # --- actions -----------------------------------------------------------------------------
+
+    async def submit(
+        self, *, resolution: str | None = None, output_path: Path | None = None
+    ) -> ExportJob:
+        """Render the current draft. Raises :class:`EmptyDraft` when the timeline is empty."""
+        state = await self.ws.state()
+        draft = state.state.draft
+        if draft is None or not draft.ready_for_export:
+            raise EmptyDraft("The timeline is empty, so there is nothing to export.")
+        output: dict[str, Any] = {"format": "mp4", "quality": "high"}
+        if resolution:
+            output["resolution"] = resolution
+        payload = draft.model_dump(mode="json", exclude_unset=True)
+        render: RenderJob = await self.ws.with_session(
+            lambda sid: self.ws.client.submit_render(sid, payload, output=output)
+        )
+        title = draft.m.get("title") if isinstance(draft.m.get("title"), str) else None
+        now = time.time()
+        job = ExportJob(
+            id=render.id,
+            session_id=self.ws.session_id,
+            api_url=self.ws.identity,
+            status=_render_status(render, "pending"),
+            progress=render.progress,
+            created_at=now,
+            updated_at=now,
+            output_url=render.output_url,
+            title=title or state.task_name,
+            resolution=resolution,
+            path=str(Path(output_path).expanduser().resolve()) if output_path else None,
+        )
+        self._save(job)
+        return job
+
+    async def follow(self, job_id: str) -> AsyncIterator[ExportJob]:
+        """Poll until the render finishes, then download it; yields the job on every change.
+
+        The last job yielded is final: ``downloaded``, ``failed``, ``cancelled`` or
+        ``download_failed``. Raises :class:`ApiError` only when polling keeps failing.
+        """
+        job = self.get(job_id)
+        failures = 0
+        while job.status in RENDERING:
+            if job_id in self._cancelled:
+                return
+            try:
+                render = await self.ws.client.poll_render(job.id)
+            except NotFound:
+                job.status, job.error = "failed", "The server no longer knows this export."
+                self._save(job)
+                yield job
+                return
+            except ApiError as exc:
+                failures += 1
+                if not exc.transient or failures >= MAX_POLL_FAILURES:
+                    raise
+                await asyncio.sleep(self.poll_interval)
+                continue
+            failures = 0
+            if job_id in self._cancelled:
+                return
+            changed = self._apply(job, render)
+            if changed:
+                self._save(job)
+                yield job
+            if job.status in RENDERING:
+                await asyncio.sleep(self.poll_interval)
+        if job.status in ("completed", "downloading"):
+            async for update in self._download(job):
+                yield update
+
+    async def cancel(self, job_id: str) -> ExportJob:
+        """Ask the server to stop the render and mark the job cancelled."""
+        job = self.get(job_id)
+        self._cancelled.add(job_id)
+        if job.status in RENDERING:
+            with contextlib.suppress(ApiError):
+                await self.ws.client.cancel_render(job.id)
+        if not job.finished:
+            job.status = "cancelled"
+            job.error = None
+            self._save(job)
+        return job
+
+    async def retry_download(self, job_id: str) -> AsyncIterator[ExportJob]:
+        """Download a rendered job again (never renders again); yields progress updates."""
+        job = self.get(job_id)
+        if job.status not in ("download_failed", "completed", "downloading", "downloaded"):
+            raise UnknownJob(
+                f"Export {job_id} has status {job.status}; only a finished render can be "
+                "downloaded again.",
+                hint="Start a new export instead.",
+            )
+        async for update in self._download(job):
+            yield update
+
+    async def resume(self) -> AsyncIterator[ExportJob]:
+        """Follow every unfinished job in the journal, one after another."""
+        for job in self.resumable():
+            async for update in self.follow(job.id):
+                yield update
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _apply(self, job: ExportJob, render: RenderJob) -> bool:
+        before = (job.status, job.progress, job.output_url, job.error)
+        job.status = _render_status(render, job.status)
+        job.progress = max(job.progress, render.progress)
+        if render.output_url:
+            job.output_url = render.output_url
+        if render.status == "failed":
+            job.error = render.error or RenderFailed.default_hint
+        if job.status == "completed":
+            job.progress = 100
+        return before != (job.status, job.progress, job.output_url, job.error)
+
+    def _target(self, job: ExportJob) -> Path:
+        if job.path:
+            return Path(job.path)
+        name = _slug(job.title or f"session-{job.session_id}")
+        return self.output_dir / f"{name}-{_slug(job.id)}.mp4"
+
+    async def _download(self, job: ExportJob) -> AsyncIterator[ExportJob]:
+        target = self._target(job)
+        job.path = str(target)
+        job.status, job.error = "downloading", None
+        job.download_bytes, job.download_total = 0, None
+        self._save(job)
+        yield job
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(f".{target.name}.part")
+        queue: asyncio.Queue[tuple[int, int | None]] = asyncio.Queue()
+
+        def progress(done: int, total: int | None) -> None:
+            queue.put_nowait((done, total))
+
+        task = asyncio.create_task(self._fetch(job, part, progress))
+        try:
+            while not task.done():
+                getter = asyncio.ensure_future(queue.get())
+                await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    continue
+                done, total = getter.result()
+                while not queue.empty():
+                    done, total = queue.get_nowait()
+                job.download_bytes, job.download_total = done, total
+                yield job
+            error = task.exception()
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        if error is not None:
+            with contextlib.suppress(OSError):
+                part.unlink()
+            job.status = "download_failed"
+            job.error = error.user_text() if isinstance(error, ApiError) else str(error)
+            self._save(job)
+            yield job
+            return
+        os.replace(part, target)
+        size = target.stat().st_size
+        job.status, job.download_bytes, job.download_total = "downloaded", size, size
+        self._save(job)
+        yield job
+
+    async def _fetch(self, job: ExportJob, part: Path, progress: Any) -> None:
+        """Download from the known URL; if that fails, refresh the URL by polling, then try the
+        authenticated download route."""
+        client = self.ws.client
+        try:
+            await client.download_render(job.id, part, url=job.output_url, progress=progress)
+            return
+        except ApiError:
+            if job.output_url is None:
+                raise
+        with contextlib.suppress(ApiError):
+            render = await client.poll_render(job.id)
+            if render.output_url and render.output_url != job.output_url:
+                job.output_url = render.output_url
+                try:
+                    await client.download_render(
+                        job.id, part, url=job.output_url, progress=progress
+                    )
+                    return
+                except ApiError:
+                    pass
+        await client.download_render(job.id, part, url=None, progress=progress)
+
+
+def _render_status(render: RenderJob, current: JobStatus) -> JobStatus:
+    status = render.status
+    if status in ("pending", "processing", "completed", "failed", "cancelled"):
+        return status
+    return current

@@ -1,0 +1,387 @@
+"""The draft as a table, as a text summary, and as a difference between two states.
+
+Reads the shape in docs/draft-format.md and tolerates the other spellings listed there (``start``/
+``st``/``s``, ``duration``/``dur``/``du``, ``end``/``e``, ``text``/``name``/``title``, ``vol``;
+values in ``*_s``/``sec`` keys, or under 1000 in such keys, read as seconds). Nothing here raises
+on odd data: a segment without times gets 0, a non-numeric volume is ``None``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from artgen_tui.api.models import Draft, SessionState, TrackType
+
+TRACK_KINDS: dict[int, tuple[str, str]] = {
+    TrackType.VIDEO: ("video", "🎬"),
+    TrackType.AUDIO: ("audio", "🎵"),
+    TrackType.TEXT: ("text", "🔤"),
+}
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One segment. ``key`` is stable for the same segment across states (its id when it has one)."""
+
+    key: str
+    track_index: int
+    track_type: int
+    track_kind: str
+    """``video``, ``audio``, ``text`` or ``other``."""
+    icon: str
+    track_name: str
+    label: str
+    """The segment's text for text tracks, else its label/name (may be empty)."""
+    start_s: float
+    end_s: float
+    duration_s: float
+    volume: float | None = None
+    segment_kind: str | None = None
+    """The segment's own ``kind`` (``generated``, ``image``, ``video``, ``bgm``, ``title``…)."""
+
+    def compare_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.track_type,
+            self.label,
+            round(self.start_s, 3),
+            round(self.end_s, 3),
+            None if self.volume is None else round(self.volume, 3),
+            self.segment_kind,
+        )
+
+
+@dataclass(frozen=True)
+class Canvas:
+    width: int | None = None
+    height: int | None = None
+    aspect: str | None = None
+    fps: float | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.aspect:
+            parts.append(self.aspect)
+        if self.width and self.height:
+            parts.append(f"{self.width}×{self.height}")
+        if self.fps:
+            parts.append(f"{self.fps:g} fps")
+        return " ".join(parts) if parts else "default canvas"
+
+
+@dataclass(frozen=True)
+class TimelineDiff:
+    added: list[TimelineRow] = field(default_factory=list)
+    removed: list[TimelineRow] = field(default_factory=list)
+    changed: list[TimelineRow] = field(default_factory=list)
+    changed_keys: set[str] = field(default_factory=set)
+    """Keys of added and changed rows (rows to highlight in the new table)."""
+    canvas_before: Canvas | None = None
+    canvas_after: Canvas | None = None
+    sentence: str = "No changes to the timeline."
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.canvas_changed)
+
+    @property
+    def canvas_changed(self) -> bool:
+        return (
+            self.canvas_before is not None
+            and self.canvas_after is not None
+            and self.canvas_before != self.canvas_after
+        )
+
+
+# --- reading values -------------------------------------------------------------------------
+
+_START_MS = ("start_ms", "startMs", "start_time_ms", "in_ms")
+_START_S = ("start_s", "start_sec", "startSec", "start_seconds")
+_START_ANY = ("start", "st", "s", "startTime", "start_time", "offset")
+_DUR_MS = ("duration_ms", "durationMs", "dur_ms")
+_DUR_S = ("duration_s", "duration_sec", "dur_s", "durationSec", "duration_seconds")
+_DUR_ANY = ("duration", "dur", "du", "d", "length")
+_END_MS = ("end_ms", "endMs", "end_time_ms", "out_ms")
+_END_S = ("end_s", "end_sec", "endSec", "end_seconds")
+_END_ANY = ("end", "e", "endTime", "end_time")
+_LABEL_KEYS = ("label", "name", "title", "filename", "file_name", "prompt")
+_TEXT_KEYS = ("text", "content", "title", "label", "name")
+_VOLUME_KEYS = ("volume", "vol", "gain")
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        result = float(value)
+    elif isinstance(value, str):
+        try:
+            result = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def _seconds(seg: dict[str, Any], ms_keys: tuple[str, ...], s_keys: tuple[str, ...],
+             any_keys: tuple[str, ...]) -> float | None:  # fmt: skip
+    for key in ms_keys:
+        n = _number(seg.get(key))
+        if n is not None:
+            return n / 1000.0
+    for key in s_keys:
+        n = _number(seg.get(key))
+        if n is not None:
+            return n
+    for key in any_keys:
+        n = _number(seg.get(key))
+        if n is not None:
+            # Compact keys are milliseconds like the draft's ``d``; a small value reads as seconds.
+            return n / 1000.0 if n >= 1000 else n
+    return None
+
+
+def _text(seg: dict[str, Any], keys: tuple[str, ...]) -> str:
+    for key in keys:
+        value = seg.get(key)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+        if isinstance(value, dict):
+            inner = value.get("text") or value.get("content")
+            if isinstance(inner, str) and inner.strip():
+                return " ".join(inner.split())
+    return ""
+
+
+def _volume(seg: dict[str, Any]) -> float | None:
+    for key in _VOLUME_KEYS:
+        n = _number(seg.get(key))
+        if n is not None:
+            return n
+    return None
+
+
+def _dump(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, dict):
+        return obj
+    try:
+        data = obj.model_dump()
+    except AttributeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def rows(draft: Draft | None) -> list[TimelineRow]:
+    """Every segment of every track, in track order then segment order."""
+    if draft is None:
+        return []
+    result: list[TimelineRow] = []
+    used: set[str] = set()
+    for t_index, track in enumerate(draft.t):
+        tdata = _dump(track)
+        tt = tdata.get("tt")
+        track_type = tt if isinstance(tt, int) and not isinstance(tt, bool) else -1
+        kind, icon = TRACK_KINDS.get(track_type, ("other", "▫"))
+        track_id = tdata.get("id")
+        track_name = (
+            _text(tdata, ("name", "title", "label")) or f"{kind.capitalize()} {t_index + 1}"
+        )
+        segments = tdata.get("sg") if isinstance(tdata.get("sg"), list) else []
+        cursor = 0.0
+        for s_index, raw in enumerate(segments or []):
+            seg = _dump(raw)
+            start = _seconds(seg, _START_MS, _START_S, _START_ANY)
+            duration = _seconds(seg, _DUR_MS, _DUR_S, _DUR_ANY)
+            end = _seconds(seg, _END_MS, _END_S, _END_ANY)
+            if start is None:
+                start = (end - duration) if (end is not None and duration is not None) else cursor
+            if duration is None:
+                duration = (end - start) if end is not None else 0.0
+            start = max(0.0, start)
+            duration = max(0.0, duration)
+            end = start + duration
+            cursor = end
+            label = _text(seg, _TEXT_KEYS if kind == "text" else _LABEL_KEYS)
+            seg_kind = seg.get("kind") or seg.get("type")
+            key = _key(seg, track_id, t_index, s_index, used)
+            result.append(
+                TimelineRow(
+                    key=key,
+                    track_index=t_index,
+                    track_type=track_type,
+                    track_kind=kind,
+                    icon=icon,
+                    track_name=track_name,
+                    label=label,
+                    start_s=start,
+                    end_s=end,
+                    duration_s=duration,
+                    volume=_volume(seg),
+                    segment_kind=seg_kind if isinstance(seg_kind, str) else None,
+                )
+            )
+    return result
+
+
+def _key(seg: dict[str, Any], track_id: Any, t_index: int, s_index: int, used: set[str]) -> str:
+    raw = seg.get("id") or seg.get("segment_id") or seg.get("uuid")
+    if isinstance(raw, str | int) and not isinstance(raw, bool) and str(raw):
+        key = f"seg:{raw}"
+    else:
+        track = str(track_id) if isinstance(track_id, str | int) else str(t_index)
+        key = f"pos:{track}:{s_index}"
+    base, n = key, 2
+    while key in used:
+        key = f"{base}#{n}"
+        n += 1
+    used.add(key)
+    return key
+
+
+def canvas(state: SessionState | None) -> Canvas:
+    """Size, aspect and fps from ``canvas_config``, then the draft's ``m``."""
+    if state is None:
+        return Canvas()
+    cfg = state.state.canvas_config
+    meta = state.draft.m
+
+    def pick(*keys: str) -> Any:
+        for src in (cfg, meta):
+            for key in keys:
+                if src.get(key) not in (None, ""):
+                    return src[key]
+        return None
+
+    width = _number(pick("width", "w"))
+    height = _number(pick("height", "h"))
+    fps = _number(pick("fps", "frame_rate"))
+    aspect = pick("aspect_ratio", "aspect", "ratio")
+    return Canvas(
+        width=int(width) if width else None,
+        height=int(height) if height else None,
+        aspect=str(aspect) if aspect is not None else None,
+        fps=fps,
+    )
+
+
+def duration_s(draft: Draft | None) -> float:
+    """The draft's ``d`` (ms), or the end of its last segment."""
+    if draft is None:
+        return 0.0
+    d = _number(draft.d)
+    if d is not None and d > 0:
+        return d / 1000.0
+    return max((r.end_s for r in rows(draft)), default=0.0)
+
+
+# --- text ----------------------------------------------------------------------------------
+
+
+def fmt_seconds(value: float) -> str:
+    """``3`` for whole seconds, ``2.5`` otherwise."""
+    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def span(row: TimelineRow) -> str:
+    return f"{fmt_seconds(row.start_s)}–{fmt_seconds(row.end_s)} s"
+
+
+def describe_row(row: TimelineRow) -> str:
+    """``text track 'Urban Dreams' 0–3 s``."""
+    label = f" '{row.label}'" if row.label else ""
+    return f"{row.track_kind} track{label} {span(row)}"
+
+
+def summary(state: SessionState | None) -> str:
+    """A multi-line summary of the project for chat and ``artgen state``."""
+    if state is None:
+        return "No project state yet."
+    draft = state.draft
+    table = rows(draft)
+    title = draft.m.get("title") if isinstance(draft.m.get("title"), str) else None
+    head = title or state.task_name or "Untitled project"
+    lines = [f"{head} · {fmt_seconds(duration_s(draft))} s · {canvas(state).describe()}"]
+    if not table:
+        lines.append("The timeline is empty. Describe a video to generate one.")
+    for t_index in sorted({r.track_index for r in table}):
+        track_rows = [r for r in table if r.track_index == t_index]
+        first = track_rows[0]
+        lines.append(f"{first.icon} {first.track_name} ({first.track_kind})")
+        for r in track_rows:
+            vol = f" · vol {r.volume:g}" if r.volume is not None else ""
+            label = r.label or r.segment_kind or "segment"
+            lines.append(f"   {span(r):<12} {label}{vol}")
+    assets = len(state.state.video_infos)
+    if assets:
+        lines.append(f"{assets} uploaded or generated asset{'s' if assets != 1 else ''}.")
+    return "\n".join(lines)
+
+
+def diff(old: SessionState | None, new: SessionState) -> TimelineDiff:
+    """What changed between two states, with a one-sentence description."""
+    old_rows = {r.key: r for r in rows(old.draft)} if old is not None else {}
+    new_rows = {r.key: r for r in rows(new.draft)}
+    added = [r for k, r in new_rows.items() if k not in old_rows]
+    removed = [r for k, r in old_rows.items() if k not in new_rows]
+    changed = [
+        r
+        for k, r in new_rows.items()
+        if k in old_rows and old_rows[k].compare_tuple() != r.compare_tuple()
+    ]
+    before = canvas(old) if old is not None else None
+    after = canvas(new)
+    result = TimelineDiff(
+        added=added,
+        removed=removed,
+        changed=changed,
+        changed_keys={r.key for r in added} | {r.key for r in changed},
+        canvas_before=before,
+        canvas_after=after,
+    )
+    return _with_sentence(result, old_rows)
+
+
+def _with_sentence(d: TimelineDiff, old_rows: dict[str, TimelineRow]) -> TimelineDiff:
+    parts: list[str] = []
+    if d.added:
+        parts.append("added " + _join([describe_row(r) for r in d.added]))
+    if d.removed:
+        parts.append("removed " + _join([describe_row(r) for r in d.removed]))
+    if d.changed:
+        parts.append("changed " + _join([_describe_change(old_rows[r.key], r) for r in d.changed]))
+    if d.canvas_changed and d.canvas_before is not None and d.canvas_after is not None:
+        parts.append(f"canvas {d.canvas_before.describe()} → {d.canvas_after.describe()}")
+    sentence = "Timeline updated: " + "; ".join(parts) if parts else "No changes to the timeline."
+    return TimelineDiff(
+        added=d.added,
+        removed=d.removed,
+        changed=d.changed,
+        changed_keys=d.changed_keys,
+        canvas_before=d.canvas_before,
+        canvas_after=d.canvas_after,
+        sentence=sentence,
+    )
+
+
+def _describe_change(old: TimelineRow, new: TimelineRow) -> str:
+    bits = []
+    if old.label != new.label:
+        bits.append(f"'{old.label}' → '{new.label}'")
+    if (round(old.start_s, 3), round(old.end_s, 3)) != (round(new.start_s, 3), round(new.end_s, 3)):
+        bits.append(f"{span(old)} → {span(new)}")
+    if old.volume != new.volume and new.volume is not None:
+        bits.append(f"volume {old.volume if old.volume is not None else '—'} → {new.volume:g}")
+    if old.segment_kind != new.segment_kind and not bits:
+        bits.append(f"{old.segment_kind} → {new.segment_kind}")
+    label = f" '{new.label}'" if new.label and old.label == new.label else ""
+    return f"{new.track_kind} track{label} ({', '.join(bits) or 'updated'})"
+
+
+def _join(items: list[str]) -> str:
+    if len(items) > 3:
+        return ", ".join(items[:3]) + f" and {len(items) - 3} more"
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

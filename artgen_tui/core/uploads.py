@@ -1,0 +1,135 @@
+"""Checking and uploading media: local files (streamed, with progress) and URLs.
+
+:func:`validate` refuses the whole batch before a byte is sent if any file breaks a rule, naming
+each file and the rule. :func:`upload` sends files one request per file (so progress and errors are
+per file), URLs in one request, then refreshes the session state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from artgen_tui.api.errors import ApiError, FileTooLarge, UnsupportedFileType
+from artgen_tui.api.files import check_upload, file_kind, human_size
+from artgen_tui.api.models import SessionState, UploadedFile
+from artgen_tui.core.timeline import TimelineDiff, diff
+from artgen_tui.core.workspace import Workspace
+
+
+class UploadRefused(ApiError):
+    """One or more files break the upload rules; nothing was sent."""
+
+    default_hint = "Nothing was uploaded. Remove or fix the files listed and try again."
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("Cannot upload: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class ValidatedFile:
+    path: Path
+    size: int
+    kind: str
+    """``video``, ``image`` or ``audio``."""
+
+    @property
+    def size_text(self) -> str:
+        return human_size(self.size)
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    """Progress of one item: ``name`` is the file name (or URL), ``index`` counts from 0."""
+
+    name: str
+    index: int
+    count: int
+    done_bytes: int
+    total_bytes: int | None
+
+    @property
+    def fraction(self) -> float | None:
+        if not self.total_bytes:
+            return None
+        return min(1.0, self.done_bytes / self.total_bytes)
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    files: list[UploadedFile] = field(default_factory=list)
+    state: SessionState | None = None
+    diff: TimelineDiff | None = None
+
+    def sentence(self) -> str:
+        names = ", ".join(f.filename for f in self.files) or "nothing"
+        text = f"Uploaded {names}."
+        if self.diff is not None and not self.diff.empty:
+            text += " " + self.diff.sentence
+        return text
+
+
+def is_url(item: str | Path) -> bool:
+    return isinstance(item, str) and item.lower().startswith(("http://", "https://"))
+
+
+def validate(paths: Sequence[Path | str]) -> list[ValidatedFile]:
+    """Check every file against the service's rules; raise :class:`UploadRefused` listing all
+    problems if any file fails (so nothing is sent)."""
+    result: list[ValidatedFile] = []
+    problems: list[str] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        try:
+            size = check_upload(path)
+        except (UnsupportedFileType, FileTooLarge) as exc:
+            problems.append(exc.message)
+            continue
+        except OSError as exc:
+            problems.append(str(exc) if str(exc) else f"{path}: cannot read the file.")
+            continue
+        result.append(ValidatedFile(path, size, file_kind(path) or "video"))
+    if problems:
+        raise UploadRefused(problems)
+    return result
+
+
+async def upload(
+    ws: Workspace,
+    items: Sequence[Path | str],
+    progress: Callable[[UploadProgress], None] | None = None,
+) -> UploadOutcome:
+    """Upload local files and/or http(s) URLs to the current session, then refresh the state."""
+    urls = [str(i) for i in items if is_url(i)]
+    files = validate([i for i in items if not is_url(i)])
+    if not urls and not files:
+        raise UploadRefused(["no files or URLs given"])
+    before = ws.last_state
+    uploaded: list[UploadedFile] = []
+    count = len(files) + (1 if urls else 0)
+    for index, item in enumerate(files):
+
+        def report(done: int, total: int | None, _i: int = index, _f: ValidatedFile = item) -> None:
+            if progress is not None:
+                progress(UploadProgress(_f.path.name, _i, count, done, total or _f.size))
+
+        report(0, item.size)
+        result = await ws.upload_files([item.path], progress=report)
+        report(item.size, item.size)
+        uploaded.extend(result.files)
+    if urls:
+        label = urls[0] if len(urls) == 1 else f"{len(urls)} URLs"
+        if progress is not None:
+            progress(UploadProgress(label, len(files), count, 0, None))
+        result = await ws.upload_urls(urls)
+        uploaded.extend(result.files)
+        if progress is not None:
+            progress(UploadProgress(label, len(files), count, 1, 1))
+    try:
+        state: SessionState | None = await ws.state()
+    except ApiError:
+        state = None
+    change = diff(before, state) if state is not None else None
+    return UploadOutcome(uploaded, state, change)

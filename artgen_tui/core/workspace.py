@@ -1,0 +1,200 @@
+"""One user's connection to the service: the client, the token and the current session.
+
+Both faces (TUI and CLI) hold one :class:`Workspace`. It resumes the last session saved for the API
+URL, and whenever the server says a session is gone (code 1002) it creates a new one, saves it and
+tells the user through ``on_notice``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from artgen_tui.api.client import ClientOptions, NemoClient
+from artgen_tui.api.errors import ApiError, SessionNotFound
+from artgen_tui.api.models import Credits, SessionInfo, SessionState, UploadResult
+from artgen_tui.config import Settings
+from artgen_tui.core.credentials import CredentialStore
+
+NoticeCallback = Callable[[str], None]
+T = TypeVar("T")
+
+_LOCAL_IDENTITIES: dict[str, str] = {}
+
+
+def register_local_backend(url: str, data_dir: Path) -> None:
+    """Key credentials and jobs for an embedded backend by its data dir, not its (random) port,
+    so separate ``--local`` runs share the token and the last session."""
+    _LOCAL_IDENTITIES[url.rstrip("/")] = f"local {data_dir.expanduser().resolve()}"
+
+
+def identity_for(api_url: str) -> str:
+    """The key under which tokens, sessions and jobs for ``api_url`` are kept."""
+    return _LOCAL_IDENTITIES.get(api_url.rstrip("/"), api_url)
+
+
+SESSION_LOST_NOTICE = "The previous session no longer exists on the server; started a new one."
+
+
+class NotReady(ApiError):
+    """A session call was made before :meth:`Workspace.ready`."""
+
+    default_hint = "This is a bug in artgen: the workspace was used before it was ready."
+
+
+class Workspace:
+    """Owns the :class:`NemoClient` and the current session. Use as an async context manager."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        on_notice: NoticeCallback | None = None,
+        credentials: CredentialStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.identity = identity_for(settings.api_url)
+        """Key for persisted tokens, sessions and jobs (the API URL, or a local backend's dir)."""
+        self.credentials = credentials or CredentialStore.default(self.identity)
+        self._on_notice = on_notice
+        token = settings.token.get_secret_value() if settings.token is not None else None
+        self.client = NemoClient(
+            ClientOptions(
+                api_url=settings.api_url,
+                skill_source=settings.skill_source,
+                skill_version=settings.skill_version,
+                skill_platform=settings.skill_platform,
+                language=settings.language,
+                request_timeout=settings.request_timeout,
+                stream_timeout=settings.stream_timeout,
+            ),
+            self.credentials,
+            static_token=token or None,
+            on_notice=self.notice,
+        )
+        self._session: SessionInfo | None = None
+        self.last_state: SessionState | None = None
+        """The latest state fetched by :meth:`state` (or ``None`` before the first)."""
+        self.last_credits: Credits | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Workspace:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    def notice(self, text: str) -> None:
+        """Tell the user something happened (new token, new session, a rate-limit wait)."""
+        if self._on_notice is not None:
+            self._on_notice(text)
+
+    def set_notice_callback(self, callback: NoticeCallback | None) -> None:
+        self._on_notice = callback
+
+    # --- session -----------------------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return self.settings.api_url
+
+    @property
+    def session(self) -> SessionInfo:
+        """The current session; raises :class:`NotReady` before :meth:`ready`."""
+        if self._session is None:
+            raise NotReady("No session yet.")
+        return self._session
+
+    @property
+    def session_id(self) -> str:
+        return self.session.session_id
+
+    @property
+    def has_session(self) -> bool:
+        return self._session is not None
+
+    @property
+    def user_id(self) -> str | None:
+        uid = self.client.user_id
+        if uid:
+            return uid
+        if self._session is not None and self._session.user_id:
+            return self._session.user_id
+        if self.last_state is not None:
+            return self.last_state.user_id
+        return None
+
+    async def ready(self, session_id: str | None = None, new: bool = False) -> SessionInfo:
+        """Get a token, then the session: ``new`` creates one; ``session_id`` or the saved session
+        is verified with a state call (and replaced, with a notice, if the server lost it)."""
+        await self.client.ensure_token()
+        if new:
+            return await self.new_session()
+        wanted: SessionInfo | None
+        if session_id:
+            wanted = SessionInfo(session_id=session_id)
+            saved = self.credentials.load_session()
+            if saved is not None and saved.session_id == session_id:
+                wanted = saved
+        else:
+            wanted = self.credentials.load_session()
+        if wanted is None:
+            return await self.new_session()
+        self._session = wanted
+        try:
+            self.last_state = await self.client.state(wanted.session_id)
+        except SessionNotFound:
+            self._session = None
+            info = await self.new_session()
+            self.notice(SESSION_LOST_NOTICE)
+            return info
+        self.credentials.save_session(wanted)
+        return wanted
+
+    async def new_session(self) -> SessionInfo:
+        """Create a fresh session, make it current and remember it for next time."""
+        info = await self.client.create_session(language=self.settings.language)
+        self._session = info
+        self.last_state = None
+        self.credentials.save_session(info)
+        return info
+
+    async def recover_session(self) -> SessionInfo:
+        """After a 1002: create a new session and tell the user."""
+        info = await self.new_session()
+        self.notice(SESSION_LOST_NOTICE)
+        return info
+
+    async def with_session(self, call: Callable[[str], Awaitable[T]]) -> T:
+        """Run ``call(session_id)``; on 1002 start a new session (with a notice) and retry once."""
+        try:
+            return await call(self.session_id)
+        except SessionNotFound:
+            await self.recover_session()
+            return await call(self.session_id)
+
+    # --- calls -------------------------------------------------------------------------------
+
+    async def credits(self) -> Credits:
+        self.last_credits = await self.client.credits()
+        return self.last_credits
+
+    async def state(self) -> SessionState:
+        """Fetch the current session's state and keep it as :attr:`last_state`."""
+        self.last_state = await self.with_session(self.client.state)
+        return self.last_state
+
+    async def upload_files(
+        self, files: list[Path], progress: Callable[[int, int | None], None] | None = None
+    ) -> UploadResult:
+        return await self.with_session(
+            lambda sid: self.client.upload_files(sid, files, progress=progress)
+        )
+
+    async def upload_urls(self, urls: list[str]) -> UploadResult:
+        return await self.with_session(lambda sid: self.client.upload_urls(sid, urls))
