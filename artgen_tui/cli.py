@@ -1,0 +1,550 @@
+"""The ``artgen`` command: the TUI by default, headless subcommands for scripts (design.md §4).
+
+Exit codes: 0 success, 1 a permanent error, 2 a transient one (trying again may help), 130 when
+interrupted. Errors are one line on stderr (``artgen: …``), never a traceback. With ``--json``
+(the default when stdout is not a terminal) stdout carries one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import json
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from artgen_tui import __version__, paths
+from artgen_tui.api.errors import ApiError, InsufficientCredits
+from artgen_tui.config import ConfigError, Settings, load_settings
+from artgen_tui.core.credentials import redact
+
+EXIT_OK = 0
+EXIT_PERMANENT = 1
+EXIT_TRANSIENT = 2
+EXIT_INTERRUPTED = 130
+
+RESOLUTIONS = ("360p", "720p", "1080p")
+
+MAIN_EPILOG = """\
+examples:
+  artgen                                 open the app on the NemoVideo cloud
+  artgen --local                         open the app on an embedded offline backend
+  artgen chat "a futuristic city at sunset, cinematic"
+  artgen chat "add title 'Urban Dreams'"
+  artgen state                           print the timeline of the current session
+  artgen upload clip.mp4 photo.png       upload media into the session
+  artgen export --wait -o city.mp4       render, wait, and download the MP4
+  artgen jobs list                       the export journal
+  NEMO_API_URL=http://127.0.0.1:8765 artgen credits
+
+environment:
+  NEMO_API_URL   API base URL (same as --api-url)
+  NEMO_TOKEN     a fixed API token (default: an anonymous token, fetched and kept for you)
+  ARTGEN_CONFIG  path of the config file (same as --config)
+
+exit codes: 0 ok, 1 permanent error, 2 transient error (retrying may help), 130 interrupted.
+"""
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32)
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Flags accepted before or after the subcommand; subcommand copies never clobber the top."""
+    default: Any = None if top else argparse.SUPPRESS
+    g = parser.add_argument_group("connection and output")
+    g.add_argument("--api-url", metavar="URL", default=default, help="API base URL.")
+    g.add_argument(
+        "--local",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="Start the embedded local backend in-process and use it.",
+    )
+    g.add_argument("--session", metavar="ID", default=default, help="Use this session id.")
+    g.add_argument(
+        "--new-session",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="Start a new session (a fresh, empty project).",
+    )
+    g.add_argument(
+        "--json",
+        action=argparse.BooleanOptionalAction,
+        default=default,
+        help="JSON lines on stdout (default when stdout is not a terminal).",
+    )
+    g.add_argument(
+        "--config", metavar="FILE", type=Path, default=default, help="Config file to use."
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="artgen",
+        description="Make AI art videos with NemoVideo's agent, in the terminal or from scripts.",
+        epilog=MAIN_EPILOG,
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"artgen {__version__}")
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    def add(name: str, help_text: str, epilog: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog="examples:\n" + epilog,
+            formatter_class=_Formatter,
+        )
+        _common(p, top=False)
+        return p
+
+    p = add(
+        "serve-local",
+        "Run the local backend as an HTTP server (the same API as the cloud).",
+        "  artgen serve-local\n"
+        "  artgen serve-local --port 9000 --data-dir /tmp/artgen-backend\n"
+        "  artgen serve-local --faults 'rate_limit=1,drop_stream=1'\n"
+        "  NEMO_API_URL=http://127.0.0.1:8765 artgen chat 'a calm ocean at dawn'\n",
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="Interface to listen on (default: %(default)s)."
+    )
+    p.add_argument("--port", type=int, default=8765, help="Port (default: %(default)s).")
+    p.add_argument("--faults", metavar="SPEC", default=None, help="Fault injection spec.")
+    p.add_argument("--data-dir", metavar="DIR", type=Path, default=None, help="State directory.")
+
+    p = add(
+        "chat",
+        "Send one message to the agent and print its reply (or what changed on a silent edit).",
+        '  artgen chat "a futuristic city at sunset, cinematic"\n'
+        "  artgen chat \"add title 'Urban Dreams'\"\n"
+        '  artgen chat "make it 9:16" --json\n',
+    )
+    p.add_argument("message", nargs="+", metavar="MESSAGE", help="The message (quote it).")
+
+    p = add(
+        "upload",
+        "Upload media files or http(s) URLs into the session (200 MB max per file).",
+        "  artgen upload clip.mp4\n"
+        "  artgen upload photo.png song.mp3\n"
+        "  artgen upload https://example.com/clip.mp4\n",
+    )
+    p.add_argument("items", nargs="+", metavar="FILE|URL", help="Files or URLs to upload.")
+
+    add("state", "Print the session's timeline.", "  artgen state\n  artgen state --json\n")
+    add("credits", "Print available, frozen and total credits.", "  artgen credits\n")
+
+    p = add(
+        "export",
+        "Render the timeline to an MP4; with --wait, wait for it and download it.",
+        "  artgen export                     submit; download later with `artgen jobs resume`\n"
+        "  artgen export --wait              wait and download into the output folder\n"
+        "  artgen export --wait -o city.mp4\n"
+        "  artgen export --wait --resolution 720p\n",
+    )
+    p.add_argument("--wait", action="store_true", help="Wait for the render and download it.")
+    p.add_argument("-o", "--output", metavar="FILE", type=Path, help="Where to save the MP4.")
+    p.add_argument("--resolution", choices=RESOLUTIONS, help="Output size (default: server's).")
+
+    p = add(
+        "jobs",
+        "The export journal: list jobs, resume unfinished ones, cancel or re-download one.",
+        "  artgen jobs                     same as `artgen jobs list`\n"
+        "  artgen jobs resume              finish every interrupted export\n"
+        "  artgen jobs cancel render_123\n"
+        "  artgen jobs retry render_123    download a finished render again (no re-render)\n",
+    )
+    p.add_argument(
+        "action", nargs="?", default="list", choices=("list", "resume", "cancel", "retry")
+    )
+    p.add_argument("job_id", nargs="?", metavar="ID", help="Job id for cancel and retry.")
+    return parser
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Output:
+    """Human text or JSON lines on stdout; notices, progress and errors on stderr."""
+
+    json_mode: bool
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    _progress_shown: bool = False
+
+    @property
+    def err_tty(self) -> bool:
+        return self.err.isatty()
+
+    def emit(self, kind: str, **data: Any) -> None:
+        if self.json_mode:
+            self.out.write(json.dumps({"type": kind, **data}, ensure_ascii=False, default=str))
+            self.out.write("\n")
+            self.out.flush()
+
+    def text(self, text: str, end: str = "\n") -> None:
+        if not self.json_mode:
+            self.clear_progress()
+            self.out.write(text + end)
+            self.out.flush()
+
+    def note(self, text: str, *, dim: bool = False) -> None:
+        self.clear_progress()
+        if dim and self.err_tty:
+            text = f"\x1b[2m{text}\x1b[0m"
+        self.err.write(text + "\n")
+        self.err.flush()
+
+    def progress(self, text: str) -> None:
+        """A single updating line on stderr, only when stderr is a terminal."""
+        if self.err_tty:
+            self.err.write("\r\x1b[2K" + text)
+            self.err.flush()
+            self._progress_shown = True
+
+    def clear_progress(self) -> None:
+        if self._progress_shown:
+            self.err.write("\r\x1b[2K")
+            self.err.flush()
+            self._progress_shown = False
+
+    def error(self, exc: ApiError | ConfigError | str) -> None:
+        if isinstance(exc, ApiError):
+            message = exc.user_text()
+            self.emit("error", message=message, code=exc.code, transient=exc.transient)
+        else:
+            message = str(exc)
+            self.emit("error", message=message, code=None, transient=False)
+        self.note("artgen: " + redact(message).replace("\n", "\nartgen: "))
+
+
+def bar(fraction: float | None, width: int = 24) -> str:
+    if fraction is None:
+        return "[" + "·" * width + "]"
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "[" + "█" * filled + "░" * (width - filled) + f"] {fraction * 100:3.0f}%"
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    settings: Settings
+    out: Output
+
+
+async def _workspace_call(ctx: Context, body: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
+    from artgen_tui.core.workspace import Workspace
+
+    async with Workspace(ctx.settings, on_notice=lambda t: ctx.out.note(f"artgen: {t}")) as ws:
+        await ws.ready(ctx.args.session, new=bool(ctx.args.new_session))
+        return await body(ws)
+
+
+async def cmd_chat(ctx: Context, ws: Any) -> int:
+    from artgen_tui.core import conversation as conv
+
+    message = " ".join(ctx.args.message).strip()
+    if not message:
+        ctx.out.error("The message is empty; say what video you want.")
+        return EXIT_PERMANENT
+    out = ctx.out
+    printed = False
+    async for event in conv.run_turn(ws, message):
+        if isinstance(event, conv.TextChunk):
+            out.emit("text", text=event.text)
+            if not out.json_mode:
+                out.clear_progress()
+                out.out.write(event.text)
+                out.out.flush()
+                printed = True
+        elif isinstance(event, conv.ToolActivity):
+            out.emit("tool", name=event.name, label=event.label)
+            if ws.settings.show_tool_activity:
+                out.note(f"· {event.label}", dim=True)
+        elif isinstance(event, conv.StillWorking):
+            out.emit("still_working", elapsed=round(event.elapsed, 1))
+            out.note(event.text)
+        elif isinstance(event, conv.Heartbeat):
+            out.progress(f"working… {int(event.elapsed)} s")
+        elif isinstance(event, conv.TimelineChanged):
+            out.emit(
+                "timeline", sentence=event.diff.sentence, changed=sorted(event.diff.changed_keys)
+            )
+        elif isinstance(event, conv.SessionChanged):
+            out.emit("session", session_id=event.session.session_id)
+        elif isinstance(event, conv.TurnDone):
+            if printed and not out.json_mode:
+                out.out.write("\n")
+                out.out.flush()
+            out.clear_progress()
+            credits = event.credits.model_dump() if event.credits else None
+            out.emit(
+                "done",
+                reply=event.reply,
+                silent=event.silent,
+                interrupted=event.interrupted,
+                diff=event.diff.sentence if event.diff else None,
+                credits=credits,
+                session_id=ws.session_id,
+                actions=[a.kind for a in event.actions],
+            )
+            if event.silent is False and event.diff is not None and not event.diff.empty:
+                out.note(event.diff.sentence, dim=True)
+            _warn_low(ctx, event.credits.available if event.credits else None)
+    return EXIT_OK
+
+
+def _warn_low(ctx: Context, available: int | None) -> None:
+    if available is not None and available < ctx.settings.low_credits_threshold:
+        ctx.out.note(f"artgen: low balance: {available} credits left.")
+
+
+async def cmd_state(ctx: Context, ws: Any) -> int:
+    from artgen_tui.core import timeline
+
+    state = await ws.state()
+    if ctx.out.json_mode:
+        c = timeline.canvas(state)
+        ctx.out.emit(
+            "state",
+            session_id=ws.session_id,
+            title=state.draft.m.get("title") or state.task_name,
+            duration_s=timeline.duration_s(state.draft),
+            canvas={"width": c.width, "height": c.height, "aspect": c.aspect, "fps": c.fps},
+            ready_for_export=state.draft.ready_for_export,
+            rows=[r.__dict__ for r in timeline.rows(state.draft)],
+            summary=timeline.summary(state),
+        )
+    ctx.out.text(f"Session {ws.session_id}")
+    ctx.out.text(timeline.summary(state))
+    return EXIT_OK
+
+
+async def cmd_credits(ctx: Context, ws: Any) -> int:
+    credits = await ws.credits()
+    ctx.out.emit("credits", **credits.model_dump())
+    ctx.out.text(
+        f"Credits: {credits.available} available · {credits.frozen} frozen · {credits.total} total"
+    )
+    _warn_low(ctx, credits.available)
+    return EXIT_OK
+
+
+async def cmd_upload(ctx: Context, ws: Any) -> int:
+    from artgen_tui.api.files import human_size
+    from artgen_tui.core import uploads
+
+    items: list[Path | str] = [
+        i if uploads.is_url(i) else Path(i).expanduser() for i in ctx.args.items
+    ]
+    uploads.validate([i for i in items if not uploads.is_url(i)])
+
+    def progress(p: uploads.UploadProgress) -> None:
+        total = human_size(p.total_bytes) if p.total_bytes else "?"
+        ctx.out.progress(
+            f"uploading {p.name} ({p.index + 1}/{p.count}) {bar(p.fraction)} "
+            f"{human_size(p.done_bytes)} / {total}"
+        )
+
+    outcome = await uploads.upload(ws, items, progress)
+    ctx.out.clear_progress()
+    ctx.out.emit(
+        "upload",
+        files=[f.model_dump() for f in outcome.files],
+        sentence=outcome.sentence(),
+        diff=outcome.diff.sentence if outcome.diff else None,
+    )
+    ctx.out.text(outcome.sentence())
+    return EXIT_OK
+
+
+def _job_exit(status: str) -> int:
+    if status in ("downloaded", "completed", "pending", "processing"):
+        return EXIT_OK
+    if status == "download_failed":
+        return EXIT_TRANSIENT
+    return EXIT_PERMANENT
+
+
+async def _follow(ctx: Context, updates: Any) -> int:
+    """Show a job's updates; return the exit code for its final status."""
+    last = None
+    async for job in updates:
+        last = job
+        ctx.out.emit("job", **job.to_json())
+        if job.status in ("pending", "processing"):
+            ctx.out.progress(f"rendering {job.id} {bar(job.progress / 100)}")
+        elif job.status == "downloading":
+            ctx.out.progress(f"downloading {job.id} {bar(job.download_fraction)}")
+        elif job.finished:
+            ctx.out.clear_progress()
+    ctx.out.clear_progress()
+    if last is None:
+        return EXIT_OK
+    if last.status == "downloaded":
+        ctx.out.text(f"Saved {last.path}")
+    else:
+        ctx.out.note(f"artgen: export {last.id} {last.status}: {last.error or 'no details'}")
+    return _job_exit(last.status)
+
+
+async def cmd_export(ctx: Context, ws: Any) -> int:
+    from artgen_tui.core.jobs import JobManager
+
+    manager = JobManager(ws)
+    job = await manager.submit(resolution=ctx.args.resolution, output_path=ctx.args.output)
+    ctx.out.emit("job", **job.to_json())
+    if not ctx.args.wait:
+        ctx.out.text(
+            f"Export {job.id} submitted. Run `artgen jobs resume` to wait for it and download it."
+        )
+        return EXIT_OK
+    ctx.out.note(f"artgen: export {job.id} submitted; waiting for the render…", dim=True)
+    return await _follow(ctx, manager.follow(job.id))
+
+
+async def cmd_jobs(ctx: Context, ws: Any) -> int:
+    from artgen_tui.core.jobs import JobManager
+
+    manager = JobManager(ws)
+    action = ctx.args.action
+    if action in ("cancel", "retry") and not ctx.args.job_id:
+        ctx.out.error(f"`artgen jobs {action}` needs a job id; see `artgen jobs list`.")
+        return EXIT_PERMANENT
+    if action == "cancel":
+        job = await manager.cancel(ctx.args.job_id)
+        ctx.out.emit("job", **job.to_json())
+        ctx.out.text(job.describe())
+        return EXIT_OK
+    if action == "retry":
+        return await _follow(ctx, manager.retry_download(ctx.args.job_id))
+    if action == "resume":
+        pending = manager.resumable()
+        if not pending:
+            ctx.out.text("No unfinished export jobs.")
+            return EXIT_OK
+        code = EXIT_OK
+        for job in pending:
+            code = max(code, await _follow(ctx, manager.follow(job.id)))
+        return code
+    jobs = manager.jobs()
+    for job in jobs:
+        ctx.out.emit("job", **job.to_json())
+        ctx.out.text(job.describe())
+    if not jobs:
+        ctx.out.text("No export jobs yet. Start one with `artgen export`.")
+    return EXIT_OK
+
+
+# --- wiring ------------------------------------------------------------------------------------
+
+_WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]]] = {
+    "chat": cmd_chat,
+    "state": cmd_state,
+    "credits": cmd_credits,
+    "upload": cmd_upload,
+    "export": cmd_export,
+    "jobs": cmd_jobs,
+}
+
+
+def _local_data_dir(settings: Settings, override: Path | None = None) -> Path:
+    return (override or settings.local.data_dir or paths.local_backend_dir()).expanduser()
+
+
+@contextlib.contextmanager
+def _maybe_local(settings: Settings, enabled: bool) -> Iterator[Settings]:
+    """With ``--local``: start the embedded backend and point the settings at it."""
+    if not enabled:
+        yield settings
+        return
+    from artgen_tui.core.workspace import register_local_backend
+    from artgen_tui.local.options import LocalOptions
+    from artgen_tui.local.runner import LocalBackend
+
+    data_dir = _local_data_dir(settings)
+    options = LocalOptions.from_settings(settings.local)
+    with LocalBackend(data_dir, options=options) as backend:
+        register_local_backend(backend.url, data_dir)
+        yield settings.model_copy(update={"api_url": backend.url})
+
+
+def _serve_local(settings: Settings, args: argparse.Namespace, out: Output) -> int:
+    from artgen_tui.local.options import LocalOptions
+    from artgen_tui.local.runner import serve
+
+    local = settings.local
+    if args.faults is not None:
+        local = local.model_copy(update={"faults": args.faults})
+    data_dir = _local_data_dir(settings, args.data_dir)
+    out.note(f"artgen: local backend on http://{args.host}:{args.port} (data in {data_dir})")
+    out.note(f"artgen: use it with NEMO_API_URL=http://{args.host}:{args.port} artgen …")
+    serve(data_dir, LocalOptions.from_settings(local), args.host, args.port)
+    return EXIT_OK
+
+
+def _run_tui(settings: Settings, out: Output) -> int:
+    try:
+        module = importlib.import_module("artgen_tui.tui.app")
+        run_app: Callable[[Settings], int] = module.run_app
+    except (ImportError, AttributeError):
+        out.note("The TUI is not available in this build; use a subcommand (artgen --help).")
+        return EXIT_PERMANENT
+    return int(run_app(settings))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``artgen`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    json_mode = args.json if args.json is not None else not sys.stdout.isatty()
+    if args.command is None:
+        json_mode = False
+    out = Output(json_mode=json_mode)
+    try:
+        settings = load_settings(args.config, api_url=args.api_url)
+    except ConfigError as exc:
+        out.error(exc)
+        return EXIT_PERMANENT
+    try:
+        if args.command == "serve-local":
+            return _serve_local(settings, args, out)
+        with _maybe_local(settings, bool(args.local)) as effective:
+            if args.command is None:
+                return _run_tui(effective, out)
+            ctx = Context(args, effective, out)
+            command = _WORKSPACE_COMMANDS[args.command]
+            return asyncio.run(_workspace_call(ctx, lambda ws: command(ctx, ws)))
+    except KeyboardInterrupt:
+        out.clear_progress()
+        out.note("artgen: interrupted.")
+        return EXIT_INTERRUPTED
+    except InsufficientCredits as exc:
+        out.error(exc)
+        return EXIT_PERMANENT
+    except ApiError as exc:
+        out.error(exc)
+        return EXIT_TRANSIENT if exc.transient else EXIT_PERMANENT
+    except ConfigError as exc:
+        out.error(exc)
+        return EXIT_PERMANENT
+    except OSError as exc:
+        out.error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+        return EXIT_PERMANENT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
