@@ -50,8 +50,9 @@ _RULES: list[tuple[GuiActionKind, re.Pattern[str]]] = [
     (
         "state",
         re.compile(
-            r"\bopen\s+(?:the\s+|your\s+)?[\"'“*]*[a-z][\w-]*(?:\s+(?:panel|tab|project|editor|"
-            r"workspace|page|view|settings))?|打开",
+            r"\bopen\s+(?:up\s+)?(?:the\s+|your\s+)?[\"'“*]*(?:[\w-]+\s+){0,2}?(?:panel|tab|project|"
+            r"editor|workspace|page|view|settings|timeline|preview|library|assets|media|menu|window|"
+            r"sidebar|dashboard)\b|打开",
             re.IGNORECASE,
         ),
     ),
@@ -60,20 +61,15 @@ _RULES: list[tuple[GuiActionKind, re.Pattern[str]]] = [
 
 def find_actions(reply_text: str) -> list[GuiAction]:
     """The GUI actions mentioned in a reply, one per kind, in order of first appearance."""
-    found: list[tuple[int, GuiAction]] = []
+    found: dict[GuiActionKind, tuple[int, GuiAction]] = {}
     for kind, pattern in _RULES:
-        match = pattern.search(reply_text)
-        if match is None:
-            continue
-        if kind == "state" and _overlaps(match, found, reply_text):
-            continue
-        found.append((match.start(), GuiAction(kind, LABELS[kind], match.group(0).strip(" *\"'"))))
-    found.sort(key=lambda item: item[0])
-    return [action for _, action in found]
-
-
-def _overlaps(match: re.Match[str], found: list[tuple[int, GuiAction]], text: str) -> bool:
-    """ "open the timeline" is a timeline focus, not a state query, when that was already found."""
-    return "timeline" in match.group(0).lower() and any(
-        a.kind == "focus_timeline" for _, a in found
-    )
+        for match in pattern.finditer(reply_text):
+            phrase = re.sub(r"[*\"“”]", "", match.group(0)).strip(" '")
+            # "open the timeline" asks to look at the timeline, not to query the project.
+            actual: GuiActionKind = (
+                "focus_timeline" if kind == "state" and "timeline" in phrase.lower() else kind
+            )
+            if actual not in found:
+                found[actual] = (match.start(), GuiAction(actual, LABELS[actual], phrase))
+            break
+    return [action for _, action in sorted(found.values(), key=lambda item: item[0])]

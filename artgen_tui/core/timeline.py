@@ -1,9 +1,10 @@
 """The draft as a table, as a text summary, and as a difference between two states.
 
 Reads the shape in docs/draft-format.md and tolerates the other spellings listed there (``start``/
-``st``/``s``, ``duration``/``dur``/``du``, ``end``/``e``, ``text``/``name``/``title``, ``vol``;
-values in ``*_s``/``sec`` keys, or under 1000 in such keys, read as seconds). Nothing here raises
-on odd data: a segment without times gets 0, a non-numeric volume is ``None``.
+``st``/``s``, ``duration``/``dur``/``du``, ``end``/``e``, ``text``/``name``/``title``, ``vol``).
+Compact keys are milliseconds; a value under 1000 in a ``*_s``/``sec`` key reads as seconds.
+Nothing here raises on odd data: a segment without times starts where the previous one ended, a
+non-numeric volume is ``None``.
 """
 
 from __future__ import annotations
@@ -134,12 +135,12 @@ def _seconds(seg: dict[str, Any], ms_keys: tuple[str, ...], s_keys: tuple[str, .
     for key in s_keys:
         n = _number(seg.get(key))
         if n is not None:
-            return n
+            # Seconds keys hold seconds, but a value of 1000 or more can only be milliseconds.
+            return n / 1000.0 if n >= 1000 else n
     for key in any_keys:
         n = _number(seg.get(key))
         if n is not None:
-            # Compact keys are milliseconds like the draft's ``d``; a small value reads as seconds.
-            return n / 1000.0 if n >= 1000 else n
+            return n / 1000.0  # compact keys are milliseconds, like the draft's ``d``
     return None
 
 

@@ -1,0 +1,205 @@
+"""Timeline rows, summaries and diffs on the documented draft shape and on odd data."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from artgen_tui.api.models import SessionState
+from artgen_tui.core import timeline
+
+DRAFT: dict[str, Any] = {
+    "d": 20000,
+    "m": {"title": "Urban Dreams", "width": 1920, "height": 1080, "fps": 24, "aspect": "16:9"},
+    "t": [
+        {
+            "tt": 0,
+            "id": "trk_video",
+            "sg": [
+                {"id": "seg_1a2b", "kind": "generated", "start_ms": 0, "duration_ms": 10000,
+                 "label": "futuristic city at sunset", "volume": 1.0},
+                {"id": "seg_3c4d", "kind": "image", "start_ms": 10000, "duration_ms": 4000,
+                 "label": "photo.png", "src": "http://x/photo.png"},
+                {"id": "seg_5e6f", "kind": "video", "start_ms": 14000, "duration_ms": 6000,
+                 "label": "clip.mp4", "volume": 1.0},
+            ],
+        },
+        {"tt": 1, "id": "trk_bgm", "sg": [
+            {"id": "seg_7a8b", "kind": "bgm", "start_ms": 0, "duration_ms": 10000,
+             "label": "Soft synth pad", "volume": 0.6},
+        ]},
+        {"tt": 7, "id": "trk_text", "sg": [
+            {"id": "seg_9c0d", "kind": "title", "start_ms": 0, "duration_ms": 3000,
+             "text": "Urban Dreams", "position": "center"},
+        ]},
+    ],
+}  # fmt: skip
+
+CANVAS = {"width": 1920, "height": 1080, "aspect_ratio": "16:9", "fps": 24}
+
+
+def state(draft: dict[str, Any] | None, canvas: dict[str, Any] | None = None) -> SessionState:
+    body: dict[str, Any] = {"canvas_config": canvas or CANVAS}
+    if draft is not None:
+        body["draft"] = draft
+    return SessionState.model_validate({"session_id": "1", "task_name": "project", "state": body})
+
+
+def test_rows_read_the_documented_shape() -> None:
+    rows = timeline.rows(state(DRAFT).draft)
+    assert [r.key for r in rows] == [
+        "seg:seg_1a2b", "seg:seg_3c4d", "seg:seg_5e6f", "seg:seg_7a8b", "seg:seg_9c0d",
+    ]  # fmt: skip
+    video, image, clip, bgm, title = rows
+    assert (video.track_kind, video.label, video.start_s, video.end_s) == (
+        "video", "futuristic city at sunset", 0.0, 10.0,
+    )  # fmt: skip
+    assert (image.start_s, image.end_s, image.duration_s, image.volume) == (10.0, 14.0, 4.0, None)
+    assert clip.segment_kind == "video"
+    assert (bgm.track_kind, bgm.volume, bgm.label) == ("audio", 0.6, "Soft synth pad")
+    assert (title.track_kind, title.label, title.end_s) == ("text", "Urban Dreams", 3.0)
+    assert title.icon != video.icon
+
+
+@pytest.mark.parametrize(
+    ("segment", "start", "end"),
+    [
+        ({"start": 2000, "duration": 3000}, 2.0, 5.0),
+        ({"st": 1500, "du": 500}, 1.5, 2.0),
+        ({"s": 0, "dur": 4000}, 0.0, 4.0),
+        ({"start_s": 2, "end_s": 5}, 2.0, 5.0),
+        ({"start_s": 2000, "duration_s": 3000}, 2.0, 5.0),  # too big for seconds: milliseconds
+        ({"start_s": 1.5, "duration_s": 2.5}, 1.5, 4.0),
+        ({"start_sec": 3, "end_sec": 4}, 3.0, 4.0),
+        ({"start": "1000", "e": "3000"}, 1.0, 3.0),
+        ({"end_ms": 4000, "duration_ms": 1000}, 3.0, 4.0),
+    ],
+)
+def test_rows_accept_tolerant_time_spellings(
+    segment: dict[str, Any], start: float, end: float
+) -> None:
+    draft = {"t": [{"tt": 0, "sg": [segment]}]}
+    (row,) = timeline.rows(state(draft).draft)
+    assert (row.start_s, row.end_s) == (start, end)
+
+
+def test_rows_accept_other_label_and_volume_spellings() -> None:
+    draft = {"t": [
+        {"tt": 1, "sg": [{"name": "Piano", "vol": "0.4", "start": 0, "duration": 1000}]},
+        {"tt": 7, "sg": [{"title": "Hello", "start": 0, "duration": 1000},
+                         {"content": {"text": "Nested"}, "start": 1000, "duration": 1000}]},
+    ]}  # fmt: skip
+    piano, hello, nested = timeline.rows(state(draft).draft)
+    assert (piano.label, piano.volume) == ("Piano", 0.4)
+    assert hello.label == "Hello"
+    assert nested.label == "Nested"
+
+
+def test_odd_and_malformed_segments_never_raise() -> None:
+    draft = {
+        "t": [
+            {"tt": 0, "sg": [
+                {},
+                {"start_ms": "soon", "duration_ms": None, "volume": "loud"},
+                {"start_ms": float("nan"), "duration_ms": -5},
+                {"id": None, "label": 42, "text": ["x"]},
+                {"id": "dup", "duration_ms": 1000},
+                {"id": "dup", "duration_ms": 1000},
+                {"start": True, "duration": {"ms": 3}},
+            ]},
+            {"tt": 0, "sg": "not a list"},
+            {"tt": 99, "sg": [{"start_ms": 0, "duration_ms": 500}]},
+            "not a track",
+            {"sg": None},
+        ],
+        "m": ["not", "a", "dict"],
+    }  # fmt: skip
+    st = state(draft, canvas={"width": "wide", "aspect_ratio": None})
+    rows = timeline.rows(st.draft)
+    assert len({r.key for r in rows}) == len(rows)
+    assert all(r.duration_s >= 0 and r.start_s >= 0 for r in rows)
+    assert any(r.track_kind == "other" for r in rows)
+    assert "dup" in " ".join(r.key for r in rows)
+    assert isinstance(timeline.summary(st), str)
+    assert timeline.diff(st, st).empty
+    assert timeline.diff(None, st).added
+
+
+def test_rows_of_missing_draft_are_empty() -> None:
+    assert timeline.rows(None) == []
+    assert timeline.rows(state(None).draft) == []
+
+
+def test_summary_lists_tracks_and_segments() -> None:
+    text = timeline.summary(state(DRAFT))
+    assert text.splitlines()[0] == "Urban Dreams · 20 s · 16:9 1920×1080 24 fps"
+    assert "futuristic city at sunset" in text
+    assert "Soft synth pad · vol 0.6" in text
+    assert "0–3 s" in text and "Urban Dreams" in text
+
+
+def test_summary_of_empty_project_says_what_to_do() -> None:
+    text = timeline.summary(state({"t": []}))
+    assert "empty" in text.lower()
+    assert timeline.summary(None) == "No project state yet."
+
+
+def test_diff_added_title_sentence() -> None:
+    old = copy.deepcopy(DRAFT)
+    old["t"] = old["t"][:2]
+    d = timeline.diff(state(old), state(DRAFT))
+    assert [r.key for r in d.added] == ["seg:seg_9c0d"]
+    assert d.removed == [] and d.changed == []
+    assert d.changed_keys == {"seg:seg_9c0d"}
+    assert d.sentence == "Timeline updated: added text track 'Urban Dreams' 0–3 s"
+
+
+def test_diff_removed_and_changed() -> None:
+    new = copy.deepcopy(DRAFT)
+    new["t"][1]["sg"] = []  # BGM removed
+    new["t"][0]["sg"][0]["duration_ms"] = 5000  # clip shortened
+    d = timeline.diff(state(DRAFT), state(new))
+    assert [r.key for r in d.removed] == ["seg:seg_7a8b"]
+    assert [r.key for r in d.changed] == ["seg:seg_1a2b"]
+    assert d.changed_keys == {"seg:seg_1a2b"}
+    assert "removed audio track 'Soft synth pad' 0–10 s" in d.sentence
+    assert "0–10 s → 0–5 s" in d.sentence
+
+
+def test_diff_volume_change() -> None:
+    new = copy.deepcopy(DRAFT)
+    new["t"][1]["sg"][0]["volume"] = 0.3
+    d = timeline.diff(state(DRAFT), state(new))
+    assert "volume 0.6 → 0.3" in d.sentence
+
+
+def test_diff_aspect_change() -> None:
+    vertical = {"width": 1080, "height": 1920, "aspect_ratio": "9:16", "fps": 24}
+    d = timeline.diff(state(DRAFT), state(DRAFT, canvas=vertical))
+    assert d.canvas_changed and not d.empty
+    assert d.sentence == "Timeline updated: canvas 16:9 1920×1080 24 fps → 9:16 1080×1920 24 fps"
+
+
+def test_diff_without_changes() -> None:
+    d = timeline.diff(state(DRAFT), state(copy.deepcopy(DRAFT)))
+    assert d.empty
+    assert d.sentence == "No changes to the timeline."
+
+
+def test_diff_from_nothing_adds_everything() -> None:
+    d = timeline.diff(None, state(DRAFT))
+    assert len(d.added) == 5
+    assert "and 2 more" in d.sentence
+
+
+def test_keys_without_ids_are_positional_and_stable() -> None:
+    draft = {"t": [{"tt": 7, "sg": [{"text": "A", "start_ms": 0, "duration_ms": 1000}]}]}
+    a = timeline.rows(state(draft).draft)
+    b = timeline.rows(state(copy.deepcopy(draft)).draft)
+    assert a[0].key == b[0].key == "pos:0:0"
+    changed = copy.deepcopy(draft)
+    changed["t"][0]["sg"][0]["text"] = "B"
+    d = timeline.diff(state(draft), state(changed))
+    assert d.sentence == "Timeline updated: changed text track ('A' → 'B')"
