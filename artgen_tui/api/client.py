@@ -279,7 +279,7 @@ class NemoClient:
         """Run ``attempt``; on 1001 renew the token and on 429 wait, each at most once."""
         token_retry = rate_retry = True
         while True:
-            used = self._token.token if self._token is not None else None
+            used = (await self.ensure_token()).token if auth else None
             try:
                 return await attempt()
             except TokenExpired as err:
