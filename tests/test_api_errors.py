@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from loopback import Seen, free_port, serve
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -27,7 +28,6 @@ from artgen_tui.api.errors import (
     TransportError,
 )
 from artgen_tui.core.credentials import CredentialStore
-from loopback import Seen, free_port, serve
 
 Handler = Callable[[Request], Any]
 TOKEN_PATH = "/api/auth/anonymous-token"
