@@ -1,0 +1,357 @@
+"""Export jobs: one row each with status, render progress, elapsed time and download or result."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar, Self
+
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Static
+
+from artgen_tui.api.files import human_size
+from artgen_tui.core.jobs import FINAL, ExportJob
+
+EMPTY_TEXT = "No exports yet — press Ctrl+E or type 'export'"
+BAR_WIDTH = 10
+
+STATUS_TEXT: dict[str, str] = {
+    "pending": "queued",
+    "processing": "rendering",
+    "completed": "rendered",
+    "downloading": "downloading",
+    "downloaded": "saved",
+    "failed": "failed",
+    "cancelled": "cancelled",
+    "download_failed": "download failed",
+}
+RETRYABLE = frozenset({"failed", "cancelled", "download_failed"})
+CANCELLABLE = frozenset({"pending", "processing", "completed", "downloading"})
+
+
+def short_id(job_id: str, limit: int = 14) -> str:
+    return job_id if len(job_id) <= limit else job_id[: limit - 1] + "…"
+
+
+def format_elapsed(seconds: float | None) -> str:
+    """``0:42``, ``12:05``, ``1:02:03``; ``—`` when unknown."""
+    if seconds is None or seconds < 0:
+        return "—"
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def short_path(path: str, limit: int = 44) -> str:
+    """The path with ``~`` for home, cut from the left when long (the file name matters most)."""
+    p = Path(path)
+    try:
+        text = "~/" + p.relative_to(Path.home()).as_posix()
+    except ValueError:
+        text = path
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
+
+
+def bar(fraction: float, done: Style, todo: Style, width: int = BAR_WIDTH) -> Text:
+    """A text progress bar: ``━━━━━╸──────``."""
+    fraction = min(1.0, max(0.0, fraction))
+    halves = round(fraction * width * 2)
+    full, half = divmod(halves, 2)
+    text = Text()
+    text.append("━" * full, done)
+    if half:
+        text.append("╸", done)
+    text.append("─" * (width - full - half), todo)
+    return text
+
+
+class JobsTable(DataTable[Text]):
+    """The rows of :class:`JobsPanel`; its cursor row is the focused job."""
+
+
+class JobsPanel(Vertical):
+    """Every export of this session. Feed it with :meth:`upsert`; it posts requests, never acts."""
+
+    class _JobMessage(Message):
+        def __init__(self, job_id: str) -> None:
+            super().__init__()
+            self.job_id = job_id
+
+    class CopyUrlRequested(_JobMessage):
+        """``c``: copy the export's download URL."""
+
+        def __init__(self, job_id: str, url: str | None = None) -> None:
+            super().__init__(job_id)
+            self.url = url
+
+    class CancelRequested(_JobMessage):
+        """``x``: stop the render or download."""
+
+    class RetryRequested(_JobMessage):
+        """``r``: download again, or export again after a failure."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "copy_url", "Copy URL", id="jobs.copy_url", tooltip="Copy the video's URL"),
+        Binding("x", "cancel_job", "Cancel", id="jobs.cancel", tooltip="Stop this export"),
+        Binding("r", "retry_job", "Retry", id="jobs.retry", tooltip="Try this export again"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "jobs-panel--bar-done",
+        "jobs-panel--bar-todo",
+        "jobs-panel--ok",
+        "jobs-panel--active",
+        "jobs-panel--error",
+        "jobs-panel--muted",
+    }
+
+    DEFAULT_CSS = """
+    JobsPanel {
+        height: auto;
+        min-height: 5;
+        max-height: 12;
+        border: round $panel;
+        border-title-color: $text-muted;
+        &:focus-within {
+            border: round $accent;
+        }
+        & > .jobs-panel--bar-done { color: $accent; }
+        & > .jobs-panel--bar-todo { color: $panel-lighten-2; }
+        & > .jobs-panel--ok { color: $success; }
+        & > .jobs-panel--active { color: $warning; }
+        & > .jobs-panel--error { color: $error; }
+        & > .jobs-panel--muted { color: $text-muted; }
+        JobsTable {
+            height: auto;
+            max-height: 10;
+        }
+        #jobs-empty {
+            padding: 1 1;
+            color: $text-muted;
+            text-style: italic;
+        }
+    }
+    """
+
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("id", "Export"),
+        ("status", "Status"),
+        ("render", "Render"),
+        ("elapsed", "Elapsed"),
+        ("result", "Download / file"),
+    )
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.time,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.border_title = "Exports"
+        self._clock = clock
+        self._jobs: dict[str, ExportJob] = {}
+        self._ticker: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        table = JobsTable(cursor_type="row", id="jobs-table")
+        for key, label in self.COLUMNS:
+            table.add_column(label, key=key)
+        table.display = False
+        yield table
+        yield Static(EMPTY_TEXT, id="jobs-empty", markup=False)
+
+    def on_mount(self) -> None:
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)
+        for job in self._jobs.values():
+            self._render_row(job)
+        self._sync_empty()
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> list[ExportJob]:
+        return list(self._jobs.values())
+
+    @property
+    def table(self) -> JobsTable:
+        return self.query_one(JobsTable)
+
+    @property
+    def focused_job(self) -> ExportJob | None:
+        """The job under the table's cursor."""
+        if not self.is_mounted:
+            return None
+        table = self.table
+        if not table.row_count or not table.is_valid_row_index(table.cursor_row):
+            return None
+        key = table.ordered_rows[table.cursor_row].key.value
+        return self._jobs.get(str(key))
+
+    def upsert(self, job: ExportJob) -> None:
+        """Add or update one job's row (the job is copied: callers may keep mutating theirs)."""
+        self._jobs[job.id] = dataclasses.replace(job)
+        if self.is_mounted:
+            self._render_row(self._jobs[job.id])
+            self._sync_empty()
+            self.refresh_bindings()
+
+    def focus(self, scroll_visible: bool = True) -> Self:
+        """Focus goes to the table, so the job keys apply."""
+        if self.is_mounted and self._jobs:
+            self.table.focus(scroll_visible)
+        return self
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"jobs-panel--{name}", partial=True)
+
+    def _elapsed(self, job: ExportJob) -> float | None:
+        if job.created_at <= 0:
+            return None
+        end = job.updated_at if job.status in FINAL else self._clock()
+        return max(0.0, end - job.created_at)
+
+    def _status_cell(self, job: ExportJob) -> Text:
+        label = STATUS_TEXT.get(job.status, str(job.status))
+        if job.status == "downloaded":
+            return Text(f"✓ {label}", style=self._style("ok"))
+        if job.status in ("failed", "download_failed"):
+            return Text(f"✗ {label}", style=self._style("error"))
+        if job.status == "cancelled":
+            return Text(label, style=self._style("muted"))
+        return Text(label, style=self._style("active"))
+
+    def _render_cell(self, job: ExportJob) -> Text:
+        try:
+            progress = max(0, min(100, int(job.progress)))
+        except (TypeError, ValueError):
+            progress = 0
+        cell = bar(progress / 100, self._style("bar-done"), self._style("bar-todo"))
+        cell.append(f" {progress:>3d}%")
+        return cell
+
+    def _result_cell(self, job: ExportJob) -> Text:
+        if job.status == "downloading":
+            fraction = job.download_fraction
+            if fraction is None:
+                return Text(f"{human_size(job.download_bytes)} …", style=self._style("muted"))
+            cell = bar(fraction, self._style("bar-done"), self._style("bar-todo"))
+            total = human_size(job.download_total or 0)
+            cell.append(f" {fraction * 100:>3.0f}% of {total}")
+            return cell
+        if job.status == "downloaded" and job.path:
+            limit = self._result_width()
+            return Text(f"→ {short_path(job.path, limit - 2)}", style=self._style("ok"))
+        if job.status in ("failed", "download_failed", "cancelled"):
+            detail = job.error or ("stopped" if job.status == "cancelled" else "no details")
+            hint = " · r retries" if job.status in RETRYABLE else ""
+            style = self._style("muted" if job.status == "cancelled" else "error")
+            return Text(f"{_one_line(detail, self._result_width() - len(hint))}{hint}", style=style)
+        if job.status == "completed":
+            return Text("download starting…", style=self._style("muted"))
+        return Text("")
+
+    def _cells(self, job: ExportJob) -> tuple[Text, ...]:
+        return (
+            Text(short_id(job.id)),
+            self._status_cell(job),
+            self._render_cell(job),
+            Text(format_elapsed(self._elapsed(job)), justify="right"),
+            self._result_cell(job),
+        )
+
+    def _result_width(self) -> int:
+        """Room left for the last column, so a long path never needs horizontal scrolling."""
+        table = self.table
+        width = table.scrollable_content_region.width
+        if width <= 0:
+            return 40
+        others = sum(
+            column.get_render_width(table)
+            for column in table.ordered_columns
+            if column.key.value != "result"
+        )
+        return max(16, width - others - 2 * table.cell_padding)
+
+    def on_resize(self) -> None:
+        table = self.table
+        for job in self._jobs.values():
+            if job.id in table.rows:
+                table.update_cell(job.id, "result", self._result_cell(job), update_width=True)
+
+    def _render_row(self, job: ExportJob) -> None:
+        table = self.table
+        cells = self._cells(job)
+        if job.id in table.rows:
+            for (column, _), value in zip(self.COLUMNS, cells, strict=True):
+                table.update_cell(job.id, column, value, update_width=True)
+        else:
+            table.add_row(*cells, key=job.id)
+            if not table.has_focus:
+                table.move_cursor(row=table.row_count - 1, animate=False)
+        if self._ticker is not None:
+            if any(not j.finished for j in self._jobs.values()):
+                self._ticker.resume()
+            else:
+                self._ticker.pause()
+
+    def _tick(self) -> None:
+        table = self.table
+        for job in self._jobs.values():
+            if not job.finished and job.id in table.rows:
+                value = Text(format_elapsed(self._elapsed(job)), justify="right")
+                table.update_cell(job.id, "elapsed", value)
+
+    def _sync_empty(self) -> None:
+        has_jobs = bool(self._jobs)
+        self.table.display = has_jobs
+        self.query_one("#jobs-empty", Static).display = not has_jobs
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#jobs-table")
+    def _row_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        job = self.focused_job
+        if action == "copy_url":
+            return (job is not None and bool(job.output_url)) or None
+        if action == "cancel_job":
+            return (job is not None and job.status in CANCELLABLE) or None
+        if action == "retry_job":
+            return (job is not None and job.status in RETRYABLE) or None
+        return True
+
+    def action_copy_url(self) -> None:
+        job = self.focused_job
+        if job is not None and job.output_url:
+            self.post_message(self.CopyUrlRequested(job.id, job.output_url))
+
+    def action_cancel_job(self) -> None:
+        job = self.focused_job
+        if job is not None and job.status in CANCELLABLE:
+            self.post_message(self.CancelRequested(job.id))
+
+    def action_retry_job(self) -> None:
+        job = self.focused_job
+        if job is not None and job.status in RETRYABLE:
+            self.post_message(self.RetryRequested(job.id))
+
+
+def _one_line(text: str, limit: int) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,191 @@
+"""The live timeline: one row per segment, changed rows highlighted until the next update."""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+from textual.widgets import DataTable
+
+from artgen_tui.api.models import SessionState
+from artgen_tui.core import timeline
+from artgen_tui.core.timeline import TimelineDiff, TimelineRow
+
+log = logging.getLogger(__name__)
+
+EMPTY_TEXT = "No timeline yet — describe a video to start"
+CHANGED_MARK = "●"
+LABEL_MAX = 40
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("type", "Track"),
+    ("label", "Label / text"),
+    ("start", "Start"),
+    ("end", "End"),
+    ("duration", "Length"),
+    ("volume", "Volume"),
+)
+
+
+def _seconds(value: float) -> Text:
+    return Text(f"{value:.1f} s", justify="right")
+
+
+def _volume(value: float | None) -> Text:
+    if value is None:
+        return Text("—", justify="right", style="dim")
+    return Text(f"{value * 100:.0f}%", justify="right")
+
+
+def _clip(text: str, limit: int = LABEL_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _same(a: Text, b: Text | None) -> bool:
+    return b is not None and (a.plain, a.spans, a.style) == (b.plain, b.spans, b.style)
+
+
+def row_cells(row: TimelineRow, changed: bool, changed_style: Style) -> tuple[Text, ...]:
+    """The six cells of one segment; a changed row gets the marker and the accent style."""
+    mark = CHANGED_MARK if changed else " "
+    label = row.label or row.segment_kind or ""
+    cells = (
+        Text(f"{mark} {row.icon} {row.track_name}"),
+        Text(_clip(label), style="" if row.label else "dim italic"),
+        _seconds(row.start_s),
+        _seconds(row.end_s),
+        _seconds(row.duration_s),
+        _volume(row.volume),
+    )
+    if changed:
+        for cell in cells:
+            cell.stylize(changed_style)
+    return cells
+
+
+class TimelineTable(DataTable[Text]):
+    """Tracks × segments of the current draft.
+
+    :meth:`show_state` updates in place by row key: only cells whose content changed are
+    rewritten; the rows are rebuilt only when segments were added, removed or reordered.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"timeline-table--changed", "timeline-table--empty"}
+
+    DEFAULT_CSS = """
+    TimelineTable {
+        height: 1fr;
+        border: round $panel;
+        border-title-color: $text-muted;
+        border-subtitle-color: $text-muted;
+        border-subtitle-align: right;
+        &:focus {
+            border: round $accent;
+        }
+        & > .timeline-table--changed {
+            color: $accent;
+            text-style: bold;
+        }
+        & > .timeline-table--empty {
+            color: $text-muted;
+            text-style: italic;
+        }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        self.border_title = "Timeline"
+        self._state: SessionState | None = None
+        self._pending: tuple[SessionState, TimelineDiff | None] | None = None
+        self._cells: dict[str, tuple[Text, ...]] = {}
+        self.changed_keys: frozenset[str] = frozenset()
+        """Keys of the rows highlighted by the last update."""
+        self.caption = "empty"
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    def on_mount(self) -> None:
+        self._update_caption()
+        if self._pending is not None:
+            state, diff = self._pending
+            self._pending = None
+            self.show_state(state, diff)
+
+    @property
+    def row_keys(self) -> list[str]:
+        """The segment keys in display order."""
+        return [str(row.key.value) for row in self.ordered_rows]
+
+    def show_state(self, state: SessionState, diff: TimelineDiff | None = None) -> None:
+        """Show ``state``; highlight ``diff.changed_keys``, or what changed since the last call."""
+        if not self.is_mounted:
+            self._pending = (state, diff)
+            return
+        try:
+            new_rows = timeline.rows(state.draft)
+        except Exception:  # malformed drafts must never take the UI down
+            log.exception("could not read the draft's timeline")
+            new_rows = []
+        if diff is not None:
+            changed = set(diff.changed_keys)
+        elif self._state is not None:
+            try:
+                changed = set(timeline.diff(self._state, state).changed_keys)
+            except Exception:
+                log.exception("could not compare timeline states")
+                changed = set()
+        else:
+            changed = set()
+        self._state = state
+        self.changed_keys = frozenset(changed & {r.key for r in new_rows})
+        self._apply(new_rows)
+        self._update_caption()
+
+    def _apply(self, new_rows: list[TimelineRow]) -> None:
+        style = self.get_component_rich_style("timeline-table--changed", partial=True)
+        cells = {r.key: row_cells(r, r.key in self.changed_keys, style) for r in new_rows}
+        if [r.key for r in new_rows] == self.row_keys:
+            for key, values in cells.items():
+                old = self._cells.get(key, ())
+                for (column, _), value, before in zip(
+                    COLUMNS, values, (*old, *[None] * len(COLUMNS)), strict=False
+                ):
+                    if not _same(value, before):
+                        self.update_cell(key, column, value, update_width=True)
+        else:
+            cursor_key = self._cursor_key()
+            self.clear()
+            for key, values in cells.items():
+                self.add_row(*values, key=key)
+            if cursor_key is not None and cursor_key in cells:
+                self.move_cursor(row=self.get_row_index(cursor_key), animate=False)
+        self._cells = cells
+
+    def _cursor_key(self) -> str | None:
+        if not self.row_count or not self.is_valid_row_index(self.cursor_row):
+            return None
+        return str(self.ordered_rows[self.cursor_row].key.value)
+
+    def _update_caption(self) -> None:
+        state = self._state
+        count = self.row_count
+        if state is None or count == 0:
+            self.caption = "empty"
+        else:
+            total = timeline.duration_s(state.draft)
+            noun = "segment" if count == 1 else "segments"
+            canvas = timeline.canvas(state).describe()
+            self.caption = f"{count} {noun} · {timeline.fmt_seconds(total)} s · {canvas}"
+        self.border_subtitle = self.caption
+
+    def render_line(self, y: int) -> Strip:
+        if self.row_count == 0 and y == (self.header_height if self.show_header else 0) + 1:
+            style = self.get_component_rich_style("timeline-table--empty", partial=True)
+            text = Text(f" {EMPTY_TEXT}", style=style, no_wrap=True, overflow="ellipsis")
+            segments = list(text.render(self.app.console))
+            return Strip(segments).crop_extend(0, self.size.width, self.rich_style)
+        return super().render_line(y)

@@ -1,0 +1,524 @@
+"""The file picker, the timeline table and the jobs panel, each hosted in a tiny app."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import textual.constants
+from textual import on
+from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Footer, Input, Static
+
+from artgen_tui.api.files import MAX_UPLOAD_BYTES
+from artgen_tui.api.models import SessionState
+from artgen_tui.core import timeline
+from artgen_tui.core.jobs import ExportJob
+from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice, UploadTree
+from artgen_tui.tui.widgets.jobs_panel import EMPTY_TEXT as NO_JOBS_TEXT
+from artgen_tui.tui.widgets.jobs_panel import JobsPanel
+from artgen_tui.tui.widgets.timeline_table import CHANGED_MARK, EMPTY_TEXT, TimelineTable
+
+PICKER_SIZE = (100, 32)
+
+
+@pytest.fixture(autouse=True)
+def _steady_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No animations and no blinking cursor: snapshots must not depend on timing."""
+    monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], tries: int = 100) -> None:
+    """Poll the UI until ``predicate`` holds (the directory tree loads in a worker)."""
+    for _ in range(tries):
+        if predicate():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the UI never reached the expected state")
+
+
+# --- file picker ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def media(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fixed folder under a fake home, so the picker shows ``~/media`` and no tmp path."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    root = tmp_path / "media"
+    (root / "clips").mkdir(parents=True)
+    (root / "clips" / "intro.mp4").write_bytes(b"\0" * 2048)
+    (root / "clip.mp4").write_bytes(b"\0" * 5000)
+    (root / "photo.png").write_bytes(b"\0" * 300)
+    (root / "song.mp3").write_bytes(b"\0" * 1200)
+    (root / "notes.txt").write_text("not a video")
+    (root / ".hidden.mp4").write_bytes(b"\0" * 10)
+    with (root / "huge.mov").open("wb") as f:
+        f.truncate(MAX_UPLOAD_BYTES + 1)  # sparse: no disk used
+    return root
+
+
+_UNSET = object()
+
+
+class PickerHost(App[None]):
+    def __init__(self, start: Path) -> None:
+        super().__init__()
+        self.start = start
+        self.result: object = _UNSET
+
+    def on_mount(self) -> None:
+        self.push_screen(FilePickerScreen(self.start), self._done)
+
+    def _done(self, choice: UploadChoice | None) -> None:
+        self.result = choice
+
+
+def tree_of(app: App[Any]) -> UploadTree:
+    return app.screen.query_one(UploadTree)
+
+
+def names(app: App[Any]) -> list[str]:
+    return [str(n.data.path.name) for n in tree_of(app).root.children if n.data is not None]
+
+
+def message_text(app: App[Any]) -> str:
+    return str(app.screen.query_one("#picker-message", Static).content)
+
+
+async def loaded(pilot: Pilot[Any]) -> None:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, FilePickerScreen))
+    await wait_for(pilot, lambda: len(tree_of(pilot.app).root.children) > 0)
+
+
+async def press_on(pilot: Pilot[Any], name: str, key: str) -> None:
+    """Put the tree cursor on the entry called ``name`` and press ``key``."""
+    tree = tree_of(pilot.app)
+    node = next(n for n in tree.root.children if n.data is not None and n.data.path.name == name)
+    tree.focus()
+    tree.cursor_line = node.line
+    await pilot.press(key)
+    await pilot.pause()
+
+
+async def type_path(pilot: Pilot[Any], selector: str, text: str) -> None:
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    field.value = text
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_picker_lists_folders_and_accepted_files_only(media: Path) -> None:
+    app = PickerHost(media)
+    async with app.run_test(size=PICKER_SIZE) as pilot:
+        await loaded(pilot)
+        assert names(app) == ["clips", "clip.mp4", "huge.mov", "photo.png", "song.mp3"]
+        assert str(tree_of(app).root.label) == "~/media"
+
+
+async def test_picker_multi_select_returns_chosen_paths(media: Path) -> None:
+    app = PickerHost(media)
+    async with app.run_test(size=PICKER_SIZE) as pilot:
+        await loaded(pilot)
+        await press_on(pilot, "clip.mp4", "space")
+        await press_on(pilot, "song.mp3", "space")
+        await press_on(pilot, "photo.png", "enter")  # enter adds
+        await press_on(pilot, "song.mp3", "space")  # space again removes
+        screen = app.screen
+        assert isinstance(screen, FilePickerScreen)
+        assert screen.selected == [media / "clip.mp4", media / "photo.png"]
+        total = str(screen.query_one("#picker-total", Static).content)
+        assert total == "2 files · 5.2 KB"
+        assert await pilot.click("#picker-upload")
+        await wait_for(pilot, lambda: app.result is not _UNSET)
+    assert app.result == UploadChoice(paths=[media / "clip.mp4", media / "photo.png"], urls=[])
+
+
+async def test_picker_refuses_wrong_type_and_oversized_files(media: Path) -> None:
+    app = PickerHost(media)
+    async with app.run_test(size=PICKER_SIZE) as pilot:
+        await loaded(pilot)
+        await type_path(pilot, "#picker-root", "notes.txt")
+        assert "notes.txt: .txt files can't be uploaded" in message_text(app)
+        await press_on(pilot, "huge.mov", "space")
+        assert "huge.mov is 200.0 MB, over the 200 MB limit" in message_text(app)
+        await press_on(pilot, "huge.mov", "enter")
+        assert "over the 200 MB limit" in message_text(app)
+        await type_path(pilot, "#picker-root", str(media / "huge.mov"))
+        assert "over the 200 MB limit" in message_text(app)
+        await type_path(pilot, "#picker-root", "~/media/missing.mp4")
+        assert "No file or folder at ~/media/missing.mp4" in message_text(app)
+        screen = app.screen
+        assert isinstance(screen, FilePickerScreen)
+        assert screen.selected == []
+        # Nothing valid chosen: Upload explains instead of closing.
+        assert await pilot.click("#picker-upload")
+        await pilot.pause()
+        assert "Nothing to upload yet" in message_text(app)
+        assert app.result is _UNSET
+        # A file typed into the path field is checked and added like a picked one.
+        await type_path(pilot, "#picker-root", "clip.mp4")
+        assert await pilot.click("#picker-upload")
+        await wait_for(pilot, lambda: app.result is not _UNSET)
+    assert app.result == UploadChoice(paths=[media / "clip.mp4"], urls=[])
+
+
+async def test_picker_path_field_jumps_to_another_folder(media: Path) -> None:
+    app = PickerHost(media)
+    async with app.run_test(size=PICKER_SIZE) as pilot:
+        await loaded(pilot)
+        await type_path(pilot, "#picker-root", "clips")
+        await wait_for(pilot, lambda: names(app) == ["intro.mp4"])
+        assert app.screen.query_one("#picker-root", Input).value == "~/media/clips"
+        assert str(tree_of(app).root.label) == "~/media/clips"
+
+
+async def test_picker_url_entry_returns_the_url(media: Path) -> None:
+    app = PickerHost(media)
+    async with app.run_test(size=PICKER_SIZE) as pilot:
+        await loaded(pilot)
+        await type_path(pilot, "#picker-url", "ftp://example.com/a.mp4")
+        assert "is not a web address" in message_text(app)
+        assert app.result is _UNSET
+        await type_path(pilot, "#picker-url", "https://example.com/a.mp4")
+        await wait_for(pilot, lambda: app.result is not _UNSET)
+    assert app.result == UploadChoice(paths=[], urls=["https://example.com/a.mp4"])
+
+
+@pytest.mark.parametrize("focus", ["#picker-tree", "#picker-url"])
+async def test_picker_escape_cancels(media: Path, focus: str) -> None:
+    app = PickerHost(media)
+    async with app.run_test(size=PICKER_SIZE) as pilot:
+        await loaded(pilot)
+        await press_on(pilot, "clip.mp4", "space")
+        app.screen.query_one(focus).focus()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.result is not _UNSET)
+    assert app.result is None
+
+
+def test_snapshot_picker_refuses_file(snap_compare: Any, media: Path) -> None:
+    """A selected clip, and notes.txt typed into the path field, refused with the reason."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        await press_on(pilot, "clip.mp4", "space")
+        await press_on(pilot, "huge.mov", "space")
+        await type_path(pilot, "#picker-root", "notes.txt")
+
+    assert snap_compare(PickerHost(media), terminal_size=PICKER_SIZE, run_before=run_before)
+
+
+# --- timeline table ---------------------------------------------------------------------------
+
+DRAFT: dict[str, Any] = {
+    "d": 10000,
+    "m": {"title": "Urban Dreams", "width": 1920, "height": 1080, "fps": 24, "aspect": "16:9"},
+    "t": [
+        {
+            "tt": 0,
+            "id": "trk_video",
+            "sg": [
+                {
+                    "id": "seg_1a2b",
+                    "kind": "generated",
+                    "start_ms": 0,
+                    "duration_ms": 10000,
+                    "label": "futuristic city at sunset",
+                    "volume": 1.0,
+                }
+            ],
+        },
+        {
+            "tt": 1,
+            "id": "trk_bgm",
+            "sg": [
+                {
+                    "id": "seg_7a8b",
+                    "kind": "bgm",
+                    "start_ms": 0,
+                    "duration_ms": 10000,
+                    "label": "Soft synth pad",
+                    "volume": 0.6,
+                }
+            ],
+        },
+        {
+            "tt": 7,
+            "id": "trk_text",
+            "sg": [
+                {
+                    "id": "seg_9c0d",
+                    "kind": "title",
+                    "start_ms": 0,
+                    "duration_ms": 3000,
+                    "text": "Urban Dreams",
+                }
+            ],
+        },
+    ],
+}
+
+
+def state_of(draft: dict[str, Any] | None, **canvas: Any) -> SessionState:
+    return SessionState.model_validate(
+        {"session_id": "s1", "state": {"draft": draft, "canvas_config": canvas}}
+    )
+
+
+def edited() -> dict[str, Any]:
+    """The draft after an edit: quieter music and a longer title."""
+    draft = copy.deepcopy(DRAFT)
+    draft["t"][1]["sg"][0]["volume"] = 0.3
+    draft["t"][2]["sg"][0]["duration_ms"] = 4000
+    return draft
+
+
+class TableHost(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TimelineTable()
+
+
+def marked_keys(table: TimelineTable) -> set[str]:
+    return {
+        key for key in table.row_keys if str(table.get_cell(key, "type")).startswith(CHANGED_MARK)
+    }
+
+
+async def test_timeline_highlights_only_changed_rows() -> None:
+    app = TableHost()
+    async with app.run_test(size=(100, 12)) as pilot:
+        table = app.query_one(TimelineTable)
+        table.show_state(state_of(DRAFT))
+        await pilot.pause()
+        assert table.row_keys == ["seg:seg_1a2b", "seg:seg_7a8b", "seg:seg_9c0d"]
+        assert marked_keys(table) == set() and table.changed_keys == frozenset()
+        assert str(table.get_cell("seg:seg_7a8b", "volume")) == "60%"
+        assert table.caption == "3 segments · 10 s · 16:9 1920×1080 24 fps"
+
+        table.show_state(state_of(edited()))
+        await pilot.pause()
+        assert table.changed_keys == {"seg:seg_7a8b", "seg:seg_9c0d"}
+        assert marked_keys(table) == {"seg:seg_7a8b", "seg:seg_9c0d"}
+        assert str(table.get_cell("seg:seg_7a8b", "volume")) == "30%"
+        assert str(table.get_cell("seg:seg_9c0d", "end")) == "4.0 s"
+
+        # The same state again: the highlight is gone.
+        table.show_state(state_of(edited()))
+        await pilot.pause()
+        assert marked_keys(table) == set()
+
+
+async def test_timeline_updates_cells_in_place_and_rebuilds_on_new_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = TableHost()
+    async with app.run_test(size=(100, 12)) as pilot:
+        table = app.query_one(TimelineTable)
+        table.show_state(state_of(DRAFT))
+        await pilot.pause()
+        table.move_cursor(row=2)
+        clears: list[bool] = []
+        original_clear = table.clear
+
+        def counting_clear(columns: bool = False) -> TimelineTable:
+            clears.append(columns)
+            return original_clear(columns)
+
+        monkeypatch.setattr(table, "clear", counting_clear)
+        table.show_state(state_of(edited()))
+        assert clears == []  # same rows: cells updated in place
+
+        grown = edited()
+        grown["t"][0]["sg"].insert(
+            0, {"id": "seg_new", "kind": "image", "start_ms": 0, "duration_ms": 2000}
+        )
+        old, new = state_of(edited()), state_of(grown)
+        table.show_state(new, timeline.diff(old, new))
+        await pilot.pause()
+        assert clears == [False]
+        assert table.row_keys[0] == "seg:seg_new"
+        assert table.changed_keys == {"seg:seg_new"}
+        assert marked_keys(table) == {"seg:seg_new"}
+        # The cursor follows its row (the title), not its old position.
+        assert table.row_keys[table.cursor_row] == "seg:seg_9c0d"
+
+
+async def test_timeline_empty_state_and_malformed_segments() -> None:
+    app = TableHost()
+    async with app.run_test(size=(100, 12)) as pilot:
+        table = app.query_one(TimelineTable)
+        table.show_state(state_of(None))
+        await pilot.pause()
+        assert table.row_count == 0
+        assert table.caption == "empty"
+        assert EMPTY_TEXT in table.render_line(2).text
+
+        weird = {
+            "d": None,
+            "t": [
+                {"tt": 99, "sg": [{"start_ms": "abc", "duration_ms": None, "volume": "loud"}]},
+                {"tt": 7, "sg": [{"id": 5, "text": {"nested": True}, "end": -3}, "junk", None]},
+                "not a track",
+                {"tt": 1, "sg": "nope"},
+            ],
+        }
+        table.show_state(state_of(weird, width="wide"))
+        await pilot.pause()
+        assert table.row_count == 2
+        assert EMPTY_TEXT not in table.render_line(2).text
+        table.show_state(state_of(DRAFT))
+        await pilot.pause()
+        assert table.row_count == 3
+
+
+def test_snapshot_timeline_changed_rows(snap_compare: Any) -> None:
+    """After an edit the music and title rows carry the ● marker in the accent colour."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        table = pilot.app.query_one(TimelineTable)
+        table.show_state(state_of(DRAFT))
+        table.show_state(state_of(edited()))
+        table.move_cursor(row=0)
+        await pilot.pause()
+
+    assert snap_compare(TableHost(), terminal_size=(90, 9), run_before=run_before)
+
+
+# --- jobs panel -------------------------------------------------------------------------------
+
+NOW = 1_800_000_000.0
+
+
+def job(job_id: str, status: str, **kw: Any) -> ExportJob:
+    base: dict[str, Any] = {"session_id": "s1", "created_at": NOW - 42, "updated_at": NOW - 1}
+    base.update(kw)
+    return ExportJob(id=job_id, status=status, **base)  # type: ignore[arg-type]
+
+
+class JobsHost(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[Message] = []
+
+    def compose(self) -> ComposeResult:
+        yield JobsPanel(clock=lambda: NOW)
+        yield Footer()
+
+    @on(JobsPanel.CopyUrlRequested)
+    @on(JobsPanel.CancelRequested)
+    @on(JobsPanel.RetryRequested)
+    def _record(self, message: Message) -> None:
+        self.requests.append(message)
+
+
+def sample_jobs() -> list[ExportJob]:
+    return [
+        job("render_7f3a9c2e1b", "processing", progress=40),
+        job(
+            "render_58d2aa",
+            "downloading",
+            progress=100,
+            created_at=NOW - 75,
+            output_url="http://127.0.0.1:8765/renders/render_58d2aa.mp4",
+            download_bytes=4 * 1024 * 1024,
+            download_total=8 * 1024 * 1024,
+        ),
+        job(
+            "render_0c41d9",
+            "downloaded",
+            progress=100,
+            created_at=NOW - 200,
+            updated_at=NOW - 130,
+            output_url="http://127.0.0.1:8765/renders/render_0c41d9.mp4",
+            path="/videos/urban-dreams-render_0c41d9.mp4",
+        ),
+    ]
+
+
+async def _open_jobs(pilot: Pilot[Any], jobs: list[ExportJob]) -> JobsPanel:
+    panel = pilot.app.query_one(JobsPanel)
+    for item in jobs:
+        panel.upsert(item)
+    panel.focus()
+    await pilot.pause()
+    return panel
+
+
+async def test_jobs_panel_empty_state_then_rows() -> None:
+    app = JobsHost()
+    async with app.run_test(size=(100, 14)) as pilot:
+        panel = app.query_one(JobsPanel)
+        empty = panel.query_one("#jobs-empty", Static)
+        assert empty.display and str(empty.content) == NO_JOBS_TEXT
+        running = job("render_1", "processing", progress=10)
+        panel.upsert(running)
+        await pilot.pause()
+        assert not empty.display and panel.table.row_count == 1
+        assert str(panel.table.get_cell("render_1", "elapsed")) == "0:42"
+        # The panel keeps its own copy: a caller's later mutation shows only after upsert.
+        running.progress = 70
+        assert "10%" in str(panel.table.get_cell("render_1", "render"))
+        panel.upsert(running)
+        assert "70%" in str(panel.table.get_cell("render_1", "render"))
+        assert panel.table.row_count == 1
+
+
+async def test_jobs_panel_keys_post_requests_for_the_focused_job() -> None:
+    app = JobsHost()
+    async with app.run_test(size=(100, 14)) as pilot:
+        jobs = [*sample_jobs(), job("render_bad", "download_failed", error="link expired")]
+        panel = await _open_jobs(pilot, jobs)
+        table = panel.table
+        assert table.has_focus
+
+        def requested() -> list[tuple[str, str]]:
+            return [(type(m).__name__, m.job_id) for m in app.requests]  # type: ignore[attr-defined]
+
+        table.move_cursor(row=0)  # rendering, no URL yet: only cancel applies
+        await pilot.press("c", "r", "x")
+        await pilot.pause()
+        assert requested() == [("CancelRequested", "render_7f3a9c2e1b")]
+
+        app.requests.clear()
+        table.move_cursor(row=2)  # saved: copy only
+        await pilot.press("x", "r", "c")
+        await pilot.pause()
+        assert requested() == [("CopyUrlRequested", "render_0c41d9")]
+        copy_request = app.requests[0]
+        assert isinstance(copy_request, JobsPanel.CopyUrlRequested)
+        assert copy_request.url == "http://127.0.0.1:8765/renders/render_0c41d9.mp4"
+
+        app.requests.clear()
+        table.move_cursor(row=3)  # download failed: retry
+        await pilot.press("c", "x", "r")
+        await pilot.pause()
+        assert requested() == [("RetryRequested", "render_bad")]
+
+
+def test_snapshot_jobs_panel(snap_compare: Any) -> None:
+    """A render at 40 %, a download at 50 % and a saved file; footer shows the job keys."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        panel = await _open_jobs(pilot, sample_jobs())
+        panel.table.move_cursor(row=0)
+        await pilot.pause()
+
+    assert snap_compare(JobsHost(), terminal_size=(100, 10), run_before=run_before)
+
+
+async def test_jobs_panel_clips_long_paths_to_fit() -> None:
+    app = JobsHost()
+    async with app.run_test(size=(88, 12)) as pilot:
+        panel = await _open_jobs(pilot, sample_jobs())
+        await pilot.pause()
+        table = panel.table
+        result = str(table.get_cell("render_0c41d9", "result"))
+        assert result.startswith("→ …") and result.endswith("render_0c41d9.mp4")
+        assert table.max_scroll_x == 0
