@@ -1,0 +1,110 @@
+"""The one-line status bar: connection state, credits and the running turn's elapsed time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Static
+
+from artgen_tui.api.models import Credits
+
+ConnectionState = Literal["connecting", "ready", "error", "busy"]
+
+_ICONS: dict[ConnectionState, str] = {
+    "connecting": "◌",
+    "ready": "●",
+    "busy": "◉",
+    "error": "✗",
+}
+
+
+def format_elapsed(seconds: float) -> str:
+    total = max(0, int(seconds))
+    minutes, secs = divmod(total, 60)
+    return f"{minutes}:{secs:02d}"
+
+
+class StatusBar(Horizontal):
+    """Shows what the app is doing. ``clock`` is injectable so screenshots are deterministic."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        background: $panel;
+        color: $text;
+        & > Static { width: auto; padding: 0 1; }
+        #status-connection { width: 1fr; }
+        &.-error #status-connection { color: $error; text-style: bold; }
+        &.-connecting #status-connection { color: $text-muted; }
+        #status-credits.-low { color: $warning; text-style: bold; }
+        #status-credits.-empty { color: $error; text-style: bold; }
+        #status-elapsed { color: $accent; }
+    }
+    """
+
+    def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._clock = clock
+        self._started: float | None = None
+        self._timer: Timer | None = None
+        self.connection: ConnectionState = "connecting"
+        self.connection_text = "Connecting…"
+        self.credits: Credits | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"◌ {self.connection_text}"), id="status-connection")
+        yield Static(Content(""), id="status-elapsed")
+        yield Static(Content("credits —"), id="status-credits")
+
+    def on_mount(self) -> None:
+        self.set_connection(self.connection, self.connection_text)
+
+    def set_connection(self, state: ConnectionState, text: str) -> None:
+        self.connection, self.connection_text = state, text
+        if not self.is_mounted:
+            return
+        for name in ("connecting", "ready", "error", "busy"):
+            self.set_class(name == state, f"-{name}")
+        label = self.query_one("#status-connection", Static)
+        label.update(Content(f"{_ICONS[state]} {text}"))
+
+    def set_credits(self, credits: Credits, low_threshold: int) -> None:
+        self.credits = credits
+        widget = self.query_one("#status-credits", Static)
+        widget.update(
+            Content(
+                f"credits {credits.available} available · {credits.frozen} frozen · "
+                f"{credits.total} total"
+            )
+        )
+        widget.set_class(0 < credits.available < low_threshold, "-low")
+        widget.set_class(credits.available <= 0, "-empty")
+
+    @property
+    def elapsed(self) -> float | None:
+        return None if self._started is None else self._clock() - self._started
+
+    def start_timer(self) -> None:
+        self._started = self._clock()
+        self._show_elapsed()
+        if self._timer is None:
+            self._timer = self.set_interval(1.0, self._show_elapsed)
+        else:
+            self._timer.resume()
+
+    def stop_timer(self) -> None:
+        self._started = None
+        if self._timer is not None:
+            self._timer.pause()
+        self.query_one("#status-elapsed", Static).update(Content(""))
+
+    def _show_elapsed(self) -> None:
+        elapsed = self.elapsed
+        if elapsed is not None:
+            text = f"⏱ {format_elapsed(elapsed)}"
+            self.query_one("#status-elapsed", Static).update(Content(text))
