@@ -1,0 +1,238 @@
+"""Downloads over loopback: resume with Range after a cut, fallback to the proxy, atomic finish."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from loopback import free_port, serve
+
+from artgen_tui.api.client import ClientOptions, NemoClient
+from artgen_tui.api.errors import NotFound, TransportError
+from artgen_tui.core.credentials import CredentialStore
+
+DATA = os.urandom(1024 * 1024 + 17)
+RID = "render_1_ab"
+PROXY = f"/api/render/proxy/{RID}/download"
+
+
+@dataclass
+class Plan:
+    """How the file server misbehaves, per path."""
+
+    cut: dict[str, int] = field(default_factory=dict)  # path -> requests to cut halfway
+    status: dict[str, int] = field(default_factory=dict)  # path -> fixed error status
+    ignore_range: bool = False
+    wrong_offset: int = 0
+    expire_token: int = 0
+    hits: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    tokens: int = 0
+
+
+class _Current:
+    plan = Plan()
+
+
+async def _json(send: Any, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A raw ASGI file server that can cut connections halfway (no framework in the way)."""
+    if scope["type"] != "http":
+        return
+    plan = _Current.plan
+    path = scope["path"]
+    headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+    plan.hits.append((path, headers))
+    if path == "/api/auth/anonymous-token":
+        plan.tokens += 1
+        body = b'{"code":0,"data":{"token":"nmv_usr_dl%d","user_id":"anon_d"}}' % plan.tokens
+        await _json(send, 200, body)
+        return
+    if path in plan.status:
+        await _json(send, plan.status[path], b'{"detail":"gone"}')
+        return
+    if path == PROXY:
+        if plan.expire_token:
+            plan.expire_token -= 1
+            await _json(send, 200, b'{"code":1001,"message":"token expired"}')
+            return
+        if not headers.get("authorization", "").startswith("Bearer nmv_usr_dl"):
+            await _json(send, 401, b'{"detail":"no auth"}')
+            return
+    elif not path.startswith("/files/"):
+        await _json(send, 404, b'{"detail":"Not Found"}')
+        return
+    start = 0
+    rng = headers.get("range", "")
+    if rng.startswith("bytes=") and not plan.ignore_range:
+        start = int(rng[6:].split("-")[0])
+    if plan.wrong_offset and start:
+        plan.wrong_offset -= 1
+        start -= 1
+    body = DATA[start:]
+    out = [(b"content-length", str(len(body)).encode()), (b"content-type", b"video/mp4")]
+    status = 200
+    if start:
+        status = 206
+        out.append((b"content-range", f"bytes {start}-{len(DATA) - 1}/{len(DATA)}".encode()))
+    await send({"type": "http.response.start", "status": status, "headers": out})
+    if plan.cut.get(path, 0) > 0:
+        plan.cut[path] -= 1
+        await send(
+            {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+        )
+        return  # the response is left incomplete: uvicorn closes the connection
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture
+def plan() -> Plan:
+    _Current.plan = Plan()
+    return _Current.plan
+
+
+def make_client(url: str, **kw: Any) -> NemoClient:
+    kw.setdefault("retry_backoff", 0.0)
+    return NemoClient(ClientOptions(api_url=url), CredentialStore.default(url), **kw)
+
+
+def foreign(url: str) -> str:
+    """The same server under another host name: the client must treat it as a foreign host."""
+    return url.replace("127.0.0.1", "localhost")
+
+
+def ranges(plan: Plan, path: str) -> list[str | None]:
+    return [h.get("range") for p, h in plan.hits if p == path]
+
+
+async def test_cut_transfer_resumes_with_range(plan: Plan, base_url: str, tmp_path: Path) -> None:
+    plan.cut["/files/out.mp4"] = 1
+    dest = tmp_path / "out" / "video.mp4"
+    seen: list[tuple[int, int | None]] = []
+    async with make_client(base_url) as client:
+        got = await client.download_render(
+            RID,
+            dest,
+            url=f"{base_url}/files/out.mp4",
+            progress=lambda d, t: seen.append((d, t)),
+        )
+    assert got == dest
+    assert dest.read_bytes() == DATA
+    assert not dest.with_name("video.mp4.part").exists()
+    half = len(DATA) // 2
+    assert ranges(plan, "/files/out.mp4") == [None, f"bytes={half}-"]
+    assert seen[-1] == (len(DATA), len(DATA))
+    assert PROXY not in [p for p, _ in plan.hits]
+
+
+async def test_public_url_gets_no_token_and_gone_falls_back_to_proxy(
+    plan: Plan, base_url: str, tmp_path: Path
+) -> None:
+    plan.status["/files/expired.mp4"] = 410
+    dest = tmp_path / "v.mp4"
+    async with make_client(base_url) as client:
+        await client.download_render(RID, dest, url=foreign(base_url) + "/files/expired.mp4")
+    assert dest.read_bytes() == DATA
+    public = [h for p, h in plan.hits if p == "/files/expired.mp4"]
+    assert len(public) == 1
+    assert "authorization" not in public[0]
+    assert "x-skill-source" not in public[0]
+    proxy = [h for p, h in plan.hits if p == PROXY]
+    assert proxy[0]["authorization"] == "Bearer nmv_usr_dl1"
+    assert proxy[0]["x-skill-platform"] == "unknown"
+
+
+@pytest.mark.parametrize("status", [403, 404])
+async def test_refused_public_url_falls_back(
+    plan: Plan, base_url: str, tmp_path: Path, status: int
+) -> None:
+    plan.status["/files/x.mp4"] = status
+    async with make_client(base_url) as client:
+        await client.download_render(RID, tmp_path / "v.mp4", url=f"{base_url}/files/x.mp4")
+    assert (tmp_path / "v.mp4").read_bytes() == DATA
+
+
+async def test_unreachable_public_url_falls_back(plan: Plan, base_url: str, tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/render.mp4"
+    async with make_client(base_url) as client:
+        await client.download_render(RID, tmp_path / "v.mp4", url=dead)
+    assert (tmp_path / "v.mp4").read_bytes() == DATA
+    assert [p for p, _ in plan.hits if p != "/api/auth/anonymous-token"] == [PROXY]
+
+
+async def test_server_ignoring_range_restarts_cleanly(
+    plan: Plan, base_url: str, tmp_path: Path
+) -> None:
+    plan.cut["/files/a.mp4"] = 1
+    plan.ignore_range = True
+    async with make_client(base_url) as client:
+        await client.download_url(f"{base_url}/files/a.mp4", tmp_path / "a.mp4")
+    assert (tmp_path / "a.mp4").read_bytes() == DATA
+    assert len(ranges(plan, "/files/a.mp4")) == 2
+
+
+async def test_wrong_resume_offset_restarts(plan: Plan, base_url: str, tmp_path: Path) -> None:
+    plan.cut["/files/a.mp4"] = 1
+    plan.wrong_offset = 1
+    async with make_client(base_url) as client:
+        await client.download_url(f"{base_url}/files/a.mp4", tmp_path / "a.mp4")
+    assert (tmp_path / "a.mp4").read_bytes() == DATA
+    assert ranges(plan, "/files/a.mp4")[-1] is None
+
+
+async def test_stale_part_file_is_resumed(plan: Plan, base_url: str, tmp_path: Path) -> None:
+    dest = tmp_path / "v.mp4"
+    dest.with_name("v.mp4.part").write_bytes(DATA[:1000])
+    async with make_client(base_url) as client:
+        await client.download_render(RID, dest)
+    assert dest.read_bytes() == DATA
+    assert ranges(plan, PROXY) == ["bytes=1000-"]
+
+
+async def test_always_cut_gives_up_and_keeps_the_part(
+    plan: Plan, base_url: str, tmp_path: Path
+) -> None:
+    plan.cut[PROXY] = 100
+    dest = tmp_path / "v.mp4"
+    async with make_client(base_url, download_retries=2) as client:
+        with pytest.raises(TransportError):
+            await client.download_render(RID, dest)
+    assert not dest.exists()
+    assert dest.with_name("v.mp4.part").exists()
+    assert len(ranges(plan, PROXY)) == 3
+
+
+async def test_proxy_not_found_is_raised(plan: Plan, base_url: str, tmp_path: Path) -> None:
+    plan.status[PROXY] = 404
+    async with make_client(base_url) as client:
+        with pytest.raises(NotFound):
+            await client.download_render(RID, tmp_path / "v.mp4")
+    assert not (tmp_path / "v.mp4").exists()
+
+
+async def test_proxy_token_expiry_is_recovered(plan: Plan, base_url: str, tmp_path: Path) -> None:
+    plan.expire_token = 1
+    async with make_client(base_url) as client:
+        await client.download_render(RID, tmp_path / "v.mp4")
+    assert (tmp_path / "v.mp4").read_bytes() == DATA
+    auths = [h["authorization"] for p, h in plan.hits if p == PROXY]
+    assert auths == ["Bearer nmv_usr_dl1", "Bearer nmv_usr_dl2"]
