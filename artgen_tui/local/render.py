@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import av
-import numpy as np
 
 from artgen_tui.local.art.audio import SAMPLE_RATE, AudioMix
 from artgen_tui.local.art.compose import Compositor
@@ -60,11 +59,6 @@ def open_encoder(path: Path, spec: OutputSpec, *, audio: bool) -> tuple[Any, Any
     return container, vstream, astream
 
 
-def _frames(comp: Compositor, count: int, fps: int) -> Iterator[np.ndarray]:
-    for i in range(count):
-        yield comp.frame(i / fps)
-
-
 def render_draft(
     draft: dict[str, Any],
     out_path: Path,
@@ -103,10 +97,10 @@ def render_draft(
         audio_done = 0
         total_samples = count * SAMPLE_RATE // fps
         report(0.0)
-        for i, rgb in enumerate(_frames(comp, count, fps)):
+        for i in range(count):
             if should_cancel is not None and should_cancel():
                 raise RenderCancelled("The render was cancelled.")
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame = comp.frame(i / fps)
             frame.pts = i
             container.mux(vstream.encode(frame))
             if mix is not None and astream is not None:

@@ -1,4 +1,8 @@
-"""Generated background music: a soft chord pad per BGM segment, mixed to stereo float."""
+"""Generated background music: a soft, slowly changing chord pad per BGM segment.
+
+Synthesis is additive (a few detuned sine partials per note) and computed from absolute
+sample positions, so any chunk can be produced independently and the result is seamless.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,132 @@ import numpy as np
 from artgen_tui.local.art.spec import BgmItem
 
 SAMPLE_RATE = 48_000
+CHORD_SECONDS = 4.0
+_CROSSFADE = 1.2
+
+# Chord progressions as semitone offsets from A3 (220 Hz).
+_PROGRESSIONS: dict[str, tuple[tuple[int, ...], ...]] = {
+    "warm": ((3, 7, 10, 14), (0, 3, 7, 12), (-4, 0, 3, 7), (-2, 2, 5, 10)),  # C Am F G (add9s)
+    "dark": ((0, 3, 7, 10), (-4, 0, 3, 7), (-7, -3, 0, 5), (-5, -1, 2, 7)),  # Am F Dm E
+    "dreamy": ((-4, 0, 3, 7, 11), (3, 7, 10, 14), (-2, 2, 5, 9), (0, 4, 7, 11)),
+    "epic": ((0, 7, 12, 15), (-4, 3, 8, 12), (-9, -2, 3, 7), (-2, 5, 10, 14)),
+    "bright": ((3, 7, 10, 15), (-2, 2, 5, 10), (0, 3, 7, 12), (-4, 0, 3, 8)),
+}
+_MOOD_WORDS: dict[str, str] = {
+    "sad": "dark",
+    "night": "dark",
+    "mysterious": "dark",
+    "moody": "dark",
+    "tense": "dark",
+    "melancholy": "dark",
+    "noir": "dark",
+    "calm": "dreamy",
+    "ambient": "dreamy",
+    "soft": "dreamy",
+    "ethereal": "dreamy",
+    "chill": "dreamy",
+    "lofi": "dreamy",
+    "cinematic": "epic",
+    "dramatic": "epic",
+    "heroic": "epic",
+    "happy": "bright",
+    "upbeat": "bright",
+    "energetic": "bright",
+    "uplifting": "bright",
+    "cheerful": "bright",
+}
+
+
+def progression_for(mood: str) -> tuple[tuple[int, ...], ...]:
+    for word in mood.lower().replace("-", " ").split():
+        key = word if word in _PROGRESSIONS else _MOOD_WORDS.get(word)
+        if key:
+            return _PROGRESSIONS[key]
+    return _PROGRESSIONS["warm"]
+
+
+class Pad:
+    """One BGM segment's pad voice."""
+
+    def __init__(self, item: BgmItem) -> None:
+        self.item = item
+        self.start = round(item.start_ms * SAMPLE_RATE / 1000)
+        self.end = round(item.end_ms * SAMPLE_RATE / 1000)
+        self.chords = progression_for(f"{item.mood} {item.label}")
+        rng = np.random.default_rng(item.seed & 0xFFFFFFFF)
+        self.rotate = int(rng.integers(0, len(self.chords)))
+        self.detune = rng.uniform(0.997, 1.003, 3)
+        self.pan = rng.uniform(-0.35, 0.35, 8)
+        fade = min(item.fade_ms, (item.end_ms - item.start_ms) / 2) / 1000
+        self.fade = max(1, round(fade * SAMPLE_RATE))
+
+    def _chord(self, index: int, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        notes = self.chords[(index + self.rotate) % len(self.chords)]
+        left = np.zeros_like(t)
+        right = np.zeros_like(t)
+        for k, semi in enumerate(notes):
+            f = 220.0 * 2 ** (semi / 12)
+            v = np.zeros_like(t)
+            for d in self.detune:  # a gentle chorus
+                ph = 2 * np.pi * f * d * t
+                v += np.sin(ph) + 0.18 * np.sin(2 * ph) + 0.05 * np.sin(3 * ph)
+            p = self.pan[k % len(self.pan)]
+            left += v * (0.5 - p / 2)
+            right += v * (0.5 + p / 2)
+        scale = 1 / (len(notes) * len(self.detune))
+        return left * scale, right * scale
+
+    def add_to(self, out: np.ndarray, n0: int) -> None:
+        """Mix samples ``[n0, n0 + len)`` of this pad into ``out`` (2, len)."""
+        n = out.shape[1]
+        a, b = max(n0, self.start), min(n0 + n, self.end)
+        if a >= b:
+            return
+        idx = np.arange(a, b, dtype=np.float64)
+        t_abs = idx / SAMPLE_RATE
+        t = t_abs - self.start / SAMPLE_RATE
+        pos = t / CHORD_SECONDS
+        chord = np.floor(pos).astype(int)
+        frac = pos - chord
+        # Crossfade between consecutive chords over the last part of each one.
+        edge = 1 - _CROSSFADE / CHORD_SECONDS
+        w_next = np.clip((frac - edge) / (1 - edge), 0, 1)
+        w_next = w_next * w_next * (3 - 2 * w_next)
+        left = np.zeros_like(t)
+        right = np.zeros_like(t)
+        for c in np.unique(chord):
+            sel = chord == c
+            ts = t_abs[sel]
+            l1, r1 = self._chord(int(c), ts)
+            wn = w_next[sel]
+            if np.any(wn > 0):
+                l2, r2 = self._chord(int(c) + 1, ts)
+                l1, r1 = l1 * (1 - wn) + l2 * wn, r1 * (1 - wn) + r2 * wn
+            left[sel], right[sel] = l1, r1
+        # Slow swell, and fades at the segment edges.
+        env = 0.85 + 0.15 * np.sin(2 * np.pi * t / 7.0)
+        env *= np.clip((idx - self.start) / self.fade, 0, 1) * np.clip(
+            (self.end - idx) / self.fade, 0, 1
+        )
+        gain = 1.4 * self.item.volume
+        out[0, a - n0 : b - n0] += (left * env * gain).astype(np.float32)
+        out[1, a - n0 : b - n0] += (right * env * gain).astype(np.float32)
 
 
 class AudioMix:
     """Sums the BGM segments; ``frame(n0, n)`` returns samples ``[n0, n0+n)`` as an AudioFrame."""
 
     def __init__(self, items: Sequence[BgmItem]) -> None:
-        self._items = tuple(items)
+        self._pads = [Pad(item) for item in items]
 
     def samples(self, n0: int, n: int) -> np.ndarray:
         out = np.zeros((2, n), dtype=np.float32)
-        return out
+        for pad in self._pads:
+            pad.add_to(out, n0)
+        return np.tanh(out).astype(np.float32)  # gentle limiting when pads overlap
 
     def frame(self, n0: int, n: int) -> av.AudioFrame:
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(self.samples(n0, n)), format="fltp", layout="stereo"
-        )
+        frame = av.AudioFrame.from_ndarray(self.samples(n0, n), format="fltp", layout="stereo")
         frame.sample_rate = SAMPLE_RATE
         frame.pts = n0
         return frame

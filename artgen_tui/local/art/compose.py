@@ -1,37 +1,122 @@
-"""Per-frame composition: the active video segment, then the titles on top."""
+"""Per-frame composition: the active video segment's picture, scaled into a yuv420p frame,
+then the titles on top.
+
+Scaling and the RGB → YUV conversion happen in one swscale call, so procedural art can be
+computed at a reduced size and only the titles are drawn at full resolution.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
+import av
 import numpy as np
 
 from artgen_tui.local.art.output import OutputSpec
+from artgen_tui.local.art.sources import (
+    GeneratedSource,
+    ImageSource,
+    Picture,
+    Source,
+    VideoSource,
+)
 from artgen_tui.local.art.spec import DraftSpec, VideoItem, stable_seed
+from artgen_tui.local.art.text import TitleLayer
+
+log = logging.getLogger(__name__)
+
+
+def to_yuv(picture: Picture, width: int, height: int) -> av.VideoFrame:
+    """Scale (bicubic, or nearest for pixel art) and convert to a yuv420p frame."""
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture.rgb), format="rgb24")
+    interp = "POINT" if picture.nearest else "BICUBIC"
+    return frame.reformat(width=width, height=height, format="yuv420p", interpolation=interp)
 
 
 class Compositor:
+    """Builds each output frame; opens a segment's source when it starts, closes it after."""
+
     def __init__(self, spec: DraftSpec, out: OutputSpec, assets: Mapping[str, Path]) -> None:
         self._spec = spec
-        self._out = out
+        self._w, self._h = out.width, out.height
         self._assets = assets
-        self._black = np.zeros((out.height, out.width, 3), dtype=np.uint8)
+        self._black = Picture(np.zeros((out.height // 4 or 1, out.width // 4 or 1, 3), np.uint8))
+        self._titles = [TitleLayer(t, out.width, out.height) for t in spec.titles]
+        self._sources: dict[int, Source] = {}
+        self.fallbacks: list[str] = []
 
-    def _active(self, t_ms: float) -> VideoItem | None:
+    def _active(self, t_ms: float) -> int | None:
         found = None
-        for item in self._spec.video:
+        for i, item in enumerate(self._spec.video):
             if item.start_ms <= t_ms < item.end_ms:
-                found = item
+                found = i  # later segments draw over earlier ones
         return found
 
-    def frame(self, t: float) -> np.ndarray:
-        item = self._active(t * 1000)
-        if item is None:
+    def _asset(self, item: VideoItem) -> Path | None:
+        path = self._assets.get(item.src) if item.src else None
+        if path is None and item.src and not item.src.startswith(("http:", "https:")):
+            path = Path(item.src)
+        return Path(path) if path is not None and Path(path).is_file() else None
+
+    def _open(self, item: VideoItem) -> Source:
+        if item.kind in ("image", "video"):
+            path = self._asset(item)
+            try:
+                if path is None:
+                    raise FileNotFoundError(f"no local file for {item.src or item.label!r}")
+                if item.kind == "image":
+                    seed = stable_seed(item.key, item.seed)
+                    return ImageSource(path, self._w, self._h, seed, item.duration_ms / 1000)
+                return VideoSource(path, self._w, self._h)
+            except Exception as exc:  # any unreadable asset becomes generated art
+                log.warning(
+                    "Rendering generated art for %s segment %s: %s", item.kind, item.key, exc
+                )
+                self.fallbacks.append(item.key)
+            item = replace(item, kind="generated", prompt=item.prompt or item.label or item.kind)
+        return GeneratedSource(item, self._w, self._h)
+
+    def _source(self, index: int) -> Source:
+        src = self._sources.get(index)
+        if src is None:
+            for old in [k for k in self._sources if k != index]:
+                self._sources.pop(old).close()
+            src = self._sources[index] = self._open(self._spec.video[index])
+        return src
+
+    def picture(self, t: float) -> Picture:
+        """The video track's picture at ``t`` seconds (black where no segment is active)."""
+        index = self._active(t * 1000)
+        if index is None:
             return self._black
-        rng = np.random.default_rng([item.seed & 0xFFFFFFFF, stable_seed(item.prompt)])
-        colour = rng.integers(0, 256, 3, dtype=np.uint8)
-        return np.broadcast_to(colour, self._black.shape)
+        item = self._spec.video[index]
+        local = t - item.start_ms / 1000
+        try:
+            return self._source(index).frame(local)
+        except Exception as exc:  # a source that breaks mid-way continues as generated art
+            log.warning("Segment %s failed at %.2fs (%s); using generated art", item.key, t, exc)
+            self._sources.pop(index).close()
+            fallback = replace(item, kind="generated", prompt=item.prompt or item.label)
+            self._sources[index] = GeneratedSource(fallback, self._w, self._h)
+            self.fallbacks.append(item.key)
+            return self._sources[index].frame(local)
+
+    def frame(self, t: float) -> av.VideoFrame:
+        """The finished yuv420p output frame at ``t`` seconds."""
+        frame = to_yuv(self.picture(t), self._w, self._h)
+        t_ms = t * 1000
+        active = [layer for layer in self._titles if layer.opacity(t_ms) > 0]
+        if not active:
+            return frame
+        yuv = frame.to_ndarray()
+        for layer in active:
+            layer.blend(yuv, self._w, self._h, t_ms)
+        return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
 
     def close(self) -> None:
-        pass
+        for src in self._sources.values():
+            src.close()
+        self._sources.clear()

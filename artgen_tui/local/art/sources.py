@@ -1,0 +1,232 @@
+"""Frame sources for video segments: generated art, Ken-Burns stills and decoded clips.
+
+Every source yields ``(height, width, 3)`` uint8 frames at the output size for a time in
+seconds since the segment start, and is closed when its segment is over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+import av
+import numpy as np
+from PIL import Image, ImageOps
+
+from artgen_tui.local.art.fields import vignette
+from artgen_tui.local.art.palettes import palette_for, words
+from artgen_tui.local.art.spec import VideoItem, stable_seed
+from artgen_tui.local.art.styles import SCENES, SceneContext, pick_style, speed_for
+
+log = logging.getLogger(__name__)
+
+_GRAIN_FRAMES = 8
+
+
+class Picture(NamedTuple):
+    """RGB uint8 pixels with the output's aspect; the encoder path scales them to size."""
+
+    rgb: np.ndarray
+    nearest: bool = False
+
+
+class Source(Protocol):
+    def frame(self, t: float) -> Picture: ...
+
+    def close(self) -> None: ...
+
+
+def _work_size(width: int, height: int, short: int) -> tuple[int, int]:
+    scale = min(1.0, short / min(width, height))
+    return max(8, round(width * scale)), max(8, round(height * scale))
+
+
+def letterbox_rows(width: int, height: int) -> int:
+    """Bar height for the cinematic 2.39:1 look (a thinner band on tall frames)."""
+    if width >= height:
+        return max(0, round((height - width / 2.39) / 2)) if width / height < 2.3 else 0
+    return round(height * 0.06)
+
+
+class GeneratedSource:
+    """Procedural art for a prompt + style + seed (see :mod:`artgen_tui.local.art.styles`)."""
+
+    def __init__(self, item: VideoItem, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        prompt = item.prompt or item.label
+        self.style = pick_style(item.style, prompt)
+        cls = SCENES[self.style]
+        ww, wh = _work_size(width, height, cls.work_short)
+        rng = np.random.default_rng([item.seed & 0xFFFFFFFF, stable_seed(prompt, self.style)])
+        palette = palette_for(prompt, item.seed, style_hint=self.style)
+        ctx = SceneContext(
+            ww,
+            wh,
+            palette,
+            rng,
+            frozenset(words(prompt)),
+            item.duration_ms / 1000,
+            speed_for(prompt),
+        )
+        self.scene = cls(ctx)
+        fin = self.scene.finish
+        self.vignette = vignette(ww, wh, fin.vignette) if fin.vignette else None
+        self.grain = (
+            [
+                (rng.standard_normal((wh, ww, 1)) * fin.grain).astype(np.float32)
+                for _ in range(_GRAIN_FRAMES)
+            ]
+            if fin.grain
+            else None
+        )
+        self.bars = round(letterbox_rows(width, height) * wh / height) if fin.letterbox else 0
+        self.duration = max(0.001, item.duration_ms / 1000)
+        self.pan = rng.uniform(-1, 1, 2) if fin.drift else None
+        self.nearest = fin.nearest
+
+    def frame(self, t: float) -> Picture:
+        img = self.scene.render(t)
+        if self.vignette is not None:
+            img = img * self.vignette
+        if self.grain is not None:
+            img = img + self.grain[int(t * 24) % _GRAIN_FRAMES]
+        out = (np.clip(img, 0, 1) * 255).astype(np.uint8)
+        if self.pan is not None:
+            # Slow camera drift: zoom in ~8% over the segment while panning a little.
+            small = Image.fromarray(out, "RGB")
+            sw, sh = small.size
+            p = min(1.0, t / self.duration)
+            zoom = 1.0 + 0.08 * p
+            cw, ch = sw / zoom, sh / zoom
+            cx = sw / 2 + self.pan[0] * (sw - cw) / 2 * p
+            cy = sh / 2 + self.pan[1] * (sh - ch) / 2 * p
+            box = (cx - cw / 2, cy - ch / 2, cx + cw / 2, cy + ch / 2)
+            out = np.array(small.resize((sw, sh), Image.Resampling.BILINEAR, box=box))
+        if self.bars:
+            out[: self.bars] = 0
+            out[-self.bars :] = 0
+        return Picture(out, self.nearest)
+
+    def close(self) -> None:
+        pass
+
+
+class ImageSource:
+    """A still image with a slow Ken-Burns zoom and pan, cropped to fill the frame."""
+
+    def __init__(self, path: Path, width: int, height: int, seed: int, duration_s: float) -> None:
+        with Image.open(path) as im:
+            im.load()
+            img = ImageOps.exif_transpose(im).convert("RGB")
+        # Cover-crop to the output aspect, keeping ~15% headroom for the motion.
+        target = (round(width * 1.15), round(height * 1.15))
+        self.img = ImageOps.fit(img, target, Image.Resampling.LANCZOS)
+        self.width, self.height = width, height
+        rng = np.random.default_rng(seed & 0xFFFFFFFF)
+        self.zoom_in = bool(rng.random() < 0.6)
+        self.pan = rng.uniform(-1, 1, 2)
+        self.duration = max(0.001, duration_s)
+
+    def frame(self, t: float) -> Picture:
+        p = min(1.0, max(0.0, t / self.duration))
+        p = p * p * (3 - 2 * p)  # ease in/out
+        sw, sh = self.img.size
+        zoom = 1.0 + 0.12 * (p if self.zoom_in else 1 - p)
+        cw, ch = self.width * 1.15 / zoom, self.height * 1.15 / zoom
+        cx = sw / 2 + self.pan[0] * (sw - cw) / 2 * p
+        cy = sh / 2 + self.pan[1] * (sh - ch) / 2 * p
+        box = (cx - cw / 2, cy - ch / 2, cx + cw / 2, cy + ch / 2)
+        return Picture(
+            np.asarray(
+                self.img.resize((self.width, self.height), Image.Resampling.BILINEAR, box=box)
+            )
+        )
+
+    def close(self) -> None:
+        self.img.close()
+
+
+class VideoSource:
+    """A decoded clip, scaled to fit (letterboxed), looped when shorter than its segment.
+
+    Frames are decoded in order as the segment time advances; each output frame shows the
+    latest source frame whose timestamp is not after it.
+    """
+
+    def __init__(self, path: Path, width: int, height: int) -> None:
+        self.path = path
+        self.width, self.height = width, height
+        self.container: Any = None
+        self.frames: Any = None
+        self.start: float | None = None
+        self.loop_offset = 0.0
+        self.last_local = 0.0
+        self.gap = 1 / 24
+        self.current: np.ndarray | None = None
+        self._open()
+        self.pending = self._next()
+        if self.pending is None:
+            self.close()
+            raise ValueError(f"{path.name} has no decodable video frames")
+
+    def _open(self) -> None:
+        self.container = av.open(str(self.path))
+        stream = self.container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if stream.average_rate:
+            self.gap = 1 / float(stream.average_rate)
+        self.frames = self.container.decode(stream)
+        self.start = None
+
+    def _fit(self, frame: Any) -> np.ndarray:
+        fw, fh = frame.width, frame.height
+        scale = min(self.width / fw, self.height / fh)
+        w = max(2, min(self.width, round(fw * scale)))
+        h = max(2, min(self.height, round(fh * scale)))
+        rgb: np.ndarray = frame.reformat(width=w, height=h, format="rgb24").to_ndarray()
+        if (w, h) == (self.width, self.height):
+            return rgb
+        canvas = np.zeros((self.height, self.width, 3), dtype=np.uint8)
+        y0, x0 = (self.height - h) // 2, (self.width - w) // 2
+        canvas[y0 : y0 + h, x0 : x0 + w] = rgb
+        return canvas
+
+    def _next(self) -> tuple[float, np.ndarray] | None:
+        """The next frame as (segment time, pixels), or None at the end of the clip."""
+        try:
+            frame = next(self.frames)
+        except (StopIteration, av.FFmpegError, ValueError):
+            return None
+        t = float(frame.time) if frame.time is not None else self.last_local + self.gap
+        if self.start is None:
+            self.start = t
+        self.last_local = max(0.0, t - self.start)
+        return self.loop_offset + self.last_local, self._fit(frame)
+
+    def _loop(self) -> tuple[float, np.ndarray] | None:
+        self.close()
+        self.loop_offset += self.last_local + self.gap
+        try:
+            self._open()
+        except (OSError, av.FFmpegError, IndexError):
+            return None
+        return self._next()
+
+    def frame(self, t: float) -> Picture:
+        while self.pending is not None and self.pending[0] <= t + 1e-6:
+            self.current = self.pending[1]
+            self.pending = self._next()
+            if self.pending is None:
+                self.pending = self._loop()
+        if self.current is None:
+            assert self.pending is not None
+            return Picture(self.pending[1])
+        return Picture(self.current)
+
+    def close(self) -> None:
+        if self.container is not None:
+            with contextlib.suppress(Exception):
+                self.container.close()
+            self.container = None
