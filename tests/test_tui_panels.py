@@ -522,3 +522,37 @@ async def test_jobs_panel_clips_long_paths_to_fit() -> None:
         result = str(table.get_cell("render_0c41d9", "result"))
         assert result.startswith("→ …") and result.endswith("render_0c41d9.mp4")
         assert table.max_scroll_x == 0
+
+
+async def test_timeline_state_given_before_mount_and_theme_change() -> None:
+    class EarlyHost(App[None]):
+        def compose(self) -> ComposeResult:
+            table = TimelineTable()
+            table.show_state(state_of(DRAFT))
+            yield table
+
+    app = EarlyHost()
+    async with app.run_test(size=(100, 12)) as pilot:
+        table = app.query_one(TimelineTable)
+        await pilot.pause()
+        assert table.row_count == 3
+        table.show_state(state_of(edited()))
+        await pilot.pause()
+        before = table.get_cell("seg:seg_7a8b", "label").spans
+        app.theme = "nord"
+        await pilot.pause()
+        after = table.get_cell("seg:seg_7a8b", "label").spans
+        assert before and after and before != after
+        assert marked_keys(table) == {"seg:seg_7a8b", "seg:seg_9c0d"}
+
+
+async def test_jobs_panel_recolours_on_theme_change() -> None:
+    app = JobsHost()
+    async with app.run_test(size=(100, 14)) as pilot:
+        panel = await _open_jobs(pilot, sample_jobs())
+        before = panel.table.get_cell("render_0c41d9", "status").style
+        app.theme = "gruvbox"
+        await pilot.pause()
+        await pilot.pause()
+        after = panel.table.get_cell("render_0c41d9", "status").style
+        assert before != after

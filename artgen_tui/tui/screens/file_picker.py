@@ -64,7 +64,10 @@ def parse_urls(text: str) -> tuple[list[str], str | None]:
 def refusal(path: Path) -> tuple[int | None, str | None]:
     """Run the upload rules on one file: ``(size, None)`` if it may go, else ``(None, reason)``."""
     try:
-        return check_upload(path), None
+        size = check_upload(path)
+        if not os.access(path, os.R_OK):
+            return None, f"{path.name} can't be read (permission denied); pick another file."
+        return size, None
     except (UnsupportedFileType, FileTooLarge) as exc:
         return None, exc.user_text()
     except OSError as exc:

@@ -163,6 +163,7 @@ class JobsPanel(Vertical):
         self._clock = clock
         self._jobs: dict[str, ExportJob] = {}
         self._ticker: Timer | None = None
+        self._signature: tuple[Style, ...] = ()
 
     def compose(self) -> ComposeResult:
         table = JobsTable(cursor_type="row", id="jobs-table")
@@ -214,6 +215,23 @@ class JobsPanel(Vertical):
         return self
 
     # -- rendering ----------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        # Colours are baked into the cells: redo them when the theme changes. Later, because
+        # component styles are refreshed only after this call.
+        if self.is_mounted and self._jobs:
+            self.call_later(self._restyle)
+
+    def _restyle(self) -> None:
+        signature = tuple(
+            self._style(name.removeprefix("jobs-panel--"))
+            for name in sorted(self.COMPONENT_CLASSES)
+        )
+        if signature != self._signature:
+            self._signature = signature
+            for job in self._jobs.values():
+                self._render_row(job)
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"jobs-panel--{name}", partial=True)

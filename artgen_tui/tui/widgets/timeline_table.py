@@ -102,6 +102,8 @@ class TimelineTable(DataTable[Text]):
         self._state: SessionState | None = None
         self._pending: tuple[SessionState, TimelineDiff | None] | None = None
         self._cells: dict[str, tuple[Text, ...]] = {}
+        self._rows: list[TimelineRow] = []
+        self._changed_style: Style | None = None
         self.changed_keys: frozenset[str] = frozenset()
         """Keys of the rows highlighted by the last update."""
         self.caption = "empty"
@@ -113,7 +115,7 @@ class TimelineTable(DataTable[Text]):
         if self._pending is not None:
             state, diff = self._pending
             self._pending = None
-            self.show_state(state, diff)
+            self._show(state, diff)
 
     @property
     def row_keys(self) -> list[str]:
@@ -125,6 +127,9 @@ class TimelineTable(DataTable[Text]):
         if not self.is_mounted:
             self._pending = (state, diff)
             return
+        self._show(state, diff)
+
+    def _show(self, state: SessionState, diff: TimelineDiff | None) -> None:
         try:
             new_rows = timeline.rows(state.draft)
         except Exception:  # malformed drafts must never take the UI down
@@ -145,8 +150,23 @@ class TimelineTable(DataTable[Text]):
         self._apply(new_rows)
         self._update_caption()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        # Highlight colours are baked into the cells: redo them when the theme changes. Later,
+        # because component styles are refreshed only after this call.
+        if self.is_mounted and self._rows:
+            self.call_later(self._restyle)
+
+    def _restyle(self) -> None:
+        if self._changed_style != self._highlight_style():
+            self._apply(self._rows)
+
+    def _highlight_style(self) -> Style:
+        return self.get_component_rich_style("timeline-table--changed", partial=True)
+
     def _apply(self, new_rows: list[TimelineRow]) -> None:
-        style = self.get_component_rich_style("timeline-table--changed", partial=True)
+        style = self._changed_style = self._highlight_style()
+        self._rows = new_rows
         cells = {r.key: row_cells(r, r.key in self.changed_keys, style) for r in new_rows}
         if [r.key for r in new_rows] == self.row_keys:
             for key, values in cells.items():
