@@ -149,6 +149,23 @@ async def _pump(stream: AsyncIterator[ev.ChatEvent], queue: asyncio.Queue[_Item]
                 await aclose()
 
 
+async def _next(queue: asyncio.Queue[_Item], timeout: float) -> _Item:
+    """The next stream item, or a local heartbeat after ``timeout`` seconds of silence.
+
+    ``asyncio.timeout`` rather than ``wait_for``: on Python 3.11 ``wait_for`` can swallow a
+    cancellation that races with the item arriving, and the turn would not stop.
+    """
+    try:
+        return queue.get_nowait()
+    except asyncio.QueueEmpty:
+        pass
+    try:
+        async with asyncio.timeout(timeout):
+            return await queue.get()
+    except TimeoutError:
+        return ev.Heartbeat()
+
+
 async def run_turn(
     ws: Workspace,
     text: str,
@@ -164,10 +181,13 @@ async def run_turn(
     interval = still_working_interval or ws.settings.still_working_interval
     tick = min(HEARTBEAT_TICK, interval)
     started = time.monotonic()
+    session_at_start = ws.session_id
     before = ws.last_state
     if before is None:
         with contextlib.suppress(ApiError):
             before = await ws.state()
+    if ws.session_id != session_at_start:
+        yield SessionChanged(ws.session)
     if record:
         Transcript(ws.session_id).append("user", text)
 
@@ -176,6 +196,7 @@ async def run_turn(
     interrupted = False
     latest = before
     retried = False
+    new_paragraph = False  # text after a tool step starts a new paragraph
 
     while True:
         queue: asyncio.Queue[_Item] = asyncio.Queue()
@@ -185,10 +206,7 @@ async def run_turn(
         try:
             last_beat = last_activity = time.monotonic()
             while True:
-                try:
-                    item = await asyncio.wait_for(queue.get(), timeout=tick)
-                except TimeoutError:
-                    item = ev.Heartbeat()
+                item = await _next(queue, tick)
                 now = time.monotonic()
                 if isinstance(item, _End):
                     break
@@ -228,11 +246,16 @@ async def run_turn(
                     if held:
                         chunk = "".join(held) + chunk
                         held.clear()
+                    if new_paragraph and shown and not shown[-1].endswith("\n"):
+                        chunk = "\n\n" + chunk.lstrip()
+                    new_paragraph = False
                     shown.append(chunk)
                     yield TextChunk(chunk)
                 elif isinstance(item, ev.ToolCall):
+                    new_paragraph = True
                     yield ToolActivity(item.name, tool_label(item.name))
                 elif isinstance(item, ev.ToolResult):
+                    new_paragraph = True
                     changed = await _refresh(ws, latest)
                     if changed is not None:
                         latest = changed.state

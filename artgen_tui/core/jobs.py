@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import time
 from collections.abc import AsyncIterator
@@ -334,14 +333,17 @@ class JobManager:
         job.download_bytes, job.download_total = 0, None
         self._save(job)
         yield job
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_name(f".{target.name}.part")
         queue: asyncio.Queue[tuple[int, int | None]] = asyncio.Queue()
 
         def progress(done: int, total: int | None) -> None:
             queue.put_nowait((done, total))
 
-        task = asyncio.create_task(self._fetch(job, part, progress))
+        # The client tries the output URL, then the authenticated route, resumes interrupted
+        # transfers from the ``.part`` file, and renames into place only when complete.
+        task = asyncio.create_task(
+            self.ws.client.download_render(job.id, target, url=job.output_url, progress=progress)
+        )
+        getter: asyncio.Future[tuple[int, int | None]] | None = None
         try:
             while not task.done():
                 getter = asyncio.ensure_future(queue.get())
@@ -356,46 +358,22 @@ class JobManager:
                 yield job
             error = task.exception()
         finally:
+            if getter is not None and not getter.done():
+                getter.cancel()
             if not task.done():
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
         if error is not None:
-            with contextlib.suppress(OSError):
-                part.unlink()
             job.status = "download_failed"
             job.error = error.user_text() if isinstance(error, ApiError) else str(error)
             self._save(job)
             yield job
             return
-        os.replace(part, target)
-        size = target.stat().st_size
+        size = target.stat().st_size if target.exists() else job.download_bytes
         job.status, job.download_bytes, job.download_total = "downloaded", size, size
         self._save(job)
         yield job
-
-    async def _fetch(self, job: ExportJob, part: Path, progress: Any) -> None:
-        """Download from the known URL; if that fails, refresh the URL by polling, then try the
-        authenticated download route."""
-        client = self.ws.client
-        try:
-            await client.download_render(job.id, part, url=job.output_url, progress=progress)
-            return
-        except ApiError:
-            if job.output_url is None:
-                raise
-        with contextlib.suppress(ApiError):
-            render = await client.poll_render(job.id)
-            if render.output_url and render.output_url != job.output_url:
-                job.output_url = render.output_url
-                try:
-                    await client.download_render(
-                        job.id, part, url=job.output_url, progress=progress
-                    )
-                    return
-                except ApiError:
-                    pass
-        await client.download_render(job.id, part, url=None, progress=progress)
 
 
 def _render_status(render: RenderJob, current: JobStatus) -> JobStatus:

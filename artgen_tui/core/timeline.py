@@ -331,6 +331,25 @@ def diff(old: SessionState | None, new: SessionState) -> TimelineDiff:
         for k, r in new_rows.items()
         if k in old_rows and old_rows[k].compare_tuple() != r.compare_tuple()
     ]
+    # A segment replaced in place (same track and span, new id) reads as a change, not as an
+    # addition plus a removal.
+    for gone in list(removed):
+        twin = next(
+            (
+                r
+                for r in added
+                if r.track_index == gone.track_index
+                and r.track_type == gone.track_type
+                and (round(r.start_s, 3), round(r.end_s, 3))
+                == (round(gone.start_s, 3), round(gone.end_s, 3))
+            ),
+            None,
+        )
+        if twin is not None:
+            removed.remove(gone)
+            added.remove(twin)
+            changed.append(twin)
+            old_rows[twin.key] = gone
     before = canvas(old) if old is not None else None
     after = canvas(new)
     result = TimelineDiff(

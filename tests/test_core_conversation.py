@@ -1,0 +1,266 @@
+"""Chat turns, the workspace and transcripts against a real local backend over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from artgen_tui.api.errors import InsufficientCredits
+from artgen_tui.config import Settings, load_settings
+from artgen_tui.core import conversation as conv
+from artgen_tui.core.history import Transcript
+from artgen_tui.core.workspace import SESSION_LOST_NOTICE, Workspace
+from artgen_tui.local.options import LocalOptions
+from artgen_tui.local.runner import LocalBackend
+
+GENERATE = "generate a futuristic city at sunset, cinematic, 4 seconds"
+FAST = LocalOptions(stage_delay=0.0, heartbeat_interval=0.05, silent_close_rate=0.0, seed=7)
+
+
+@contextlib.contextmanager
+def backend(directory: Path, **changes: object) -> Iterator[str]:
+    with LocalBackend(directory, options=replace(FAST, **changes)) as running:  # type: ignore[arg-type]
+        yield running.url
+
+
+def settings_for(url: str) -> Settings:
+    return load_settings(api_url=url, render_poll_interval=0.05)
+
+
+def inject(url: str, spec: str) -> None:
+    httpx.post(f"{url}/_faults", content=spec).raise_for_status()
+
+
+async def collect(ws: Workspace, text: str, **kw: float) -> list[conv.TurnEvent]:
+    return [event async for event in conv.run_turn(ws, text, **kw)]  # type: ignore[arg-type]
+
+
+def done_of(events: list[conv.TurnEvent]) -> conv.TurnDone:
+    assert isinstance(events[-1], conv.TurnDone)
+    return events[-1]
+
+
+async def test_generate_turn_streams_text_tools_and_timeline(local_backend: str) -> None:
+    async with Workspace(settings_for(local_backend)) as ws:
+        await ws.ready()
+        events = await collect(ws, GENERATE)
+    done = done_of(events)
+    chunks = "".join(e.text for e in events if isinstance(e, conv.TextChunk))
+    assert chunks == done.reply  # streamed text equals the kept reply: nothing shown twice
+    assert "Futuristic City At Sunset" in done.reply
+    assert not done.silent and not done.interrupted
+    tools = [e.label for e in events if isinstance(e, conv.ToolActivity)]
+    assert tools == ["working: generate video", "working: edit multitrack"]
+    changes = [e for e in events if isinstance(e, conv.TimelineChanged)]
+    assert changes and "added video track" in changes[0].diff.sentence
+    assert done.diff is not None
+    assert {r.track_kind for r in done.diff.added} == {"video", "audio", "text"}
+    assert done.credits is not None and done.credits.available == 400
+    assert [a.kind for a in done.actions] == ["focus_timeline", "export"]
+    assert ws.last_state is not None and ws.last_state.draft.ready_for_export
+
+
+async def test_text_after_a_tool_step_starts_a_new_paragraph(local_backend: str) -> None:
+    async with Workspace(settings_for(local_backend)) as ws:
+        await ws.ready()
+        done = done_of(await collect(ws, GENERATE))
+    assert "ready.\n\nThe clip is ready" in done.reply
+
+
+async def test_silent_edit_reply_is_the_diff_sentence(tmp_path: Path) -> None:
+    with backend(tmp_path / "be", silent_close_rate=1.0) as url:
+        async with Workspace(settings_for(url)) as ws:
+            await ws.ready()
+            await collect(ws, GENERATE)
+            events = await collect(ws, 'add title "Urban Dreams"')
+    done = done_of(events)
+    assert done.silent
+    assert done.diff is not None
+    assert done.reply == done.diff.sentence
+    assert done.reply.startswith("Timeline updated: changed text track")
+    assert "'Urban Dreams'" in done.reply
+    # The sentence is also streamed, so a consumer that only shows chunks shows it.
+    assert [e.text for e in events if isinstance(e, conv.TextChunk)] == [done.reply]
+
+
+async def test_silent_aspect_change_is_described(tmp_path: Path) -> None:
+    with backend(tmp_path / "be", silent_close_rate=1.0) as url:
+        async with Workspace(settings_for(url)) as ws:
+            await ws.ready()
+            await collect(ws, GENERATE)
+            done = done_of(await collect(ws, "make it 9:16"))
+    assert done.silent
+    assert "canvas 16:9 1920×1080 24 fps → 9:16 1080×1920 24 fps" in done.reply
+
+
+async def test_still_working_ticks_during_a_slow_stage(tmp_path: Path) -> None:
+    with backend(tmp_path / "be", stage_delay=0.5, heartbeat_interval=0.05) as url:
+        async with Workspace(settings_for(url)) as ws:
+            await ws.ready()
+            events = await collect(ws, GENERATE, still_working_interval=0.1)
+    still = [e for e in events if isinstance(e, conv.StillWorking)]
+    beats = [e for e in events if isinstance(e, conv.Heartbeat)]
+    assert still, "no still-working event during a 0.5 s silent stage"
+    assert beats
+    assert still[0].text.startswith("⏳ Still working…")
+    elapsed = [e.elapsed for e in still]
+    assert elapsed == sorted(elapsed)
+    assert not done_of(events).silent
+
+
+async def test_default_interval_comes_from_settings(tmp_path: Path) -> None:
+    with backend(tmp_path / "be", stage_delay=0.3, heartbeat_interval=0.05) as url:
+        settings = settings_for(url).model_copy(update={"still_working_interval": 0.1})
+        async with Workspace(settings) as ws:
+            await ws.ready()
+            events = await collect(ws, GENERATE)
+    assert any(isinstance(e, conv.StillWorking) for e in events)
+
+
+async def test_lost_session_mid_turn_continues_in_a_new_one(local_backend: str) -> None:
+    notices: list[str] = []
+    async with Workspace(settings_for(local_backend), on_notice=notices.append) as ws:
+        await ws.ready()
+        await ws.state()
+        first = ws.session_id
+        inject(local_backend, "lose_session=1")
+        events = await collect(ws, GENERATE)
+        assert ws.session_id != first
+    changed = [e for e in events if isinstance(e, conv.SessionChanged)]
+    assert [c.session.session_id for c in changed] == [ws.session_id]
+    assert SESSION_LOST_NOTICE in notices
+    done = done_of(events)
+    assert "Futuristic City At Sunset" in done.reply
+
+
+async def test_lost_session_before_the_turn_is_reported(local_backend: str) -> None:
+    notices: list[str] = []
+    async with Workspace(settings_for(local_backend), on_notice=notices.append) as ws:
+        await ws.new_session()
+        first = ws.session_id
+        inject(local_backend, "lose_session=1")
+        events = await collect(ws, "hello")
+    assert any(isinstance(e, conv.SessionChanged) for e in events)
+    assert ws.session_id != first
+    assert notices == [SESSION_LOST_NOTICE]
+
+
+async def test_dropped_stream_polls_state_instead_of_failing(local_backend: str) -> None:
+    async with Workspace(settings_for(local_backend)) as ws:
+        await ws.ready()
+        inject(local_backend, "drop_stream=1")
+        events = await collect(ws, GENERATE)
+    done = done_of(events)
+    assert done.interrupted
+    assert conv.INTERRUPTED_NOTE in done.reply
+    assert done.diff is not None
+
+
+async def test_out_of_credits_is_raised_with_the_bind_link(tmp_path: Path) -> None:
+    with backend(tmp_path / "be", credits=50) as url:
+        async with Workspace(settings_for(url)) as ws:
+            await ws.ready()
+            with pytest.raises(InsufficientCredits) as info:
+                await collect(ws, GENERATE)
+            assert ws.user_id
+            assert info.value.register_url.endswith(f"?bind={ws.user_id}")
+
+
+async def test_closing_the_turn_early_closes_the_stream(tmp_path: Path) -> None:
+    with backend(tmp_path / "be", stage_delay=5.0, heartbeat_interval=0.05) as url:
+        async with Workspace(settings_for(url)) as ws:
+            await ws.ready()
+            turn = conv.run_turn(ws, GENERATE)
+            async for event in turn:
+                if isinstance(event, conv.ToolActivity):
+                    break
+            await asyncio.wait_for(turn.aclose(), timeout=5)
+            leftover = [t for t in asyncio.all_tasks() if "_pump" in repr(t.get_coro())]
+            assert all(t.done() for t in leftover)
+            # The connection is usable again at once: the next call is not stuck behind it.
+            credits = await asyncio.wait_for(ws.credits(), timeout=5)
+            assert credits.frozen >= 0
+
+
+async def test_cancelling_the_consumer_task_closes_the_stream(tmp_path: Path) -> None:
+    with backend(tmp_path / "be", stage_delay=5.0, heartbeat_interval=0.05) as url:
+        async with Workspace(settings_for(url)) as ws:
+            await ws.ready()
+            started = asyncio.Event()
+
+            async def consume() -> None:
+                async for event in conv.run_turn(ws, GENERATE):
+                    if isinstance(event, conv.ToolActivity):
+                        started.set()
+
+            task = asyncio.create_task(consume())
+            await asyncio.wait_for(started.wait(), timeout=10)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=5)
+            leftover = [t for t in asyncio.all_tasks() if "_pump" in repr(t.get_coro())]
+            assert all(t.done() for t in leftover)
+
+
+async def test_turns_are_recorded_in_the_transcript(local_backend: str) -> None:
+    async with Workspace(settings_for(local_backend)) as ws:
+        await ws.ready()
+        done = done_of(await collect(ws, "hello"))
+        entries = Transcript(ws.session_id).load()
+    assert [(e.role, e.text) for e in entries] == [("user", "hello"), ("assistant", done.reply)]
+
+
+async def test_workspace_resumes_the_saved_session(local_backend: str) -> None:
+    async with Workspace(settings_for(local_backend)) as ws:
+        first = await ws.ready()
+    async with Workspace(settings_for(local_backend)) as ws:
+        again = await ws.ready()
+        assert ws.last_state is not None
+    assert again.session_id == first.session_id
+    async with Workspace(settings_for(local_backend)) as ws:
+        fresh = await ws.ready(new=True)
+    assert fresh.session_id != first.session_id
+
+
+async def test_workspace_replaces_an_unknown_session(local_backend: str) -> None:
+    notices: list[str] = []
+    async with Workspace(settings_for(local_backend), on_notice=notices.append) as ws:
+        info = await ws.ready(session_id="1234567890123456789")
+    assert info.session_id != "1234567890123456789"
+    assert notices == [SESSION_LOST_NOTICE]
+
+
+def test_strip_temporary_issue() -> None:
+    text = "Done: set the title. I encountered a temporary issue, please retry."
+    assert conv.strip_temporary_issue(text) == "Done: set the title."
+    only = "I encountered a temporary issue."
+    assert conv.strip_temporary_issue(only) == only
+
+
+def test_tool_label() -> None:
+    assert (
+        conv.tool_label("generate_video_with_seedance") == "working: generate video with seedance"
+    )
+    assert conv.tool_label("editMultitrack") == "working: edit multitrack"
+    assert conv.tool_label("") == "working: tool"
+
+
+def test_transcript_is_private_and_skips_bad_lines(tmp_path: Path) -> None:
+    t = Transcript("55/..//weird id", directory=tmp_path / "tr")
+    t.append("user", "make it 你好")
+    with t.path.open("a", encoding="utf-8") as fh:
+        fh.write('not json\n[1]\n{"role": "robot", "text": "x"}\n')
+    t.append("assistant", "ok")
+    assert t.path.parent == tmp_path / "tr"
+    assert stat.S_IMODE(os.stat(t.path).st_mode) == 0o600
+    assert [(e.role, e.text) for e in t.load()] == [("user", "make it 你好"), ("assistant", "ok")]
+    assert [e.text for e in t.load(limit=1)] == ["ok"]
+    assert Transcript("missing", directory=tmp_path / "none").load() == []
