@@ -1,0 +1,151 @@
+"""Run the local backend: in a background thread (``LocalBackend``) or in the foreground (``serve``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+
+from artgen_tui.local.options import LocalOptions
+from artgen_tui.local.server import create_app
+
+START_TIMEOUT = 15.0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _config(data_dir: Path, options: LocalOptions) -> uvicorn.Config:
+    app = create_app(data_dir, options)
+    return uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+        ws="none",
+    )
+
+
+class LocalBackend:
+    """The local backend on its own thread and event loop.
+
+    ``start()`` returns once it listens; ``url`` is its base URL; ``stop()`` shuts it down. Also a
+    context manager. ``port=0`` picks a free port.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        options: LocalOptions | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.options = options or LocalOptions()
+        self.host = host
+        self.port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return _url(self.host, self.port)
+
+    def start(self) -> LocalBackend:
+        if self._thread is not None:
+            return self
+        sock = _bind(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        server = uvicorn.Server(_config(self.data_dir, self.options))
+        self._server = server
+
+        def run() -> None:
+            try:
+                asyncio.run(server.serve(sockets=[sock]))
+            except BaseException as exc:
+                self._error = exc
+            finally:
+                sock.close()
+
+        self._thread = threading.Thread(target=run, name="artgen-local-backend", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the local backend did not start: {self._error or 'timed out'}")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> LocalBackend:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def serve(
+    data_dir: Path,
+    options: LocalOptions | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+) -> None:
+    """Run in the foreground until Ctrl+C (``artgen serve-local``). Raises ``OSError`` when the
+    port is taken and ``FaultSpecError`` (a ``ValueError``) for a bad fault spec."""
+    options = options or LocalOptions()
+    config = _config(data_dir, options)
+    sock = _bind(host, port)
+    actual = sock.getsockname()[1]
+    print(
+        f"artgen local backend on {_url(host, actual)}  data: {data_dir}",
+        file=sys.stderr,
+        flush=True,
+    )
+    server = uvicorn.Server(config)
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            sock.close()
