@@ -110,8 +110,10 @@ class ExportJob:
             return None
         if not isinstance(raw.get("session_id"), str):
             return None
-        known = {f.name for f in fields(cls)}
-        data = {k: v for k, v in raw.items() if k in known}
+        data: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in raw and _fits(raw[f.name], f.type):
+                data[f.name] = raw[f.name]
         try:
             job = cls(**data)
         except TypeError:
@@ -120,6 +122,20 @@ class ExportJob:
             job.status = "failed"
             job.error = job.error or "Unknown status in the journal."
         return job
+
+
+def _fits(value: Any, annotation: Any) -> bool:
+    """Whether a journal value matches the field's declared type (annotations are strings here)."""
+    text = str(annotation)
+    if value is None:
+        return "None" in text
+    if isinstance(value, bool):
+        return False
+    if text.startswith("float"):
+        return isinstance(value, int | float)
+    if text.startswith("int"):
+        return isinstance(value, int)
+    return isinstance(value, str)
 
 
 def default_journal_path() -> Path:
