@@ -17,8 +17,9 @@ from PIL import Image, ImageOps
 
 from artgen_tui.local.art.fields import vignette
 from artgen_tui.local.art.palettes import palette_for, words
+from artgen_tui.local.art.scene import SceneContext
 from artgen_tui.local.art.spec import VideoItem, stable_seed
-from artgen_tui.local.art.styles import SCENES, SceneContext, pick_style, speed_for
+from artgen_tui.local.art.styles import SCENES, pick_style, speed_for
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ class GeneratedSource:
 
     def frame(self, t: float) -> Picture:
         img = self.scene.render(t)
+        if img.dtype == np.uint8:
+            img = img.astype(np.float32) * np.float32(1 / 255)
         if self.vignette is not None:
             img = img * self.vignette
         if self.grain is not None:

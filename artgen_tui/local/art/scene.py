@@ -1,0 +1,50 @@
+"""The scene interface shared by the procedural styles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from artgen_tui.local.art.palettes import Palette
+
+
+@dataclass
+class SceneContext:
+    width: int  # working size
+    height: int
+    palette: Palette
+    rng: np.random.Generator
+    words: frozenset[str]
+    duration_s: float
+    speed: float = 1.0
+
+    @property
+    def aspect(self) -> float:
+        return self.width / self.height
+
+    def has(self, *ws: str) -> bool:
+        return any(w in self.words for w in ws)
+
+
+@dataclass
+class Finish:
+    """How a scene's working frame becomes an output frame."""
+
+    grain: float = 0.0
+    vignette: float = 0.0
+    letterbox: bool = False
+    drift: bool = False
+    nearest: bool = False
+
+
+class Scene:
+    work_short = 270
+    finish: Finish
+
+    def __init__(self, ctx: SceneContext) -> None:
+        self.ctx = ctx
+        self.finish = Finish()
+
+    def render(self, t: float) -> np.ndarray:
+        raise NotImplementedError
