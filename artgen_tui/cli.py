@@ -461,6 +461,10 @@ _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]
 }
 
 
+class LocalStartError(ApiError):
+    default_hint = "Check the local backend settings ([local] in the config file)."
+
+
 def _local_data_dir(settings: Settings, override: Path | None = None) -> Path:
     return (override or settings.local.data_dir or paths.local_backend_dir()).expanduser()
 
@@ -477,9 +481,15 @@ def _maybe_local(settings: Settings, enabled: bool) -> Iterator[Settings]:
 
     data_dir = _local_data_dir(settings)
     options = LocalOptions.from_settings(settings.local)
-    with LocalBackend(data_dir, options=options) as backend:
+    try:
+        backend = LocalBackend(data_dir, options=options).start()
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise LocalStartError(f"The local backend could not start: {exc}") from exc
+    try:
         register_local_backend(backend.url, data_dir)
         yield settings.model_copy(update={"api_url": backend.url})
+    finally:
+        backend.stop()
 
 
 def _serve_local(settings: Settings, args: argparse.Namespace, out: Output) -> int:
@@ -490,9 +500,18 @@ def _serve_local(settings: Settings, args: argparse.Namespace, out: Output) -> i
     if args.faults is not None:
         local = local.model_copy(update={"faults": args.faults})
     data_dir = _local_data_dir(settings, args.data_dir)
-    out.note(f"artgen: local backend on http://{args.host}:{args.port} (data in {data_dir})")
-    out.note(f"artgen: use it with NEMO_API_URL=http://{args.host}:{args.port} artgen …")
-    serve(data_dir, LocalOptions.from_settings(local), args.host, args.port)
+    out.note(f"artgen: point clients at it with NEMO_API_URL=http://{args.host}:{args.port}")
+    try:
+        serve(data_dir, LocalOptions.from_settings(local), args.host, args.port)
+    except ValueError as exc:  # a bad fault spec
+        out.error(f"--faults: {exc}")
+        return EXIT_PERMANENT
+    except OSError as exc:
+        out.error(
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
+            "pick another port with --port."
+        )
+        return EXIT_PERMANENT
     return EXIT_OK
 
 

@@ -1,0 +1,267 @@
+"""The ``artgen`` command end to end: subprocesses against a real local backend."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx
+import pytest
+from PIL import Image
+
+from artgen_tui import cli
+from artgen_tui.local.options import LocalOptions
+from artgen_tui.local.runner import LocalBackend
+
+GENERATE = "generate a futuristic city at sunset, cinematic, 2 seconds"
+
+
+def run(
+    *args: str, url: str | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = dict(os.environ)
+    full_env.pop("NEMO_API_URL", None)
+    if url is not None:
+        full_env["NEMO_API_URL"] = url
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "artgen_tui", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=90,
+        check=False,
+    )
+
+
+def json_lines(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@contextlib.contextmanager
+def silent_backend(directory: Path) -> Iterator[str]:
+    options = LocalOptions(stage_delay=0.0, heartbeat_interval=0.05, silent_close_rate=1.0)
+    with LocalBackend(directory, options=options) as backend:
+        yield backend.url
+
+
+def test_help_lists_commands_and_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for command in ("serve-local", "chat", "upload", "state", "credits", "export", "jobs"):
+        assert command in text
+    assert "examples:" in text and "NEMO_API_URL" in text and "exit codes" in text
+
+
+@pytest.mark.parametrize(
+    "command", ["serve-local", "chat", "upload", "state", "credits", "export", "jobs"]
+)
+def test_each_subcommand_has_help_with_examples(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main([command, "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert "examples:" in text
+    assert f"artgen {command}" in text
+    assert "--json" in text
+
+
+def test_tui_missing_is_explained(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def missing(name: str) -> Any:
+        raise ImportError(name)
+
+    monkeypatch.setattr(cli.importlib, "import_module", missing)
+    assert cli.main([]) == 1
+    assert "The TUI is not available in this build" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_chat_then_export_gives_a_playable_mp4(local_backend: str, tmp_path: Path) -> None:
+    chat = run("chat", GENERATE, "--no-json", url=local_backend)
+    assert chat.returncode == 0, chat.stderr
+    assert "Futuristic City At Sunset" in chat.stdout
+    assert "working: generate video" in chat.stderr
+    assert "Traceback" not in chat.stderr
+
+    export = run(
+        "export", "--wait", "-o", "city.mp4", "--resolution", "360p", "--no-json",
+        url=local_backend, cwd=tmp_path,
+    )  # fmt: skip
+    assert export.returncode == 0, export.stderr
+    target = tmp_path / "city.mp4"
+    assert f"Saved {target}" in export.stdout
+    with av.open(str(target)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        assert next(container.decode(video=0)).height == 360
+
+    jobs = run("jobs", "list", "--json", url=local_backend)
+    (line,) = json_lines(jobs.stdout)
+    assert line["type"] == "job" and line["status"] == "downloaded"
+    assert line["path"] == str(target)
+
+
+def test_json_is_the_default_when_stdout_is_not_a_terminal(local_backend: str) -> None:
+    chat = run("chat", "hello", url=local_backend)
+    assert chat.returncode == 0, chat.stderr
+    lines = json_lines(chat.stdout)
+    assert lines[-1]["type"] == "done"
+    assert "".join(x["text"] for x in lines if x["type"] == "text") == lines[-1]["reply"]
+    assert lines[-1]["credits"]["available"] == 500
+
+    state = run("state", url=local_backend)
+    (info,) = json_lines(state.stdout)
+    assert info["type"] == "state"
+    assert info["session_id"] == lines[-1]["session_id"]  # the session was resumed
+    assert info["rows"] == [] and info["ready_for_export"] is False
+
+    credits = run("credits", "--json", url=local_backend)
+    assert json_lines(credits.stdout) == [
+        {"type": "credits", "available": 500, "frozen": 0, "total": 500}
+    ]
+
+
+def test_human_output_for_state_and_credits(local_backend: str) -> None:
+    credits = run("credits", "--no-json", url=local_backend)
+    assert credits.stdout.strip() == "Credits: 500 available · 0 frozen · 500 total"
+    state = run("--no-json", "state", url=local_backend)
+    assert "The timeline is empty" in state.stdout
+
+
+def test_silent_edit_prints_the_diff_sentence(tmp_path: Path) -> None:
+    with silent_backend(tmp_path / "be") as url:
+        assert run("chat", GENERATE, url=url).returncode == 0
+        edit = run("chat", 'add title "Urban Dreams"', "--no-json", url=url)
+    assert edit.returncode == 0, edit.stderr
+    assert edit.stdout.startswith("Timeline updated: changed text track")
+    assert "'Urban Dreams'" in edit.stdout
+
+
+def test_new_session_and_explicit_session(local_backend: str) -> None:
+    first = json_lines(run("chat", "hello", url=local_backend).stdout)[-1]["session_id"]
+    fresh = json_lines(run("chat", "hello", "--new-session", url=local_backend).stdout)
+    assert fresh[-1]["session_id"] != first
+    back = json_lines(run("state", "--session", first, url=local_backend).stdout)
+    assert back[0]["session_id"] == first
+
+
+def test_upload_files_and_refusals(local_backend: str, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (64, 48), (200, 40, 90)).save(photo)
+    ok = run("upload", str(photo), "--no-json", url=local_backend)
+    assert ok.returncode == 0, ok.stderr
+    assert "Uploaded photo.png." in ok.stdout
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hi")
+    bad = run("upload", str(photo), str(notes), str(tmp_path / "gone.mp4"), url=local_backend)
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("artgen: Cannot upload: notes.txt")
+    assert "gone.mp4" in bad.stderr and "Traceback" not in bad.stderr
+    assert json_lines(bad.stdout)[0]["type"] == "error"
+
+
+def test_export_of_an_empty_timeline_is_a_permanent_error(local_backend: str) -> None:
+    result = run("export", "--no-json", url=local_backend)
+    assert result.returncode == 1
+    assert "nothing to export" in result.stderr
+
+
+def test_jobs_cancel_needs_an_id_and_unknown_ids_are_explained(local_backend: str) -> None:
+    missing = run("jobs", "cancel", url=local_backend)
+    assert missing.returncode == 1 and "needs a job id" in missing.stderr
+    unknown = run("jobs", "cancel", "render_nope", url=local_backend)
+    assert unknown.returncode == 1 and "render_nope" in unknown.stderr
+    empty = run("jobs", "--no-json", url=local_backend)
+    assert empty.returncode == 0 and "No export jobs yet" in empty.stdout
+
+
+def test_bad_config_exits_1_with_file_line_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('language = "en"\nrequest_timeout = "soon"\n')
+    result = run("credits", env={"ARTGEN_CONFIG": str(config)})
+    assert result.returncode == 1
+    assert f"{config}, line 2: key 'request_timeout'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_server_exits_2() -> None:
+    result = run("credits", url=f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 2
+    assert result.stderr.startswith("artgen: ")
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_rate_limit_notice_goes_to_stderr(local_backend: str) -> None:
+    httpx.post(f"{local_backend}/_faults", content="rate_limit=1").raise_for_status()
+    result = run("credits", "--no-json", url=local_backend)
+    assert result.returncode == 0, result.stderr
+    assert "Rate limited" in result.stderr
+    assert result.stdout.startswith("Credits:")
+
+
+def test_local_flag_keeps_the_session_between_runs(tmp_path: Path) -> None:
+    env = {"ARTGEN_LOCAL__STAGE_DELAY": "0", "ARTGEN_LOCAL__HEARTBEAT_INTERVAL": "0.05"}
+    first = run("--local", "chat", "hello", env=env)
+    assert first.returncode == 0, first.stderr
+    second = run("state", "--local", env=env)
+    assert second.returncode == 0, second.stderr
+    assert json_lines(second.stdout)[0]["session_id"] == json_lines(first.stdout)[-1]["session_id"]
+
+
+def test_serve_local_serves_the_api(tmp_path: Path) -> None:
+    port = free_port()
+    env = dict(os.environ)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "artgen_tui", "serve-local", "--port", str(port),
+         "--data-dir", str(tmp_path / "be")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(f"{url}/_faults", timeout=1)
+                break
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "serve-local did not start"
+            time.sleep(0.1)
+        credits = run("credits", "--json", url=url)
+        assert credits.returncode == 0, credits.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert f"NEMO_API_URL=http://127.0.0.1:{port}" in err
+
+
+def test_serve_local_rejects_a_bad_fault_spec(tmp_path: Path) -> None:
+    result = run("serve-local", "--port", str(free_port()), "--faults", "gremlins=3",
+                 "--data-dir", str(tmp_path / "be"))  # fmt: skip
+    assert result.returncode == 1
+    assert "gremlins" in result.stderr and "Traceback" not in result.stderr
