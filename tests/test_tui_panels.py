@@ -307,7 +307,7 @@ async def test_timeline_highlights_only_changed_rows() -> None:
         assert table.changed_keys == {"seg:seg_7a8b", "seg:seg_9c0d"}
         assert marked_keys(table) == {"seg:seg_7a8b", "seg:seg_9c0d"}
         assert str(table.get_cell("seg:seg_7a8b", "volume")) == "30%"
-        assert str(table.get_cell("seg:seg_9c0d", "end")) == "4.0 s"
+        assert str(table.get_cell("seg:seg_9c0d", "end")) == "4s"
 
         # The same state again: the highlight is gone.
         table.show_state(state_of(edited()))
@@ -378,6 +378,21 @@ async def test_timeline_empty_state_and_malformed_segments() -> None:
         assert table.row_count == 3
 
 
+async def test_timeline_fits_labels_to_the_width() -> None:
+    app = TableHost()
+    async with app.run_test(size=(62, 12)) as pilot:
+        table = app.query_one(TimelineTable)
+        table.show_state(state_of(DRAFT))
+        await pilot.pause()
+        label = str(table.get_cell("seg:seg_1a2b", "label"))
+        assert label.startswith("futuristic") and label.endswith("…")
+        assert table.max_scroll_x == 0
+        await pilot.resize_terminal(100, 12)
+        await pilot.pause()
+        assert str(table.get_cell("seg:seg_1a2b", "label")) == "futuristic city at sunset"
+        assert table.max_scroll_x == 0
+
+
 def test_snapshot_timeline_changed_rows(snap_compare: Any) -> None:
     """After an edit the music and title rows carry the ● marker in the accent colour."""
 
@@ -388,7 +403,7 @@ def test_snapshot_timeline_changed_rows(snap_compare: Any) -> None:
         table.move_cursor(row=0)
         await pilot.pause()
 
-    assert snap_compare(TableHost(), terminal_size=(90, 9), run_before=run_before)
+    assert snap_compare(TableHost(), terminal_size=(62, 9), run_before=run_before)
 
 
 # --- jobs panel -------------------------------------------------------------------------------
@@ -461,12 +476,16 @@ async def test_jobs_panel_empty_state_then_rows() -> None:
         panel.upsert(running)
         await pilot.pause()
         assert not empty.display and panel.table.row_count == 1
-        assert str(panel.table.get_cell("render_1", "elapsed")) == "0:42"
+        first, second = panel.row_text("render_1").split("\n")
+        assert first.split() == ["render_1", "rendering", "━━──────────────────", "10%", "0:42"]
+        assert second.strip() == "rendering the video…"
         # The panel keeps its own copy: a caller's later mutation shows only after upsert.
         running.progress = 70
-        assert "10%" in str(panel.table.get_cell("render_1", "render"))
+        running.title = "Urban Dreams"
+        assert "10%" in panel.row_text("render_1")
         panel.upsert(running)
-        assert "70%" in str(panel.table.get_cell("render_1", "render"))
+        assert "70%" in panel.row_text("render_1")
+        assert "Urban Dreams" in panel.row_text("render_1")
         assert panel.table.row_count == 1
 
 
@@ -503,25 +522,31 @@ async def test_jobs_panel_keys_post_requests_for_the_focused_job() -> None:
 
 
 def test_snapshot_jobs_panel(snap_compare: Any) -> None:
-    """A render at 40 %, a download at 50 % and a saved file; footer shows the job keys."""
+    """A render at 40 %, a download at 50 %, a saved file and a failed download, at the width
+    of the main screen's side pane; the footer shows the keys for the focused (rendering) job."""
 
     async def run_before(pilot: Pilot[Any]) -> None:
-        panel = await _open_jobs(pilot, sample_jobs())
+        failed = job("render_e91b07", "download_failed", progress=100, error="link expired")
+        panel = await _open_jobs(pilot, [*sample_jobs(), failed])
         panel.table.move_cursor(row=0)
         await pilot.pause()
 
-    assert snap_compare(JobsHost(), terminal_size=(100, 10), run_before=run_before)
+    assert snap_compare(JobsHost(), terminal_size=(62, 12), run_before=run_before)
 
 
 async def test_jobs_panel_clips_long_paths_to_fit() -> None:
     app = JobsHost()
-    async with app.run_test(size=(88, 12)) as pilot:
+    async with app.run_test(size=(44, 12)) as pilot:
         panel = await _open_jobs(pilot, sample_jobs())
         await pilot.pause()
-        table = panel.table
-        result = str(table.get_cell("render_0c41d9", "result"))
-        assert result.startswith("→ …") and result.endswith("render_0c41d9.mp4")
-        assert table.max_scroll_x == 0
+        first, second = panel.row_text("render_0c41d9").split("\n")
+        assert first.split() == ["render_0c41d9", "✓", "saved", "100%", "1:10"]
+        assert second.strip().startswith("→ …") and second.strip().endswith("0c41d9.mp4")
+        assert panel.table.max_scroll_x == 0
+        await pilot.resize_terminal(100, 12)
+        await pilot.pause()
+        assert "→ /videos/urban-dreams-render_0c41d9.mp4" in panel.row_text("render_0c41d9")
+        assert panel.table.max_scroll_x == 0
 
 
 async def test_timeline_state_given_before_mount_and_theme_change() -> None:
@@ -550,9 +575,9 @@ async def test_jobs_panel_recolours_on_theme_change() -> None:
     app = JobsHost()
     async with app.run_test(size=(100, 14)) as pilot:
         panel = await _open_jobs(pilot, sample_jobs())
-        before = panel.table.get_cell("render_0c41d9", "status").style
+        before = panel.table.get_cell("render_0c41d9", "job").spans
         app.theme = "gruvbox"
         await pilot.pause()
         await pilot.pause()
-        after = panel.table.get_cell("render_0c41d9", "status").style
+        after = panel.table.get_cell("render_0c41d9", "job").spans
         assert before != after

@@ -29,16 +29,24 @@ STATUS_TEXT: dict[str, str] = {
     "processing": "rendering",
     "completed": "rendered",
     "downloading": "downloading",
-    "downloaded": "saved",
-    "failed": "failed",
+    "downloaded": "✓ saved",
+    "failed": "✗ failed",
     "cancelled": "cancelled",
-    "download_failed": "download failed",
+    "download_failed": "✗ not saved",
 }
 RETRYABLE = frozenset({"failed", "cancelled", "download_failed"})
 CANCELLABLE = frozenset({"pending", "processing", "completed", "downloading"})
 
+ID_WIDTH = 14
+STATUS_WIDTH = 11
+ELAPSED_WIDTH = 7
+LINE_FIXED = ID_WIDTH + 1 + STATUS_WIDTH + 1 + 4 + 1 + ELAPSED_WIDTH
+"""Cells of the first line without the bar: id, status, ``100%``, elapsed, single spaces."""
+MAX_BAR = 20
+DEFAULT_WIDTH = 60
 
-def short_id(job_id: str, limit: int = 14) -> str:
+
+def short_id(job_id: str, limit: int = ID_WIDTH) -> str:
     return job_id if len(job_id) <= limit else job_id[: limit - 1] + "…"
 
 
@@ -59,10 +67,11 @@ def short_path(path: str, limit: int = 44) -> str:
         text = "~/" + p.relative_to(Path.home()).as_posix()
     except ValueError:
         text = path
+    limit = max(limit, 8)
     return text if len(text) <= limit else "…" + text[-(limit - 1) :]
 
 
-def bar(fraction: float, done: Style, todo: Style, width: int = BAR_WIDTH) -> Text:
+def bar(fraction: float, done: Style, todo: Style, width: int) -> Text:
     """A text progress bar: ``━━━━━╸──────``."""
     fraction = min(1.0, max(0.0, fraction))
     halves = round(fraction * width * 2)
@@ -73,6 +82,19 @@ def bar(fraction: float, done: Style, todo: Style, width: int = BAR_WIDTH) -> Te
         text.append("╸", done)
     text.append("─" * (width - full - half), todo)
     return text
+
+
+def _progress(job: ExportJob) -> int:
+    try:
+        return max(0, min(100, int(job.progress)))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _one_line(text: str, limit: int) -> str:
+    flat = " ".join(str(text).split())
+    limit = max(limit, 1)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class JobsTable(DataTable[Text]):
@@ -133,7 +155,8 @@ class JobsPanel(Vertical):
         & > .jobs-panel--muted { color: $text-muted; }
         JobsTable {
             height: auto;
-            max-height: 10;
+            max-height: 100%;
+            scrollbar-size-vertical: 1;
         }
         #jobs-empty {
             padding: 1 1;
@@ -142,14 +165,6 @@ class JobsPanel(Vertical):
         }
     }
     """
-
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("id", "Export"),
-        ("status", "Status"),
-        ("render", "Render"),
-        ("elapsed", "Elapsed"),
-        ("result", "Download / file"),
-    )
 
     def __init__(
         self,
@@ -164,11 +179,11 @@ class JobsPanel(Vertical):
         self._jobs: dict[str, ExportJob] = {}
         self._ticker: Timer | None = None
         self._signature: tuple[Style, ...] = ()
+        self._width = 0
 
     def compose(self) -> ComposeResult:
-        table = JobsTable(cursor_type="row", id="jobs-table")
-        for key, label in self.COLUMNS:
-            table.add_column(label, key=key)
+        table = JobsTable(cursor_type="row", show_header=False, id="jobs-table")
+        table.add_column("Export", key="job")
         table.display = False
         yield table
         yield Static(EMPTY_TEXT, id="jobs-empty", markup=False)
@@ -208,6 +223,10 @@ class JobsPanel(Vertical):
             self._sync_empty()
             self.refresh_bindings()
 
+    def row_text(self, job_id: str) -> str:
+        """The two lines shown for a job, as plain text."""
+        return self.table.get_cell(job_id, "job").plain
+
     def focus(self, scroll_visible: bool = True) -> Self:
         """Focus goes to the table, so the job keys apply."""
         if self.is_mounted and self._jobs:
@@ -230,11 +249,26 @@ class JobsPanel(Vertical):
         )
         if signature != self._signature:
             self._signature = signature
-            for job in self._jobs.values():
-                self._render_row(job)
+            self._render_all()
+
+    def on_resize(self) -> None:
+        if self._line_width() != self._width:
+            self._render_all()
+
+    def _render_all(self) -> None:
+        for job in self._jobs.values():
+            self._render_row(job)
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"jobs-panel--{name}", partial=True)
+
+    def _line_width(self) -> int:
+        """Cells available to a row; room for a scrollbar is kept so rows never scroll sideways."""
+        table = self.table
+        width = self.content_region.width  # the table fills the panel, and may still be hidden
+        if width <= 0:
+            return DEFAULT_WIDTH
+        return max(20, width - 2 * table.cell_padding - table.styles.scrollbar_size_vertical)
 
     def _elapsed(self, job: ExportJob) -> float | None:
         if job.created_at <= 0:
@@ -242,82 +276,85 @@ class JobsPanel(Vertical):
         end = job.updated_at if job.status in FINAL else self._clock()
         return max(0.0, end - job.created_at)
 
-    def _status_cell(self, job: ExportJob) -> Text:
-        label = STATUS_TEXT.get(job.status, str(job.status))
+    def _status_style(self, job: ExportJob) -> Style:
         if job.status == "downloaded":
-            return Text(f"✓ {label}", style=self._style("ok"))
+            return self._style("ok")
         if job.status in ("failed", "download_failed"):
-            return Text(f"✗ {label}", style=self._style("error"))
+            return self._style("error")
         if job.status == "cancelled":
-            return Text(label, style=self._style("muted"))
-        return Text(label, style=self._style("active"))
+            return self._style("muted")
+        return self._style("active")
 
-    def _render_cell(self, job: ExportJob) -> Text:
-        try:
-            progress = max(0, min(100, int(job.progress)))
-        except (TypeError, ValueError):
-            progress = 0
-        cell = bar(progress / 100, self._style("bar-done"), self._style("bar-todo"))
-        cell.append(f" {progress:>3d}%")
-        return cell
+    def _first_line(self, job: ExportJob, width: int) -> Text:
+        """``render_7f3a9c…  rendering    ━━━━━─────  40%     0:42``"""
+        progress = _progress(job)
+        status = STATUS_TEXT.get(job.status, str(job.status))
+        line = Text(short_id(job.id).ljust(ID_WIDTH) + " ")
+        line.append(_one_line(status, STATUS_WIDTH).ljust(STATUS_WIDTH), self._status_style(job))
+        line.append(" ")
+        bar_width = min(MAX_BAR, width - LINE_FIXED - 1)
+        if bar_width >= 4:
+            line.append_text(bar(progress / 100, *self._bar_styles(), bar_width))
+            line.append(" ")
+        line.append(f"{progress:>3d}%")
+        line.append(" " + format_elapsed(self._elapsed(job)).rjust(ELAPSED_WIDTH))
+        return line
 
-    def _result_cell(self, job: ExportJob) -> Text:
+    def _bar_styles(self) -> tuple[Style, Style]:
+        return self._style("bar-done"), self._style("bar-todo")
+
+    def _second_line(self, job: ExportJob, width: int) -> Text:
+        """Download progress, the saved file, the error, or what the export is."""
+        room = width - 2
+        line = Text("  ")
         if job.status == "downloading":
             fraction = job.download_fraction
             if fraction is None:
-                return Text(f"{human_size(job.download_bytes)} …", style=self._style("muted"))
-            cell = bar(fraction, self._style("bar-done"), self._style("bar-todo"))
-            total = human_size(job.download_total or 0)
-            cell.append(f" {fraction * 100:>3.0f}% of {total}")
-            return cell
+                line.append(f"↓ {human_size(job.download_bytes)} so far", self._style("muted"))
+                return line
+            tail = f" {fraction * 100:>3.0f}% of {human_size(job.download_total or 0)}"
+            line.append("↓ ")
+            bar_width = min(MAX_BAR, room - 2 - len(tail))
+            if bar_width >= 4:
+                line.append_text(bar(fraction, *self._bar_styles(), bar_width))
+            line.append(tail)
+            return line
         if job.status == "downloaded" and job.path:
-            limit = self._result_width()
-            return Text(f"→ {short_path(job.path, limit - 2)}", style=self._style("ok"))
+            line.append(f"→ {short_path(job.path, room - 2)}", self._style("ok"))
+            return line
         if job.status in ("failed", "download_failed", "cancelled"):
-            detail = job.error or ("stopped" if job.status == "cancelled" else "no details")
-            hint = " · r retries" if job.status in RETRYABLE else ""
+            what = "download failed: " if job.status == "download_failed" else ""
+            detail = what + (
+                job.error or ("stopped" if job.status == "cancelled" else "no details")
+            )
+            hint = " · r retries"
             style = self._style("muted" if job.status == "cancelled" else "error")
-            return Text(f"{_one_line(detail, self._result_width() - len(hint))}{hint}", style=style)
+            line.append(_one_line(detail, room - len(hint)) + hint, style)
+            return line
         if job.status == "completed":
-            return Text("download starting…", style=self._style("muted"))
-        return Text("")
+            line.append("download starting…", self._style("muted"))
+            return line
+        about = " · ".join(x for x in (job.title, job.resolution) if x)
+        waiting = "waiting for the renderer…" if job.status == "pending" else "rendering the video…"
+        line.append(_one_line(about or waiting, room), self._style("muted"))
+        return line
 
-    def _cells(self, job: ExportJob) -> tuple[Text, ...]:
-        return (
-            Text(short_id(job.id)),
-            self._status_cell(job),
-            self._render_cell(job),
-            Text(format_elapsed(self._elapsed(job)), justify="right"),
-            self._result_cell(job),
-        )
-
-    def _result_width(self) -> int:
-        """Room left for the last column, so a long path never needs horizontal scrolling."""
-        table = self.table
-        width = table.scrollable_content_region.width
-        if width <= 0:
-            return 40
-        others = sum(
-            column.get_render_width(table)
-            for column in table.ordered_columns
-            if column.key.value != "result"
-        )
-        return max(16, width - others - 2 * table.cell_padding)
-
-    def on_resize(self) -> None:
-        table = self.table
-        for job in self._jobs.values():
-            if job.id in table.rows:
-                table.update_cell(job.id, "result", self._result_cell(job), update_width=True)
+    def _cell(self, job: ExportJob) -> Text:
+        width = self._line_width()
+        first = self._first_line(job, width)
+        second = self._second_line(job, width)
+        for line in (first, second):
+            line.truncate(width, overflow="ellipsis", pad=True)
+        return Text("\n").join([first, second])
 
     def _render_row(self, job: ExportJob) -> None:
         table = self.table
-        cells = self._cells(job)
+        self._width = self._line_width()
+        cell = self._cell(job)
         if job.id in table.rows:
-            for (column, _), value in zip(self.COLUMNS, cells, strict=True):
-                table.update_cell(job.id, column, value, update_width=True)
+            table.update_cell(job.id, "job", cell, update_width=True)
         else:
-            table.add_row(*cells, key=job.id)
+            table.add_row(cell, key=job.id, height=2)
             if not table.has_focus:
                 table.move_cursor(row=table.row_count - 1, animate=False)
         if self._ticker is not None:
@@ -327,11 +364,9 @@ class JobsPanel(Vertical):
                 self._ticker.pause()
 
     def _tick(self) -> None:
-        table = self.table
         for job in self._jobs.values():
-            if not job.finished and job.id in table.rows:
-                value = Text(format_elapsed(self._elapsed(job)), justify="right")
-                table.update_cell(job.id, "elapsed", value)
+            if not job.finished and job.id in self.table.rows:
+                self._render_row(job)
 
     def _sync_empty(self) -> None:
         has_jobs = bool(self._jobs)
@@ -368,8 +403,3 @@ class JobsPanel(Vertical):
         job = self.focused_job
         if job is not None and job.status in RETRYABLE:
             self.post_message(self.RetryRequested(job.id))
-
-
-def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -19,19 +19,24 @@ log = logging.getLogger(__name__)
 EMPTY_TEXT = "No timeline yet — describe a video to start"
 CHANGED_MARK = "●"
 LABEL_MAX = 40
+LABEL_MIN = 8
+TRACK_MAX = 16
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("type", "Track"),
     ("label", "Label / text"),
     ("start", "Start"),
     ("end", "End"),
-    ("duration", "Length"),
-    ("volume", "Volume"),
+    ("duration", "Len"),
+    ("volume", "Vol"),
 )
 
 
+LABEL_COLUMN = 1
+
+
 def _seconds(value: float) -> Text:
-    return Text(f"{value:.1f} s", justify="right")
+    return Text(f"{timeline.fmt_seconds(value)}s", justify="right")
 
 
 def _volume(value: float | None) -> Text:
@@ -40,7 +45,7 @@ def _volume(value: float | None) -> Text:
     return Text(f"{value * 100:.0f}%", justify="right")
 
 
-def _clip(text: str, limit: int = LABEL_MAX) -> str:
+def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -53,8 +58,8 @@ def row_cells(row: TimelineRow, changed: bool, changed_style: Style) -> tuple[Te
     mark = CHANGED_MARK if changed else " "
     label = row.label or row.segment_kind or ""
     cells = (
-        Text(f"{mark} {row.icon} {row.track_name}"),
-        Text(_clip(label), style="" if row.label else "dim italic"),
+        Text(f"{mark} {row.icon} {_clip(row.track_name, TRACK_MAX)}"),
+        Text(_clip(label, LABEL_MAX), style="" if row.label else "dim italic"),
         _seconds(row.start_s),
         _seconds(row.end_s),
         _seconds(row.duration_s),
@@ -78,6 +83,7 @@ class TimelineTable(DataTable[Text]):
     DEFAULT_CSS = """
     TimelineTable {
         height: 1fr;
+        scrollbar-size-vertical: 1;
         border: round $panel;
         border-title-color: $text-muted;
         border-subtitle-color: $text-muted;
@@ -104,6 +110,7 @@ class TimelineTable(DataTable[Text]):
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._rows: list[TimelineRow] = []
         self._changed_style: Style | None = None
+        self._label_width = LABEL_MAX
         self.changed_keys: frozenset[str] = frozenset()
         """Keys of the rows highlighted by the last update."""
         self.caption = "empty"
@@ -168,6 +175,9 @@ class TimelineTable(DataTable[Text]):
         style = self._changed_style = self._highlight_style()
         self._rows = new_rows
         cells = {r.key: row_cells(r, r.key in self.changed_keys, style) for r in new_rows}
+        self._label_width = self._label_room(list(cells.values()))
+        for values in cells.values():
+            values[LABEL_COLUMN].truncate(self._label_width, overflow="ellipsis")
         if [r.key for r in new_rows] == self.row_keys:
             for key, values in cells.items():
                 old = self._cells.get(key, ())
@@ -184,6 +194,23 @@ class TimelineTable(DataTable[Text]):
             if cursor_key is not None and cursor_key in cells:
                 self.move_cursor(row=self.get_row_index(cursor_key), animate=False)
         self._cells = cells
+
+    def _label_room(self, rows: list[tuple[Text, ...]]) -> int:
+        """Width left for labels once the other columns fit, so rows never scroll sideways."""
+        width = self.content_region.width - self.styles.scrollbar_size_vertical
+        if width <= 0:
+            return LABEL_MAX
+        pad = 2 * self.cell_padding
+        others = 0
+        for index, (_, header) in enumerate(COLUMNS):
+            if index != LABEL_COLUMN:
+                widest = max((cells[index].cell_len for cells in rows), default=0)
+                others += max(len(header), widest) + pad
+        return max(LABEL_MIN, min(LABEL_MAX, width - others - pad))
+
+    def on_resize(self) -> None:
+        if self._rows and self._label_room(list(self._cells.values())) != self._label_width:
+            self._apply(self._rows)
 
     def _cursor_key(self) -> str | None:
         if not self.row_count or not self.is_valid_row_index(self.cursor_row):
