@@ -123,8 +123,8 @@ class ImageSource:
         with Image.open(path) as im:
             im.load()
             img = ImageOps.exif_transpose(im).convert("RGB")
-        # Cover-crop to the output aspect, keeping ~15% headroom for the motion.
-        target = (round(width * 1.15), round(height * 1.15))
+        # Cover-crop to the output aspect at a size with headroom for the zoom.
+        target = (round(width * 1.35), round(height * 1.35))
         self.img = ImageOps.fit(img, target, Image.Resampling.LANCZOS)
         self.width, self.height = width, height
         rng = np.random.default_rng(seed & 0xFFFFFFFF)
@@ -136,11 +136,12 @@ class ImageSource:
         p = min(1.0, max(0.0, t / self.duration))
         p = p * p * (3 - 2 * p)  # ease in/out
         sw, sh = self.img.size
-        zoom = 1.0 + 0.12 * (p if self.zoom_in else 1 - p)
-        cw, ch = self.width * 1.15 / zoom, self.height * 1.15 / zoom
+        zoom = 1.15 + 0.12 * (p if self.zoom_in else 1 - p)
+        cw, ch = sw / zoom, sh / zoom
         cx = sw / 2 + self.pan[0] * (sw - cw) / 2 * p
         cy = sh / 2 + self.pan[1] * (sh - ch) / 2 * p
-        box = (cx - cw / 2, cy - ch / 2, cx + cw / 2, cy + ch / 2)
+        x0, y0 = min(max(0.0, cx - cw / 2), sw - cw), min(max(0.0, cy - ch / 2), sh - ch)
+        box = (x0, y0, x0 + cw, y0 + ch)
         return Picture(
             np.asarray(
                 self.img.resize((self.width, self.height), Image.Resampling.BILINEAR, box=box)
