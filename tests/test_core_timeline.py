@@ -203,3 +203,12 @@ def test_keys_without_ids_are_positional_and_stable() -> None:
     changed["t"][0]["sg"][0]["text"] = "B"
     d = timeline.diff(state(draft), state(changed))
     assert d.sentence == "Timeline updated: changed text track ('A' → 'B')"
+
+
+def test_track_names() -> None:
+    text = timeline.summary(state(DRAFT))
+    assert "🎬 Video\n" in text and "🎵 Music\n" in text and "🔤 Text\n" in text
+    draft = {"t": [{"tt": 0, "sg": [{"duration_ms": 1}]}, {"tt": 0, "sg": [{"duration_ms": 1}]},
+                   {"tt": 1, "name": "Voice-over", "sg": [{"duration_ms": 1}]}]}  # fmt: skip
+    names = [r.track_name for r in timeline.rows(state(draft).draft)]
+    assert names == ["Video 1", "Video 2", "Voice-over"]

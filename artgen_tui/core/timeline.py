@@ -174,21 +174,32 @@ def _dump(obj: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+_TRACK_NAMES = {"video": "Video", "audio": "Music", "text": "Text"}
+
+
+def _track_type(tdata: dict[str, Any]) -> int:
+    tt = tdata.get("tt")
+    return tt if isinstance(tt, int) and not isinstance(tt, bool) else -1
+
+
 def rows(draft: Draft | None) -> list[TimelineRow]:
     """Every segment of every track, in track order then segment order."""
     if draft is None:
         return []
     result: list[TimelineRow] = []
     used: set[str] = set()
-    for t_index, track in enumerate(draft.t):
-        tdata = _dump(track)
-        tt = tdata.get("tt")
-        track_type = tt if isinstance(tt, int) and not isinstance(tt, bool) else -1
+    tracks = [_dump(track) for track in draft.t]
+    types = [_track_type(t) for t in tracks]
+    seen: dict[int, int] = {}
+    for t_index, tdata in enumerate(tracks):
+        track_type = types[t_index]
         kind, icon = TRACK_KINDS.get(track_type, ("other", "▫"))
+        seen[track_type] = seen.get(track_type, 0) + 1
+        default_name = _TRACK_NAMES.get(kind, "Track")
+        if types.count(track_type) > 1:
+            default_name += f" {seen[track_type]}"
         track_id = tdata.get("id")
-        track_name = (
-            _text(tdata, ("name", "title", "label")) or f"{kind.capitalize()} {t_index + 1}"
-        )
+        track_name = _text(tdata, ("name", "title", "label")) or default_name
         segments = tdata.get("sg") if isinstance(tdata.get("sg"), list) else []
         cursor = 0.0
         for s_index, raw in enumerate(segments or []):
@@ -309,7 +320,7 @@ def summary(state: SessionState | None) -> str:
     for t_index in sorted({r.track_index for r in table}):
         track_rows = [r for r in table if r.track_index == t_index]
         first = track_rows[0]
-        lines.append(f"{first.icon} {first.track_name} ({first.track_kind})")
+        lines.append(f"{first.icon} {first.track_name}")
         for r in track_rows:
             vol = f" · vol {r.volume:g}" if r.volume is not None else ""
             label = r.label or r.segment_kind or "segment"
