@@ -549,7 +549,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_workspace_call(ctx, lambda ws: command(ctx, ws)))
     except KeyboardInterrupt:
         out.clear_progress()
-        out.note("artgen: interrupted.")
+        hint = ""
+        if args.command in ("export", "jobs"):
+            hint = " Unfinished exports are kept; finish them with `artgen jobs resume`."
+        out.note("artgen: interrupted." + hint)
         return EXIT_INTERRUPTED
     except InsufficientCredits as exc:
         out.error(exc)
