@@ -581,3 +581,22 @@ async def test_jobs_panel_recolours_on_theme_change() -> None:
         await pilot.pause()
         after = panel.table.get_cell("render_0c41d9", "job").spans
         assert before != after
+
+
+async def test_jobs_panel_elapsed_follows_the_injected_clock() -> None:
+    now = [NOW]
+
+    class ClockHost(App[None]):
+        def compose(self) -> ComposeResult:
+            yield JobsPanel(clock=lambda: now[0])
+
+    app = ClockHost()
+    async with app.run_test(size=(62, 12)) as pilot:
+        panel = await _open_jobs(pilot, sample_jobs())
+        assert panel.row_text("render_7f3a9c2e1b").split("\n")[0].endswith("0:42")
+        now[0] += 60
+        panel.refresh_elapsed()
+        await pilot.pause()
+        assert panel.row_text("render_7f3a9c2e1b").split("\n")[0].endswith("1:42")
+        # A finished job keeps the time it took.
+        assert panel.row_text("render_0c41d9").split("\n")[0].endswith("1:10")

@@ -189,7 +189,7 @@ class JobsPanel(Vertical):
         yield Static(EMPTY_TEXT, id="jobs-empty", markup=False)
 
     def on_mount(self) -> None:
-        self._ticker = self.set_interval(1.0, self._tick, pause=True)
+        self._ticker = self.set_interval(1.0, self.refresh_elapsed, pause=True)
         for job in self._jobs.values():
             self._render_row(job)
         self._sync_empty()
@@ -363,7 +363,8 @@ class JobsPanel(Vertical):
             else:
                 self._ticker.pause()
 
-    def _tick(self) -> None:
+    def refresh_elapsed(self) -> None:
+        """Redraw the rows of running jobs (a timer calls this every second while any runs)."""
         for job in self._jobs.values():
             if not job.finished and job.id in self.table.rows:
                 self._render_row(job)
