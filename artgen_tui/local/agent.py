@@ -572,20 +572,30 @@ def _mood(match: re.Match[str] | None, style: str | None = None) -> str:
 
 
 def _prompt(message: str) -> str:
+    """The subject as the user wrote it, minus command words, quotes, duration and aspect."""
     text = _QUOTED.sub("", message)
+    text = _DURATION.sub("", text)
+    text = _ASPECT.sub("", text)
+    for pattern, _ratio in _ASPECT_WORDS:
+        text = pattern.sub("", text)
+    text = re.sub(r"\s{2,}", " ", text)
     text = _LEAD.sub("", text).strip(" .,!?:;，。")
     text = re.sub(r"^(生成|制作|做一个)", "", text).strip()
+    text = re.sub(r"\s+(in|at|with|and)$", "", text)
     return text or "abstract flowing colors"
 
 
 def _label(prompt: str) -> str:
+    """A short name for the clip: the prompt without style words and filler."""
     text = prompt
     for word in STYLE_WORDS:
         text = re.sub(rf"(,\s*)?\b{re.escape(word)}\b(\s+style)?", "", text, flags=re.I)
-    text = _DURATION.sub("", text)
-    text = _ASPECT.sub("", text)
-    text = re.sub(r"^(?:a|an|the)\s+", "", text.strip(), flags=re.I)
+    text = re.sub(
+        r"\b(video|clip|film|movie|animation)\b(\s+(of|about|showing))?", "", text, flags=re.I
+    )
     text = re.sub(r"\s{2,}", " ", text).strip(" .,!?:;，。-")
+    text = re.sub(r"^(?:(?:a|an|the|of)\s+)+", "", text, flags=re.I)
+    text = re.sub(r"\s+(in|at|with|and|of)$", "", text, flags=re.I)
     if len(text) > 48:
         text = text[:48].rsplit(" ", 1)[0]
     return text or "abstract art"
