@@ -264,3 +264,20 @@ def test_transcript_is_private_and_skips_bad_lines(tmp_path: Path) -> None:
     assert [(e.role, e.text) for e in t.load()] == [("user", "make it 你好"), ("assistant", "ok")]
     assert [e.text for e in t.load(limit=1)] == ["ok"]
     assert Transcript("missing", directory=tmp_path / "none").load() == []
+
+
+@pytest.mark.parametrize(
+    ("chunks", "shown"),
+    [
+        (["Done: title set.", " I encountered a temporary issue."], ["Done: title set."]),
+        (["Done.", " I encountered ", "a temporary", " issue, sorry"], ["Done."]),
+        (["Done.", " I ", "think it looks great."], ["Done.", " I think it looks great."]),
+        (["I encountered a temporary issue."], ["I encountered a temporary issue."]),
+        (["Done.", " I"], ["Done.", " I"]),
+    ],
+)
+def test_trailing_issue_filter(chunks: list[str], shown: list[str]) -> None:
+    f = conv.TrailingIssueFilter()
+    out = [text for text in (f.feed(c) for c in chunks) if text]
+    tail = f.finish()
+    assert [*out, *([tail] if tail else [])] == shown

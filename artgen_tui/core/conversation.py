@@ -121,6 +121,38 @@ def strip_temporary_issue(text: str) -> str:
     return text[:index].rstrip()
 
 
+class TrailingIssueFilter:
+    """Holds back streamed text that may be the "I encountered a temporary issue" tail.
+
+    Once normal text has been shown, a chunk that starts (or could start) that sentence is kept
+    until later text proves it was something else; if the stream ends first, it is dropped.
+    """
+
+    def __init__(self) -> None:
+        self._shown = False
+        self._held = ""
+
+    def feed(self, chunk: str) -> str:
+        """The text to show now (possibly empty)."""
+        if not self._shown:
+            self._shown = bool(chunk.strip())
+            return chunk
+        candidate = (self._held + chunk).lstrip().lower()
+        phrase = TEMPORARY_ISSUE.lower()
+        if candidate and (candidate.startswith(phrase) or phrase.startswith(candidate)):
+            self._held += chunk
+            return ""
+        out, self._held = self._held + chunk, ""
+        return out
+
+    def finish(self) -> str:
+        """Text still held at the end: dropped if it is the issue sentence, else returned."""
+        held, self._held = self._held, ""
+        if held.lstrip().lower().startswith(TEMPORARY_ISSUE.lower()):
+            return ""
+        return held
+
+
 class _End:
     pass
 
@@ -192,7 +224,7 @@ async def run_turn(
         Transcript(ws.session_id).append("user", text)
 
     shown: list[str] = []  # text already yielded
-    held: list[str] = []  # a trailing "temporary issue" chunk not yet shown
+    text_filter = TrailingIssueFilter()
     interrupted = False
     latest = before
     retried = False
@@ -240,12 +272,9 @@ async def run_turn(
                     chunk = item.text
                     if not chunk:
                         continue
-                    if shown and chunk.strip().lower().startswith(TEMPORARY_ISSUE.lower()):
-                        held.append(chunk)
+                    chunk = text_filter.feed(chunk)
+                    if not chunk:
                         continue
-                    if held:
-                        chunk = "".join(held) + chunk
-                        held.clear()
                     if new_paragraph and shown and not shown[-1].endswith("\n"):
                         chunk = "\n\n" + chunk.lstrip()
                     new_paragraph = False
@@ -282,6 +311,10 @@ async def run_turn(
         if not step.empty or latest is None:
             yield TimelineChanged(final, step)
 
+    tail = text_filter.finish()
+    if tail:
+        shown.append(tail)
+        yield TextChunk(tail)
     reply = strip_temporary_issue("".join(shown)).strip()
     silent = not reply
     if silent:
