@@ -55,11 +55,12 @@ from artgen_tui.api.models import (
 from artgen_tui.api.sse import iter_sse_data
 from artgen_tui.api.transfer import (
     FilePart,
+    FileSink,
     MultipartBody,
-    ThreadedWriter,
     fsync_file,
     parse_content_range,
     parse_unsatisfied_range,
+    tune_http_reads,
 )
 from artgen_tui.core.credentials import CredentialStore, redact
 
@@ -134,6 +135,7 @@ class NemoClient:
         retry_backoff: float = 0.5,
     ) -> None:
         logsafe.install()
+        tune_http_reads()
         self._options = options
         self._credentials = credentials
         self._static_token = static_token or None
@@ -726,7 +728,7 @@ class NemoClient:
             progress(have, total)
         try:
             with open(part, mode) as fh:
-                writer = ThreadedWriter(fh)
+                writer = FileSink(fh)
                 try:
                     async for chunk in response.aiter_raw():
                         await writer.write(chunk)
@@ -735,7 +737,7 @@ class NemoClient:
                             progress(have, total)
                     await writer.drain()
                 except httpx.HTTPError as exc:
-                    await writer.abort()
+                    await writer.drain()  # keep every byte that arrived, for the resume
                     raise _Interrupted(
                         TransportError(f"{what}: the connection broke ({type(exc).__name__}).")
                     ) from None
