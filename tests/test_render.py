@@ -300,16 +300,26 @@ def _png(path: Path) -> Path:
     return path
 
 
-def _clip(path: Path, frames: int = 12, size: tuple[int, int] = (96, 96)) -> Path:
+def _clip(
+    path: Path, frames: int = 12, size: tuple[int, int] = (96, 96), sound: bool = False
+) -> Path:
+    """A 24 fps clip whose green channel ramps up; with ``sound``, a 440 Hz tone."""
     with av.open(str(path), "w") as c:
         s = c.add_stream("libx264", rate=24)
         s.width, s.height, s.pix_fmt = size[0], size[1], "yuv420p"
+        a = c.add_stream("aac", rate=44100, layout="mono") if sound else None
         for i in range(frames):
-            a = np.zeros((size[1], size[0], 3), np.uint8)
-            a[..., 1] = 120 + i * 10
-            f = av.VideoFrame.from_ndarray(a, format="rgb24")
-            c.mux(s.encode(f))
+            rgb = np.zeros((size[1], size[0], 3), np.uint8)
+            rgb[..., 1] = 120 + i * 10
+            c.mux(s.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
         c.mux(s.encode())
+        if a is not None:
+            n = 44100 * frames // 24
+            tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(n) / 44100)).astype(np.float32)
+            af = av.AudioFrame.from_ndarray(tone[None, :], format="fltp", layout="mono")
+            af.sample_rate = 44100
+            c.mux(a.encode(af))
+            c.mux(a.encode())
     return path
 
 
@@ -336,6 +346,33 @@ def test_video_segment_is_decoded_letterboxed_and_looped(tmp_path: Path) -> None
     assert float(frames[5][:, :20].max()) < 30  # pillarbox bars on a square clip
     # Looped: the brightness ramp restarts in the second half.
     assert mid[11] > mid[13] + 20 and abs(mid[0] - mid[12]) < 15
+
+
+def test_video_segment_sound_is_kept_at_its_volume(tmp_path: Path) -> None:
+    src = "http://127.0.0.1:1/files/s/talk.mp4"
+    clip = _clip(tmp_path / "talk.mp4", sound=True)
+    rms = []
+    for volume in (1.0, 0.25):
+        seg = {"kind": "video", "start_ms": 0, "duration_ms": 1000, "src": src, "volume": volume}
+        info, out = _render(tmp_path, _draft(_video(seg)), f"v{volume}.mp4", assets={src: clip})
+        assert info.has_audio and _probe(out)["audio"] == ("aac", SAMPLE_RATE)
+        with av.open(str(out)) as c:
+            samples = np.concatenate([f.to_ndarray() for f in c.decode(audio=0)], axis=1)
+        rms.append(float(np.sqrt(np.mean(samples[:, 4800:40000] ** 2))))
+    assert rms[0] > 0.1 and rms[1] < rms[0] * 0.5
+    silent = _clip(tmp_path / "silent.mp4")
+    seg = {"kind": "video", "start_ms": 0, "duration_ms": 500, "src": src}
+    info, out = _render(tmp_path, _draft(_video(seg), d=500), "s.mp4", assets={src: silent})
+    assert not info.has_audio and _probe(out)["audio"] is None
+
+
+def test_only_supplied_assets_are_read(tmp_path: Path) -> None:
+    # A draft naming a local path directly is not trusted: only ``assets`` map to files.
+    photo = _png(tmp_path / "photo.png")
+    seg = {"kind": "image", "start_ms": 0, "duration_ms": 500, "src": str(photo), "prompt": "ocean"}
+    _, out = _render(tmp_path, _draft(_video(seg), d=500))
+    first = _frames(out)[0].astype(int)
+    assert not (first[:, :40, 0].mean() > 150 and first[:, -40:, 2].mean() > 150)
 
 
 def test_missing_or_broken_asset_falls_back_to_generated_art(tmp_path: Path) -> None:

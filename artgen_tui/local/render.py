@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,8 @@ from typing import Any
 
 import av
 
-from artgen_tui.local.art.audio import SAMPLE_RATE, AudioMix
-from artgen_tui.local.art.compose import Compositor
+from artgen_tui.local.art.audio import SAMPLE_RATE, AudioMix, ClipSound, load_clip_audio
+from artgen_tui.local.art.compose import Compositor, resolve_asset
 from artgen_tui.local.art.output import OutputSpec, resolve_output
 from artgen_tui.local.art.spec import DraftSpec, parse_draft
 
@@ -42,7 +43,7 @@ class RenderInfo:
 
 
 def _temp_path(out_path: Path) -> Path:
-    return out_path.with_name(f".{out_path.name}.{os.getpid()}.part")
+    return out_path.with_name(f".{out_path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
 
 
 def open_encoder(path: Path, spec: OutputSpec, *, audio: bool) -> tuple[Any, Any, Any | None]:
@@ -57,6 +58,19 @@ def open_encoder(path: Path, spec: OutputSpec, *, audio: bool) -> tuple[Any, Any
         astream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
         astream.bit_rate = 160_000
     return container, vstream, astream
+
+
+def _clip_sounds(spec: DraftSpec, assets: Mapping[str, Path]) -> list[ClipSound]:
+    """The sound of each video segment whose clip has an audio stream (and volume > 0)."""
+    sounds = []
+    for item in spec.video:
+        if item.kind != "video" or item.volume <= 0:
+            continue
+        path = resolve_asset(item.src, assets)
+        samples = load_clip_audio(path, item.duration_ms / 1000) if path else None
+        if samples is not None:
+            sounds.append(ClipSound(samples, item.start_ms, item.end_ms, item.volume))
+    return sounds
 
 
 def render_draft(
@@ -81,8 +95,10 @@ def render_draft(
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_path(out_path)
-    comp = Compositor(spec, out_spec, dict(assets or {}))
-    mix = AudioMix(spec.bgm) if spec.has_audio else None
+    asset_map = dict(assets or {})
+    comp = Compositor(spec, out_spec, asset_map)
+    clips = _clip_sounds(spec, asset_map)
+    mix = AudioMix(spec.bgm, clips) if spec.bgm or clips else None
     last_reported = -1.0
 
     def report(value: float) -> None:

@@ -6,14 +6,19 @@ sample positions, so any chunk can be produced independently and the result is s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import av
 import numpy as np
 
 from artgen_tui.local.art.spec import BgmItem
 
+log = logging.getLogger(__name__)
+
 SAMPLE_RATE = 48_000
+_CLIP_EDGE = SAMPLE_RATE // 50  # 20 ms ramps so clip sound starts and stops without clicks
 CHORD_SECONDS = 4.0
 _CROSSFADE = 1.2
 
@@ -126,17 +131,67 @@ class Pad:
         out[1, a - n0 : b - n0] += (right * env * gain).astype(np.float32)
 
 
-class AudioMix:
-    """Sums the BGM segments; ``frame(n0, n)`` returns samples ``[n0, n0+n)`` as an AudioFrame."""
+def load_clip_audio(path: Path, max_seconds: float) -> np.ndarray | None:
+    """A clip's sound as (2, n) float32 at 48 kHz, at most ``max_seconds``; None if silent."""
+    chunks: list[np.ndarray] = []
+    limit = round(max_seconds * SAMPLE_RATE)
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                return None
+            stream = container.streams.audio[0]
+            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=SAMPLE_RATE)
+            total = 0
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray())
+                    total += chunks[-1].shape[1]
+                if total >= limit:
+                    break
+    except (OSError, av.FFmpegError, ValueError, IndexError) as exc:
+        log.warning("Clip %s has no usable sound: %s", path.name, exc)
+        return None
+    if not chunks:
+        return None
+    samples = np.concatenate(chunks, axis=1)[:, :limit].astype(np.float32)
+    return samples if samples.shape[1] > 0 else None
 
-    def __init__(self, items: Sequence[BgmItem]) -> None:
-        self._pads = [Pad(item) for item in items]
+
+class ClipSound:
+    """A video segment's own sound, looped like its picture, at the segment volume."""
+
+    def __init__(self, samples: np.ndarray, start_ms: int, end_ms: int, volume: float) -> None:
+        n = samples.shape[1]
+        ramp = min(_CLIP_EDGE, n // 2)
+        env = np.ones(n, dtype=np.float32)
+        if ramp > 0:
+            env[:ramp] = np.linspace(0, 1, ramp, dtype=np.float32)
+            env[n - ramp :] = np.linspace(1, 0, ramp, dtype=np.float32)
+        self.samples = samples * env * np.float32(volume)
+        self.start = round(start_ms * SAMPLE_RATE / 1000)
+        self.end = round(end_ms * SAMPLE_RATE / 1000)
+
+    def add_to(self, out: np.ndarray, n0: int) -> None:
+        n = out.shape[1]
+        a, b = max(n0, self.start), min(n0 + n, self.end)
+        if a >= b:
+            return
+        idx = (np.arange(a, b) - self.start) % self.samples.shape[1]
+        out[:, a - n0 : b - n0] += self.samples[:, idx]
+
+
+class AudioMix:
+    """Sums BGM pads and clip sounds; ``frame(n0, n)`` gives samples ``[n0, n0+n)`` as AAC input."""
+
+    def __init__(self, items: Sequence[BgmItem], clips: Sequence[ClipSound] = ()) -> None:
+        self._voices: list[Pad | ClipSound] = [Pad(item) for item in items]
+        self._voices.extend(clips)
 
     def samples(self, n0: int, n: int) -> np.ndarray:
         out = np.zeros((2, n), dtype=np.float32)
-        for pad in self._pads:
-            pad.add_to(out, n0)
-        return np.tanh(out).astype(np.float32)  # gentle limiting when pads overlap
+        for voice in self._voices:
+            voice.add_to(out, n0)
+        return np.tanh(out).astype(np.float32)  # gentle limiting when voices overlap
 
     def frame(self, n0: int, n: int) -> av.AudioFrame:
         frame = av.AudioFrame.from_ndarray(self.samples(n0, n), format="fltp", layout="stereo")

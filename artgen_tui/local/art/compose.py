@@ -36,6 +36,15 @@ def to_yuv(picture: Picture, width: int, height: int) -> av.VideoFrame:
     return frame.reformat(width=width, height=height, format="yuv420p", interpolation=interp)
 
 
+def resolve_asset(src: str, assets: Mapping[str, Path]) -> Path | None:
+    """The local file the render request supplied for ``src``, if it exists.
+
+    Only files handed over in ``assets`` are read, never paths named inside the draft.
+    """
+    path = assets.get(src) if src else None
+    return Path(path) if path is not None and Path(path).is_file() else None
+
+
 class Compositor:
     """Builds each output frame; opens a segment's source when it starts, closes it after."""
 
@@ -55,15 +64,9 @@ class Compositor:
                 found = i  # later segments draw over earlier ones
         return found
 
-    def _asset(self, item: VideoItem) -> Path | None:
-        path = self._assets.get(item.src) if item.src else None
-        if path is None and item.src and not item.src.startswith(("http:", "https:")):
-            path = Path(item.src)
-        return Path(path) if path is not None and Path(path).is_file() else None
-
     def _open(self, item: VideoItem) -> Source:
         if item.kind in ("image", "video"):
-            path = self._asset(item)
+            path = resolve_asset(item.src, self._assets)
             try:
                 if path is None:
                     raise FileNotFoundError(f"no local file for {item.src or item.label!r}")

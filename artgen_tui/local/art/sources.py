@@ -1,13 +1,13 @@
 """Frame sources for video segments: generated art, Ken-Burns stills and decoded clips.
 
-Every source yields ``(height, width, 3)`` uint8 frames at the output size for a time in
-seconds since the segment start, and is closed when its segment is over.
+Every source returns a :class:`Picture` (RGB uint8 with the output's aspect, at the output
+size or a reduced working size) for a time in seconds since the segment start, and is
+closed when its segment is over.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -20,8 +20,6 @@ from artgen_tui.local.art.palettes import palette_for, words
 from artgen_tui.local.art.scene import SceneContext
 from artgen_tui.local.art.spec import VideoItem, stable_seed
 from artgen_tui.local.art.styles import SCENES, pick_style, speed_for
-
-log = logging.getLogger(__name__)
 
 _GRAIN_FRAMES = 8
 
@@ -73,10 +71,12 @@ class GeneratedSource:
         )
         self.scene = cls(ctx)
         fin = self.scene.finish
-        self.vignette = vignette(ww, wh, fin.vignette) if fin.vignette else None
+        # Finishing in 0–255 units: one multiply (vignette), one add (grain), one clip.
+        self.gain = (vignette(ww, wh, fin.vignette) if fin.vignette else np.ones((wh, ww, 1))) * 255
+        self.gain = self.gain.astype(np.float32)
         self.grain = (
             [
-                (rng.standard_normal((wh, ww, 1)) * fin.grain).astype(np.float32)
+                (rng.standard_normal((wh, ww, 1)) * (fin.grain * 255)).astype(np.float32)
                 for _ in range(_GRAIN_FRAMES)
             ]
             if fin.grain
@@ -90,12 +90,12 @@ class GeneratedSource:
     def frame(self, t: float) -> Picture:
         img = self.scene.render(t)
         if img.dtype == np.uint8:
-            img = img.astype(np.float32) * np.float32(1 / 255)
-        if self.vignette is not None:
-            img = img * self.vignette
+            img = img * (self.gain * np.float32(1 / 255))
+        else:
+            img = np.multiply(img, self.gain, out=img if img.flags.writeable else None)
         if self.grain is not None:
-            img = img + self.grain[int(t * 24) % _GRAIN_FRAMES]
-        out = (np.clip(img, 0, 1) * 255).astype(np.uint8)
+            img += self.grain[int(t * 24) % _GRAIN_FRAMES]
+        out = np.clip(img, 0, 255, out=img).astype(np.uint8)
         if self.pan is not None:
             # Slow camera drift: zoom in ~8% over the segment while panning a little.
             small = Image.fromarray(out, "RGB")

@@ -28,6 +28,7 @@ class VideoItem:
     src: str
     label: str
     key: str
+    volume: float = 1.0
 
     @property
     def duration_ms(self) -> int:
@@ -61,10 +62,6 @@ class DraftSpec:
     titles: tuple[TitleItem, ...]
     bgm: tuple[BgmItem, ...]
     meta: Mapping[str, Any]
-
-    @property
-    def has_audio(self) -> bool:
-        return bool(self.bgm)
 
 
 def _num(value: Any) -> float | None:
@@ -198,6 +195,7 @@ def parse_draft(draft: Any) -> DraftSpec:
                         src=_text(seg, "src", "url", "source"),
                         label=_text(seg, "label", "name"),
                         key=key,
+                        volume=volume,
                     )
                 )
 
