@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
 
-from artgen_tui.local.agent import HEARTBEAT, ScriptedAgent, Turn, bench_chunks
+from artgen_tui.local.agent import HEARTBEAT, RawFrames, ScriptedAgent, Turn, bench_chunks
 from artgen_tui.local.options import LocalOptions
 
 SID = "1234567890123456789"
@@ -21,7 +22,15 @@ def agent(**kw: Any) -> ScriptedAgent:
 
 def run(turn: Turn) -> list[dict[str, Any]]:
     async def collect() -> list[dict[str, Any]]:
-        return [ev async for ev in turn.events()]
+        events: list[dict[str, Any]] = []
+        async for item in turn.events():
+            if isinstance(item, RawFrames):
+                frames = item.data.decode().split("\n\n")[:-1]
+                assert len(frames) == item.count
+                events.extend(json.loads(f.removeprefix("data: ")) for f in frames)
+            else:
+                events.append(item)
+        return events
 
     return asyncio.run(collect())
 

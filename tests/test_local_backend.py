@@ -280,6 +280,9 @@ def test_bench_stream(local_backend: str) -> None:
     turn = chat(acct, sid, "/bench-stream 500")
     partials = [e for e in turn.events if e.get("partial")]
     assert len(partials) == 500 and len(turn.events) == 501
+    for event in turn.events:
+        _assert_adk_event(event)
+    assert len({e["id"] for e in turn.events}) == 501
     text = turn.final_texts[0]
     assert text == turn.partial_text
     assert "## " in text and "\n- " in text and "```" in text
@@ -396,10 +399,13 @@ def test_upload_urls_are_recorded_not_fetched(local_backend: str) -> None:
 # -- persistence --------------------------------------------------------------------------------
 def test_state_persists_across_a_restart(tmp_path: Path) -> None:
     data_dir = tmp_path / "b"
+    png = make_png(tmp_path / "still.png")
     with backend(data_dir) as url:
         acct = account(url, "persist")
         sid = new_session(acct)
         chat(acct, sid, "generate a watercolor garden")
+        with png.open("rb") as fh:
+            acct.post(f"/api/upload-video/nemo_agent/me/{sid}", files={"files": ("still.png", fh)})
         before = state(acct, sid)
         token = acct.token
     with backend(data_dir) as url2:
@@ -413,7 +419,13 @@ def test_state_persists_across_a_restart(tmp_path: Path) -> None:
             "persist",
             {"Authorization": f"Bearer {token}", **SKILL_HEADERS},
         )
-        assert state(acct2, sid) == before
+        after = state(acct2, sid)
+        assert after["draft"]["t"][0]["sg"][0] == before["draft"]["t"][0]["sg"][0]
+        assert after["generated_media"] == before["generated_media"]
+        image = after["draft"]["t"][0]["sg"][1]
+        assert image["src"] == f"{url2}/files/{sid}/still.png"
+        assert httpx.get(image["src"]).content == png.read_bytes()
+        assert after["video_infos"][0]["cdn_url"] == image["src"]
         assert credits(acct2)["available"] == 400
 
 

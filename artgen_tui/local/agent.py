@@ -20,6 +20,7 @@ streaming does; heartbeats (``{"type": "heartbeat"}``) are sent while a stage wo
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import re
 import time
@@ -33,6 +34,17 @@ from artgen_tui.local.options import LocalOptions
 
 Event = dict[str, Any]
 HEARTBEAT: Event = {"type": "heartbeat"}
+
+
+@dataclass(frozen=True)
+class RawFrames:
+    """Already-serialised SSE frames (``count`` of them), for the benchmark's firehose."""
+
+    data: bytes
+    count: int
+
+
+Item = Event | RawFrames
 GENERATION_COST = 100
 EDIT_COST = 10
 APP_NAME = "nemo_agent"
@@ -130,11 +142,11 @@ class Turn:
 
     kind: str
     cost: int
-    run: Callable[[], AsyncIterator[Event]]
+    run: Callable[[], AsyncIterator[Item]]
     silent: bool = False
     summary: list[str] = field(default_factory=list)
 
-    def events(self) -> AsyncIterator[Event]:
+    def events(self) -> AsyncIterator[Item]:
         return self.run()
 
 
@@ -434,14 +446,31 @@ class ScriptedAgent:
             yield ev
 
     # -- benchmark ---------------------------------------------------------------------------
-    async def _bench(self, n: int) -> AsyncIterator[Event]:
+    async def _bench(self, n: int) -> AsyncIterator[Item]:
+        """Partial chunks serialised by template, 256 frames per write: as fast as possible."""
         em = Emitter()
+        probe = em.event({"parts": [{"text": "\x00"}], "role": "model"}, partial=True)
+        probe["id"], probe["timestamp"] = "\x01", 0.5
+        head, rest = json.dumps(probe, separators=(",", ":")).split('"\\u0000"')
+        middle, tail = rest.split('"\\u0001"')
+        head_b, middle_b = b"data: " + head.encode(), middle.encode()
+        tail_b = tail.replace("0.5", "{ts}").encode()
+        id_base = str(uuid.uuid4())[:-8]
         parts: list[str] = []
+        batch: list[bytes] = []
         for i, chunk in enumerate(bench_chunks(n)):
             parts.append(chunk)
-            yield em.event({"parts": [{"text": chunk}], "role": "model"}, partial=True)
-            if i % 512 == 511:
+            text = json.dumps(chunk, ensure_ascii=False).encode()
+            ts = tail_b.replace(b"{ts}", repr(time.time()).encode())
+            batch.append(
+                b'%s%s%s"%s%08x"%s\n\n' % (head_b, text, middle_b, id_base.encode(), i, ts)
+            )
+            if len(batch) == 256:
+                yield RawFrames(b"".join(batch), len(batch))
+                batch = []
                 await asyncio.sleep(0)
+        if batch:
+            yield RawFrames(b"".join(batch), len(batch))
         yield em.event({"parts": [{"text": "".join(parts)}], "role": "model"})
 
 

@@ -34,7 +34,7 @@ def _probe_image(path: Path) -> dict[str, Any]:
                     total += int(img.info.get("duration", 0) or 0)
                 duration = round(total / 1000, 3) if total else None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ProbeError(f"{path.name} is not a readable image ({exc})") from exc
+        raise ProbeError(f"{path.name} is not a readable image") from exc
     return {"duration": duration, "width": width, "height": height, "fps": None}
 
 
@@ -62,7 +62,8 @@ def _probe_av(path: Path, kind: str) -> dict[str, Any]:
     except ProbeError:
         raise
     except Exception as exc:  # PyAV raises many error types for unreadable files
-        raise ProbeError(f"{path.name} is not a readable {kind} file ({exc})") from exc
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ProbeError(f"{path.name} is not a readable {kind} file ({reason})") from exc
     return {
         "duration": round(duration, 3) if duration is not None else None,
         "width": width,

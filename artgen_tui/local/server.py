@@ -39,6 +39,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -56,7 +57,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from artgen_tui.api.files import file_kind
 from artgen_tui.local import drafts
-from artgen_tui.local.agent import APP_NAME, GENERATION_COST, HEARTBEAT, ScriptedAgent, Turn
+from artgen_tui.local.agent import (
+    APP_NAME,
+    GENERATION_COST,
+    HEARTBEAT,
+    RawFrames,
+    ScriptedAgent,
+    Turn,
+)
 from artgen_tui.local.faults import Faults, FaultSpecError
 from artgen_tui.local.options import LocalOptions
 from artgen_tui.local.probe import ProbeError, probe
@@ -68,6 +76,7 @@ log = logging.getLogger("artgen.local")
 
 HEARTBEAT_FRAME = b'data: {"type":"heartbeat"}\n\n'
 DROP_AFTER_FRAMES = 3
+_LOOPBACK_FILES = re.compile(r"http://(?:127\.0\.0\.1|localhost|\[::1\]):\d+/files/")
 SKILL_HEADERS = ("x-skill-source", "x-skill-version", "x-skill-platform")
 ACCEPTED = "MP4, MOV, AVI, WEBM, MKV, JPG, PNG, GIF, WEBP, MP3, WAV, M4A or AAC"
 
@@ -331,7 +340,7 @@ class LocalApi:
                 "task_id": session["task_id"],
                 "task_name": session.get("task_name"),
                 "user_id": user_id,
-                "state": session["state"],
+                "state": rebase_urls(session["state"], base_url(request)),
             }
         )
 
@@ -395,6 +404,9 @@ class LocalApi:
         finished = False
         try:
             async for event in turn.events():
+                if isinstance(event, RawFrames):
+                    await channel.send(event.data)
+                    continue
                 if event is HEARTBEAT:
                     await channel.send(HEARTBEAT_FRAME)
                     continue
@@ -657,6 +669,15 @@ class LocalApi:
 
     async def index(self, request: Request) -> Response:
         return ok({"name": "artgen local backend", "app_name": APP_NAME, "time": time.time()})
+
+
+def rebase_urls(state: dict[str, Any], base: str) -> dict[str, Any]:
+    """Point upload URLs written by an earlier run on another loopback port at this one."""
+    text = json.dumps(state, ensure_ascii=False)
+    if "/files/" not in text:
+        return state
+    new = _LOOPBACK_FILES.sub(lambda _m: f"{base}/files/", text)
+    return state if new == text else dict(json.loads(new))
 
 
 def _merger(delta: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
