@@ -8,6 +8,7 @@ handling), so a failure is shown to the user and never closes the app.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -50,6 +51,22 @@ RESTORED_MESSAGES = 30
 
 ACTION_KEYS: dict[str, str] = {"export": "ctrl+e", "state": "", "focus_timeline": "ctrl+t"}
 
+_MAIN_ACTIONS = frozenset(
+    {
+        "upload",
+        "export",
+        "credits",
+        "new_session",
+        "focus_timeline",
+        "focus_jobs",
+        "toggle_side",
+        "focus_prompt",
+        "copy_last",
+        "reconnect",
+        "cancel_turn",
+    }
+)
+
 WorkspaceFactory = Callable[[Settings], Workspace]
 
 
@@ -66,10 +83,33 @@ class ArtgenApp(App[int]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Keys and commands"),
-        Binding("ctrl+u", "upload", "Upload", id="app.upload", tooltip="Upload media"),
-        Binding("ctrl+e", "export", "Export", id="app.export", tooltip="Render and download"),
-        Binding("ctrl+r", "credits", "Credits", id="app.credits", tooltip="Refresh credits"),
-        Binding("ctrl+n", "new_session", "New", id="app.new_session", tooltip="New session"),
+        Binding(
+            "ctrl+u", "upload", "Upload", id="app.upload", tooltip="Upload media", priority=True
+        ),
+        Binding(
+            "ctrl+e",
+            "export",
+            "Export",
+            id="app.export",
+            tooltip="Render and download",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+r",
+            "credits",
+            "Credits",
+            id="app.credits",
+            tooltip="Refresh credits",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+n",
+            "new_session",
+            "New",
+            id="app.new_session",
+            tooltip="New session",
+            priority=True,
+        ),
         Binding("ctrl+t", "focus_timeline", "Timeline", id="app.timeline"),
         Binding("ctrl+o", "focus_jobs", "Exports", id="app.jobs", show=False),
         Binding("ctrl+b", "toggle_side", "Side panel", id="app.side", show=False),
@@ -115,6 +155,11 @@ class ArtgenApp(App[int]):
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen(self.clock, self.wall_clock)
 
+    def on_ready(self) -> None:
+        # Long-lived startup objects (widgets, styles, imported modules) never become garbage:
+        # moving them out of the collector's view keeps full collections short while streaming.
+        gc.freeze()
+
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
@@ -129,6 +174,12 @@ class ArtgenApp(App[int]):
             self.set_keymap(self.settings.keymap)
         if self._autoconnect:
             self.connect()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """App keys act only on the main screen; in a modal they fall through to its widgets."""
+        if action in ("quit", "help", "command_palette") or action not in _MAIN_ACTIONS:
+            return True
+        return isinstance(self.screen, MainScreen)
 
     # --- widget access -----------------------------------------------------------------------
 
@@ -331,8 +382,12 @@ class ArtgenApp(App[int]):
             reply.write(event.text)
         elif isinstance(event, conv.ToolActivity):
             if self.settings.show_tool_activity:
+                await self._close_reply(reply)
+                reply = None
                 self._turn_widgets.append(await chat.add_notice(event.label, "marker"))
         elif isinstance(event, conv.StillWorking):
+            await self._close_reply(reply)
+            reply = None
             self._turn_widgets.append(await chat.add_notice(event.text, "working"))
         elif isinstance(event, conv.TimelineChanged):
             self.timeline.show_state(event.state, event.diff)
@@ -350,6 +405,12 @@ class ArtgenApp(App[int]):
             if event.actions:
                 await chat.add_actions(self._action_triples(event.actions))
         return reply
+
+    @staticmethod
+    async def _close_reply(reply: Reply | None) -> None:
+        """Text after a marker starts a new reply block below it."""
+        if reply is not None:
+            await reply.finish()
 
     @staticmethod
     def _action_triples(actions: Iterable[GuiAction]) -> list[tuple[str, str, str]]:

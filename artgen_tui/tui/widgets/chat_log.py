@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
+from typing import ClassVar
 
-from markdown_it import MarkdownIt
-from rich.markdown import Markdown as RichMarkdown
+from rich.segment import Segment
+from rich.style import Style
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,6 +30,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Button, Markdown, Static
 from textual.widgets._markdown import MarkdownStream
+
+from artgen_tui.tui.widgets.markdown_lite import LiteStyles
+from artgen_tui.tui.widgets.markdown_lite import render as lite_render
 
 _FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
 
@@ -51,53 +55,89 @@ def find_cut(text: str, minimum: int) -> int:
         start = end
 
 
-_PARSER = MarkdownIt().enable("strikethrough").enable("table")
+class SealedMarkdown(Widget):
+    """The finished part of a long reply, drawn by :mod:`markdown_lite` as lines, no children.
 
+    Text is only ever appended (whole paragraphs), so new parts are laid out incrementally; a
+    width or theme change lays everything out again."""
 
-class _RichMarkdown(RichMarkdown):
-    """Rich's Markdown with one shared parser (building a parser per render is slow)."""
-
-    def __init__(self, markup: str) -> None:
-        self.markup = markup
-        self.parsed = _PARSER.parse(markup)
-        self.code_theme = "monokai"
-        self.justify = None
-        self.style = "none"
-        self.hyperlinks = False
-        self.inline_code_lexer = None
-        self.inline_code_theme = "monokai"
-
-
-class StaticMarkdown(Widget):
-    """Finished Markdown drawn once per width and kept as lines: no child widgets at all."""
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "sealed--heading",
+        "sealed--code",
+        "sealed--inline-code",
+        "sealed--bullet",
+        "sealed--quote",
+        "sealed--link",
+    }
 
     DEFAULT_CSS = """
-    StaticMarkdown { height: auto; }
+    SealedMarkdown {
+        height: auto;
+        & > .sealed--heading { color: $markdown-h2-color; text-style: bold; }
+        & > .sealed--code { background: $boost; color: $text-muted; }
+        & > .sealed--inline-code { color: $accent; }
+        & > .sealed--bullet { color: $text-accent; text-style: bold; }
+        & > .sealed--quote { color: $text-muted; text-style: italic; }
+        & > .sealed--link { color: $text-accent; text-style: underline; }
+    }
     """
 
-    def __init__(self, source: str, *, classes: str = "") -> None:
+    def __init__(self, *, classes: str = "") -> None:
         super().__init__(classes=classes)
-        self.source = source
-        self._cache_key: tuple[int, str] | None = None
-        self._lines: list[Strip] = []
+        self._parts: list[str] = []
+        self._done = 0
+        self._key: tuple[int, str, str] | None = None
+        self._strips: list[Strip] = []
 
-    def _render_at(self, width: int) -> list[Strip]:
-        style = self.rich_style
-        key = (width, str(style))
-        if key != self._cache_key:
-            console = self.app.console
-            options = console.options.update(width=width, height=None, highlight=False)
-            lines = console.render_lines(_RichMarkdown(self.source), options, style=style)
-            self._lines = [Strip(line, width) for line in lines]
-            self._cache_key = key
-        return self._lines
+    @property
+    def source(self) -> str:
+        return "".join(self._parts)
+
+    def append(self, source: str) -> None:
+        if source.strip():
+            self._parts.append(source)
+            self.refresh(layout=True)
+
+    def _styles(self, base: Style) -> LiteStyles:
+        def get(name: str) -> Style:
+            return base + self.get_component_rich_style(f"sealed--{name}", partial=True)
+
+        return LiteStyles(
+            base=base,
+            heading=get("heading"),
+            code=get("code"),
+            inline_code=get("inline-code"),
+            bullet=get("bullet"),
+            quote=get("quote"),
+            link=get("link"),
+            rule=base,
+        )
+
+    def _lines(self, width: int) -> list[Strip]:
+        base = self.rich_style
+        key = (width, self.app.theme, str(base))
+        if key != self._key:
+            self._key, self._done, self._strips = key, 0, []
+        if self._done < len(self._parts):
+            styles = self._styles(base)
+            for part in self._parts[self._done :]:
+                lines = lite_render(part, width, styles)
+                if self._strips and lines:
+                    lines.insert(0, [])
+                for segments in lines:
+                    used = sum(segment.cell_length for segment in segments)
+                    if used < width:
+                        segments.append(Segment(" " * (width - used), base))
+                    self._strips.append(Strip(segments, max(used, width)))
+            self._done = len(self._parts)
+        return self._strips
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._render_at(max(1, width)))
+        return len(self._lines(max(1, width)))
 
     def render_line(self, y: int) -> Strip:
-        width = self.content_size.width
-        lines = self._render_at(max(1, width))
+        width = max(1, self.content_size.width)
+        lines = self._lines(width)
         return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self.rich_style)
 
 
@@ -173,17 +213,28 @@ class ActionHint(Horizontal):
 
 
 class Reply(ChatMessage):
-    """An agent reply, streamed in segments (see the module docstring)."""
+    """An agent reply, streamed in segments (see the module docstring).
+
+    State while streaming: ``_sealed`` holds finished paragraphs (drawn cheaply), ``_live`` is a
+    ``Markdown`` fed through ``Markdown.get_stream`` with ``_segment_text``, and ``_held`` is text
+    that arrived but is not shown yet because the display is catching up with a backlog.
+    """
 
     FLUSH_INTERVAL = 0.08
+    """Chunk writes are coalesced and shown at most this often (seconds)."""
     SEGMENT_CHARS = 600
+    """The live ``Markdown`` is cut (at a paragraph boundary) once it holds this much text."""
+    MAX_FLUSH_CHARS = 3000
+    """At most this much new text is laid out per flush, so one frame never stalls input."""
 
     def __init__(self, text: str = "") -> None:
         super().__init__(text, classes="reply")
         self._segment_text = ""
+        self._held = ""
         self._pending: list[str] = []
         self._flush_scheduled = False
         self._live: Markdown | None = None
+        self._sealed: SealedMarkdown | None = None
         self._stream: MarkdownStream | None = None
         self._finished = False
         self._initial = text
@@ -192,8 +243,12 @@ class Reply(ChatMessage):
     def compose(self) -> ComposeResult:
         if self._initial:
             self._finished = True
-            self._segment_text = self._initial
-            yield Markdown(self._initial, classes="segment", open_links=False)
+            if len(self._initial) > self.SEGMENT_CHARS:
+                sealed = SealedMarkdown(classes="segment -sealed")
+                sealed.append(self._initial)
+                yield sealed
+            else:
+                yield Markdown(self._initial, classes="segment", open_links=False)
 
     @property
     def streaming(self) -> bool:
@@ -205,21 +260,34 @@ class Reply(ChatMessage):
             return
         self._text += chunk
         self._pending.append(chunk)
+        self._schedule(self.FLUSH_INTERVAL)
+
+    def _schedule(self, delay: float) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            self.set_timer(self.FLUSH_INTERVAL, self._flush)
+            self.set_timer(delay, self._flush)
 
     async def _flush(self) -> None:
         self._flush_scheduled = False
-        if not self._pending or self._finished:
+        if self._finished:
             return
         async with self._lock:
-            text = "".join(self._pending)
+            if self._finished:
+                return
+            incoming = self._held + "".join(self._pending)
             self._pending.clear()
-            if text:
-                await self._append(text)
+            self._held = ""
+            if not incoming:
+                return
+            now, later = incoming[: self.MAX_FLUSH_CHARS], incoming[self.MAX_FLUSH_CHARS :]
+            await self._append(now, live=not later)
+            if later:
+                self._held += later
+                self._schedule(0.001)
 
-    async def _append(self, text: str) -> None:
+    async def _append(self, text: str, *, live: bool) -> None:
+        """Seal every complete segment in ``_segment_text + text``; the rest goes to the live
+        ``Markdown`` when ``live`` (caught up), else it waits in ``_held``."""
         combined = self._segment_text + text
         written = len(self._segment_text)
         sealed: list[str] = []
@@ -231,7 +299,11 @@ class Reply(ChatMessage):
             combined, written = combined[cut:], 0
         if sealed:
             await self._seal(sealed)
-        await self._write_live(combined[written:] if not sealed else combined)
+        rest = combined[written:]
+        if live:
+            await self._write_live(rest)
+        else:
+            self._held = rest + self._held
 
     async def _write_live(self, text: str) -> None:
         if not text:
@@ -244,40 +316,51 @@ class Reply(ChatMessage):
         self._segment_text += text
         await self._stream.write(text)
 
-    async def _seal(self, sources: list[str]) -> None:
-        """Replace the live segment by static renders of the finished ``sources``.
+    async def _ensure_sealed(self) -> SealedMarkdown:
+        if self._sealed is None:
+            self._sealed = SealedMarkdown(classes="segment -sealed")
+            if self._live is not None:
+                await self.mount(self._sealed, before=self._live)
+            else:
+                await self.mount(self._sealed)
+        return self._sealed
 
-        Text that arrived faster than it could be shown goes straight to a static render."""
+    async def _seal(self, sources: list[str]) -> None:
+        """Move finished paragraphs (the live segment's and any that arrived with them) into
+        the sealed part; text that arrived faster than it could be shown never goes live."""
+        sealed = await self._ensure_sealed()
         live, stream = self._live, self._stream
         self._live, self._stream, self._segment_text = None, None, ""
         if stream is not None:
             await stream.stop()
-        statics = [StaticMarkdown(src, classes="segment -sealed") for src in sources]
+        for source in sources:
+            sealed.append(source)
         if live is not None:
-            await self.mount_all(statics, before=live)
             await live.remove()
-        else:
-            await self.mount_all(statics)
 
     async def finish(self) -> None:
-        """Flush everything and finish the live segment with one full ``update()``."""
+        """Show all remaining text. A short reply's live ``Markdown`` gets one full ``update()``
+        (clearing any partial-parse state); a long reply's tail joins the sealed part."""
         async with self._lock:
-            await self._finish()
-
-    async def _finish(self) -> None:
-        if self._finished:
-            return
-        pending = "".join(self._pending)
-        self._pending.clear()
-        if pending:
-            await self._append(pending)
-        self._finished = True
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
-        if self._live is not None:
-            self._live.remove_class("-live")
-            await self._live.update(self._segment_text)
+            if self._finished:
+                return
+            rest = self._held + "".join(self._pending)
+            self._pending.clear()
+            self._held = ""
+            self._finished = True
+            if self._sealed is not None or len(self._segment_text) + len(rest) > self.SEGMENT_CHARS:
+                tail = self._segment_text + rest
+                if tail.strip():
+                    await self._seal([tail])
+                return
+            if rest:
+                await self._write_live(rest)
+            if self._stream is not None:
+                await self._stream.stop()
+                self._stream = None
+            if self._live is not None:
+                self._live.remove_class("-live")
+                await self._live.update(self._segment_text)
 
     async def cancel(self) -> None:
         """Stop streaming without waiting for more text (the text so far stays)."""

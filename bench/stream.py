@@ -1,0 +1,152 @@
+"""Streaming responsiveness of the TUI: event-loop lag and render time for a long Markdown reply.
+
+Runs the real app headless (120×40) against an in-process local backend and sends
+``/bench-stream N`` (N small Markdown chunks sent as fast as the backend can). Reports:
+
+* ``arrival_s``: how long the same stream takes to arrive with the bare client (no UI), measured
+  in the same run;
+* ``render_s``: from pressing Enter until the reply is fully rendered in the app;
+* ``ratio`` = render_s / arrival_s (target ≤ 1.5);
+* ``lag_p99_ms`` / ``lag_max_ms``: lateness of a 10 ms ticker on the app's event loop while the
+  reply streams, i.e. how long a key press could wait (target p99 < 50 ms).
+
+Usage: ``python bench/stream.py [N] [--runs K] [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SIZE = (120, 40)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+async def _arrival(settings: Any, message: str) -> tuple[float, int, int]:
+    """Seconds for the bare client to receive the whole stream; (seconds, chunks, chars)."""
+    from artgen_tui.api.events import TextDelta
+    from artgen_tui.core.workspace import Workspace
+
+    async with Workspace(settings) as ws:
+        await ws.ready()
+        started = time.perf_counter()
+        chunks = chars = 0
+        async for event in ws.client.stream_chat(ws.session_id, message):
+            if isinstance(event, TextDelta):
+                chunks += 1
+                chars += len(event.text)
+        return time.perf_counter() - started, chunks, chars
+
+
+async def _in_app(settings: Any, message: str) -> dict[str, float]:
+    from artgen_tui.tui.app import ArtgenApp
+    from artgen_tui.tui.widgets.chat_log import Reply
+
+    app = ArtgenApp(settings)
+    lags: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        deadline = time.monotonic() + 30
+        while not app.ready:
+            if time.monotonic() > deadline:
+                raise SystemExit("the app did not connect to the local backend")
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+        app.prompt.value = message
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            while not stop.is_set():
+                before = loop.time()
+                await asyncio.sleep(0.01)
+                lags.append(loop.time() - before - 0.01)
+
+        tick = asyncio.create_task(ticker())
+        started = time.perf_counter()
+        await pilot.press("enter")
+        await pilot.pause()
+        while app.turn_running:
+            await asyncio.sleep(0.005)
+        replies = [m for m in app.chat.messages() if isinstance(m, Reply)]
+        while any(r.streaming for r in replies):
+            await asyncio.sleep(0.005)
+        await pilot.pause()
+        rendered = time.perf_counter() - started
+        stop.set()
+        await tick
+        blocks = sum(len(r.children) for r in replies)
+        text = sum(len(r.text) for r in replies)
+    return {
+        "render_s": rendered,
+        "lag_p99_ms": _percentile(lags, 0.99) * 1000,
+        "lag_max_ms": max(lags, default=0.0) * 1000,
+        "lag_median_ms": statistics.median(lags) * 1000 if lags else 0.0,
+        "segments": float(blocks),
+        "reply_chars": float(text),
+    }
+
+
+async def _one_run(n: int, work: Path) -> dict[str, float]:
+    os.environ["ARTGEN_HOME"] = str(work / "home")
+    from artgen_tui.config import Settings
+    from artgen_tui.core.workspace import register_local_backend
+    from artgen_tui.local.options import LocalOptions
+    from artgen_tui.local.runner import LocalBackend
+
+    message = f"/bench-stream {n}"
+    options = LocalOptions(stage_delay=0.0, heartbeat_interval=5.0, seed=7)
+    with LocalBackend(work / "backend", options=options) as backend:
+        register_local_backend(backend.url, work / "backend")
+        settings = Settings(api_url=backend.url, theme="textual-dark")
+        arrival, chunks, chars = await _arrival(settings, message)
+        result = await _in_app(settings, message)
+    result.update(arrival_s=arrival, chunks=float(chunks), chars=float(chars))
+    result["ratio"] = result["render_s"] / arrival if arrival > 0 else float("inf")
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=5000, help="chunks (default 5000)")
+    parser.add_argument("--runs", type=int, default=1, help="repeat and print medians")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    results = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="artgen-bench-") as tmp:
+            results.append(asyncio.run(_one_run(args.n, Path(tmp))))
+    keys = results[0].keys()
+    med = {k: statistics.median(r[k] for r in results) for k in keys}
+    if args.json:
+        print(json.dumps({"n": args.n, "runs": args.runs, **med}))
+        return 0
+    print(f"/bench-stream {args.n}: {med['chunks']:.0f} chunks, {med['chars']:.0f} chars")
+    print(f"  arrival (bare client)   {med['arrival_s']:.2f} s")
+    print(f"  rendered in the app     {med['render_s']:.2f} s   ratio {med['ratio']:.2f}  (≤ 1.5)")
+    print(
+        f"  event-loop lag          p99 {med['lag_p99_ms']:.0f} ms  (< 50)  "
+        f"max {med['lag_max_ms']:.0f} ms  median {med['lag_median_ms']:.1f} ms"
+    )
+    print(f"  reply widgets           {med['segments']:.0f} segments")
+    ok = med["lag_p99_ms"] < 50 and med["ratio"] <= 1.5
+    print("  targets met" if ok else "  targets NOT met")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
