@@ -477,7 +477,7 @@ async def test_jobs_panel_empty_state_then_rows() -> None:
         await pilot.pause()
         assert not empty.display and panel.table.row_count == 1
         first, second = panel.row_text("render_1").split("\n")
-        assert first.split() == ["render_1", "rendering", "━━──────────────────", "10%", "0:42"]
+        assert first.split() == ["1", "rendering", "━━──────────────────", "10%", "0:42"]
         assert second.strip() == "rendering the video…"
         # The panel keeps its own copy: a caller's later mutation shows only after upsert.
         running.progress = 70
@@ -540,7 +540,7 @@ async def test_jobs_panel_clips_long_paths_to_fit() -> None:
         panel = await _open_jobs(pilot, sample_jobs())
         await pilot.pause()
         first, second = panel.row_text("render_0c41d9").split("\n")
-        assert first.split() == ["render_0c41d9", "✓", "saved", "100%", "1:10"]
+        assert first.split() == ["0c41d9", "✓", "saved", "100%", "1:10"]
         assert second.strip().startswith("→ …") and second.strip().endswith("0c41d9.mp4")
         assert panel.table.max_scroll_x == 0
         await pilot.resize_terminal(100, 12)

@@ -42,12 +42,15 @@ STATUS_WIDTH = 11
 ELAPSED_WIDTH = 7
 LINE_FIXED = ID_WIDTH + 1 + STATUS_WIDTH + 1 + 4 + 1 + ELAPSED_WIDTH
 """Cells of the first line without the bar: id, status, ``100%``, elapsed, single spaces."""
+MIN_ID_WIDTH = 6
 MAX_BAR = 20
 DEFAULT_WIDTH = 60
 
 
 def short_id(job_id: str, limit: int = ID_WIDTH) -> str:
-    return job_id if len(job_id) <= limit else job_id[: limit - 1] + "…"
+    """The distinctive end of the id: render ids all start with ``render_``."""
+    tail = job_id.removeprefix("render_") or job_id
+    return tail if len(tail) <= limit else "…" + tail[-(limit - 1) :]
 
 
 def format_elapsed(seconds: float | None) -> str:
@@ -179,7 +182,8 @@ class JobsPanel(Vertical):
         self._jobs: dict[str, ExportJob] = {}
         self._ticker: Timer | None = None
         self._signature: tuple[Style, ...] = ()
-        self._width = 0
+        self._layout: tuple[int, int] = (0, 0)
+        """(cells per line, id column width) the rows were drawn for."""
 
     def compose(self) -> ComposeResult:
         table = JobsTable(cursor_type="row", show_header=False, id="jobs-table")
@@ -252,12 +256,16 @@ class JobsPanel(Vertical):
             self._render_all()
 
     def on_resize(self) -> None:
-        if self._line_width() != self._width:
-            self._render_all()
+        self._render_all()
+
+    def _current_layout(self) -> tuple[int, int]:
+        ids = max((len(short_id(j.id)) for j in self._jobs.values()), default=0)
+        return self._line_width(), max(MIN_ID_WIDTH, min(ID_WIDTH, ids))
 
     def _render_all(self) -> None:
+        self._layout = self._current_layout()
         for job in self._jobs.values():
-            self._render_row(job)
+            self._write_row(job)
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"jobs-panel--{name}", partial=True)
@@ -286,18 +294,25 @@ class JobsPanel(Vertical):
         return self._style("active")
 
     def _first_line(self, job: ExportJob, width: int) -> Text:
-        """``render_7f3a9c…  rendering    ━━━━━─────  40%     0:42``"""
+        """``7f3a9c2e1b rendering   ━━━━━━━━────────────  40%    0:42``, elapsed flush right."""
         progress = _progress(job)
         status = STATUS_TEXT.get(job.status, str(job.status))
-        line = Text(short_id(job.id).ljust(ID_WIDTH) + " ")
+        # Narrow panes drop the bar first, then shorten the elapsed column and the id.
+        id_column = self._layout[1]
+        fixed = LINE_FIXED - ID_WIDTH + id_column
+        elapsed_width = ELAPSED_WIDTH if width >= fixed else 5
+        id_width = id_column - max(0, fixed - (ELAPSED_WIDTH - elapsed_width) - width)
+        id_width = max(MIN_ID_WIDTH, id_width)
+        line = Text(short_id(job.id, id_width).ljust(id_width) + " ")
         line.append(_one_line(status, STATUS_WIDTH).ljust(STATUS_WIDTH), self._status_style(job))
         line.append(" ")
-        bar_width = min(MAX_BAR, width - LINE_FIXED - 1)
+        bar_width = min(MAX_BAR, width - fixed - 1)
         if bar_width >= 4:
             line.append_text(bar(progress / 100, *self._bar_styles(), bar_width))
             line.append(" ")
         line.append(f"{progress:>3d}%")
-        line.append(" " + format_elapsed(self._elapsed(job)).rjust(ELAPSED_WIDTH))
+        elapsed = format_elapsed(self._elapsed(job)).rjust(elapsed_width)
+        line.append(" " * max(1, width - line.cell_len - len(elapsed)) + elapsed)
         return line
 
     def _bar_styles(self) -> tuple[Style, Style]:
@@ -348,8 +363,13 @@ class JobsPanel(Vertical):
         return Text("\n").join([first, second])
 
     def _render_row(self, job: ExportJob) -> None:
+        if self._current_layout() != self._layout:
+            self._render_all()  # a new width or a longer id moves every row's columns
+        else:
+            self._write_row(job)
+
+    def _write_row(self, job: ExportJob) -> None:
         table = self.table
-        self._width = self._line_width()
         cell = self._cell(job)
         if job.id in table.rows:
             table.update_cell(job.id, "job", cell, update_width=True)
