@@ -19,7 +19,12 @@ from artgen_tui.api.files import MAX_UPLOAD_BYTES
 from artgen_tui.api.models import SessionState
 from artgen_tui.core import timeline
 from artgen_tui.core.jobs import ExportJob
-from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice, UploadTree
+from artgen_tui.tui.screens.file_picker import (
+    FilePickerScreen,
+    SelectedList,
+    UploadChoice,
+    UploadTree,
+)
 from artgen_tui.tui.widgets.jobs_panel import EMPTY_TEXT as NO_JOBS_TEXT
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.timeline_table import CHANGED_MARK, EMPTY_TEXT, TimelineTable
@@ -167,6 +172,24 @@ async def test_picker_refuses_wrong_type_and_oversized_files(media: Path) -> Non
         assert await pilot.click("#picker-upload")
         await wait_for(pilot, lambda: app.result is not _UNSET)
     assert app.result == UploadChoice(paths=[media / "clip.mp4"], urls=[])
+
+
+async def test_picker_delete_removes_from_the_selected_list(media: Path) -> None:
+    app = PickerHost(media)
+    async with app.run_test(size=PICKER_SIZE) as pilot:
+        await loaded(pilot)
+        await press_on(pilot, "clip.mp4", "space")
+        await press_on(pilot, "song.mp3", "space")
+        screen = app.screen
+        assert isinstance(screen, FilePickerScreen)
+        listing = screen.query_one(SelectedList)
+        listing.focus()
+        listing.highlighted = 0
+        await pilot.press("delete")
+        await pilot.pause()
+        assert screen.selected == [media / "song.mp3"]
+        assert listing.option_count == 1
+        assert "Removed clip.mp4" in message_text(app)
 
 
 async def test_picker_path_field_jumps_to_another_folder(media: Path) -> None:
