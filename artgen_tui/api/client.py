@@ -12,7 +12,6 @@ import asyncio
 import json
 import logging
 import math
-import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from artgen_tui import __version__
 from artgen_tui.api import logsafe
+from artgen_tui.api.download import Downloader
 from artgen_tui.api.errors import (
     ApiError,
     ExportBlocked,
@@ -53,19 +53,8 @@ from artgen_tui.api.models import (
     parse_render_job,
 )
 from artgen_tui.api.sse import iter_sse_data
-from artgen_tui.api.transfer import (
-    FilePart,
-    FileSink,
-    MultipartBody,
-    fsync_file,
-    parse_content_range,
-    parse_unsatisfied_range,
-    tune_http_reads,
-)
+from artgen_tui.api.transfer import FilePart, MultipartBody, ProgressCallback, tune_http_reads
 from artgen_tui.core.credentials import CredentialStore, redact
-
-ProgressCallback = Callable[[int, int | None], None]
-"""Called with (bytes done, total bytes or None)."""
 
 NoticeCallback = Callable[[str], None]
 """Called with a short human sentence when the client recovers from something (429 wait, new token)."""
@@ -73,7 +62,6 @@ NoticeCallback = Callable[[str], None]
 APP_NAME = "nemo_agent"
 DEFAULT_RATE_LIMIT_WAIT = 30.0
 DEFAULT_RENDER_OUTPUT: dict[str, Any] = {"format": "mp4", "quality": "high"}
-GONE_STATUSES = frozenset({403, 404, 410})
 
 log = logging.getLogger("artgen_tui.api")
 T = TypeVar("T")
@@ -102,22 +90,6 @@ def _scrub(err: ApiError) -> ApiError:
     err.hint = redact(err.hint)
     err.args = (err.message,)
     return err
-
-
-class _SourceFailed(Exception):
-    """A download URL that cannot serve the file (gone, refused, or unreachable): try the next one."""
-
-    def __init__(self, error: ApiError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-class _Interrupted(Exception):
-    """A download attempt that stopped early; the ``.part`` file keeps what arrived."""
-
-    def __init__(self, error: ApiError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 class NemoClient:
@@ -589,170 +561,10 @@ class NemoClient:
         (fsynced, atomically renamed) only once the byte count matches. Never re-submits a render.
         """
         proxy = f"/api/render/proxy/{quote(render_id, safe='')}/download"
-        return await self._download(Path(dest), [url] if url else [], proxy, progress)
+        return await Downloader(self).fetch(Path(dest), [url] if url else [], proxy, progress)
 
     async def download_url(
         self, url: str, dest: Path, *, progress: ProgressCallback | None = None
     ) -> Path:
         """Download any file (e.g. an uploaded asset's URL) with the same resume rules."""
-        return await self._download(Path(dest), [url], None, progress)
-
-    async def _download(
-        self,
-        dest: Path,
-        public: list[str],
-        proxy: str | None,
-        progress: ProgressCallback | None,
-    ) -> Path:
-        part = dest.with_name(dest.name + ".part")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        last: ApiError | None = None
-        for url in public:
-            try:
-                await self._download_source(
-                    url, part, progress, auth=self._is_api_origin(url), public=True
-                )
-            except _SourceFailed as failed:
-                last = failed.error
-                log.info("download from the output URL failed: %s", failed.error.message)
-                continue
-            return self._finish(part, dest)
-        if proxy is not None:
-            path = proxy
-
-            async def attempt() -> None:
-                try:
-                    await self._download_source(path, part, progress, auth=True, public=False)
-                except _SourceFailed as failed:
-                    raise failed.error from None
-
-            await self._with_recovery(attempt)
-            return self._finish(part, dest)
-        assert last is not None
-        raise last
-
-    @staticmethod
-    def _finish(part: Path, dest: Path) -> Path:
-        os.replace(part, dest)
-        return dest
-
-    async def _download_source(
-        self, url: str, part: Path, progress: ProgressCallback | None, *, auth: bool, public: bool
-    ) -> None:
-        """Fetch one source into ``part``, resuming after interruptions a few times.
-
-        A public source that is gone or unreachable raises :class:`_SourceFailed` so the caller
-        can try the next one; the proxy raises its API errors as they are.
-        """
-        failures = 0
-        while True:
-            try:
-                await self._download_once(url, part, progress, auth=auth, public=public)
-                return
-            except _Interrupted as exc:
-                failures += 1
-                if failures > self._download_retries:
-                    raise _SourceFailed(exc.error) from None
-                log.info("download interrupted (%s); resuming", exc.error.message)
-                await asyncio.sleep(self._retry_backoff * failures)
-
-    async def _download_once(
-        self, url: str, part: Path, progress: ProgressCallback | None, *, auth: bool, public: bool
-    ) -> None:
-        have = part.stat().st_size if part.exists() else 0
-        headers = {"Accept-Encoding": "identity"}
-        if have:
-            headers["Range"] = f"bytes={have}-"
-        request = await self._build(
-            "GET",
-            url,
-            auth=auth,
-            api=auth,
-            headers=headers,
-            timeout=httpx.Timeout(self._options.request_timeout),
-        )
-        try:
-            response = await self._send(request, stream=True, follow_redirects=True)
-        except TransportError as err:
-            if isinstance(err.__cause__, httpx.ConnectError | httpx.ConnectTimeout):
-                raise _SourceFailed(err) from None
-            raise _Interrupted(err) from None
-        try:
-            await self._receive(response, part, have, progress, public=public)
-        finally:
-            await response.aclose()
-
-    async def _receive(
-        self,
-        response: httpx.Response,
-        part: Path,
-        have: int,
-        progress: ProgressCallback | None,
-        *,
-        public: bool,
-    ) -> None:
-        status = response.status_code
-        what = "Downloading the export"
-        if status == 416 and have:
-            if parse_unsatisfied_range(response.headers.get("content-range")) == have:
-                return  # the .part file already holds every byte
-            part.unlink(missing_ok=True)
-            raise _Interrupted(ApiError(f"{what}: the partial file did not match; restarting."))
-        if status in GONE_STATUSES and public:
-            raise _SourceFailed(ApiError(f"{what}: the download link answered HTTP {status}."))
-        ctype = response.headers.get("content-type", "").lower()
-        if status >= 400 or "json" in ctype:
-            try:
-                await self._read_body(response, what)
-            except ApiError as err:
-                if status >= 500:
-                    raise _Interrupted(err) from None
-                if public:
-                    raise _SourceFailed(err) from None
-                raise
-            raise _SourceFailed(MalformedResponse(f"{what}: got JSON instead of the video."))
-        total: int | None
-        if status == 206:
-            rng = parse_content_range(response.headers.get("content-range"))
-            if rng is None or rng[0] != have:
-                part.unlink(missing_ok=True)
-                raise _Interrupted(ApiError(f"{what}: the server resumed at the wrong offset."))
-            total = rng[2]
-            mode = "ab"
-        else:
-            have = 0
-            mode = "wb"
-            length = response.headers.get("content-length")
-            total = int(length) if length and length.isdigit() else None
-        if progress:
-            progress(have, total)
-        try:
-            with open(part, mode) as fh:
-                writer = FileSink(fh)
-                try:
-                    async for chunk in response.aiter_raw():
-                        await writer.write(chunk)
-                        have += len(chunk)
-                        if progress:
-                            progress(have, total)
-                    await writer.drain()
-                except httpx.HTTPError as exc:
-                    await writer.drain()  # keep every byte that arrived, for the resume
-                    raise _Interrupted(
-                        TransportError(f"{what}: the connection broke ({type(exc).__name__}).")
-                    ) from None
-                except BaseException:
-                    await writer.abort()
-                    raise
-                if total is not None and have != total:
-                    if have > total:
-                        fh.truncate(0)
-                    raise _Interrupted(
-                        TransportError(f"{what}: got {have} of {total} bytes; resuming.")
-                    )
-                await asyncio.to_thread(fsync_file, fh)
-        except OSError as exc:
-            raise ApiError(
-                f"{what}: could not write {part.name} ({exc.strerror or exc}).",
-                hint="Free some disk space or choose another output folder.",
-            ) from exc
+        return await Downloader(self).fetch(Path(dest), [url], None, progress)

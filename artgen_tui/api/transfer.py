@@ -28,6 +28,7 @@ HTTP_READ_BYTES = 256 * 1024
 """Largest socket read httpcore may make (its default is 64 KiB; asyncio hands over 256 KiB)."""
 
 ProgressCallback = Callable[[int, int | None], None]
+"""Called with (bytes done, total bytes or None)."""
 
 
 def tune_http_reads() -> None:
