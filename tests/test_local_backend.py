@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -536,3 +540,54 @@ def test_public_files_route_refuses_unknown_paths(local_backend: str) -> None:
     assert httpx.get(f"{local_backend}/files/1234567890123456789/nothing.png").status_code == 404
     assert httpx.get(f"{local_backend}/files/abc/x.png").status_code == 404
     assert httpx.get(f"{local_backend}/renders/nothing.mp4").status_code == 404
+
+
+def test_renders_run_by_another_live_process_are_left_alone(tmp_path: Path) -> None:
+    data_dir = tmp_path / "b"
+    with backend(data_dir) as url:
+        acct = account(url, "owner")
+        sid = new_session(acct)
+        submit(acct, sid, "render_o1", tiny_draft(20.0))
+        wait_render(acct, "render_o1", until=("processing",))
+    # As if another backend process (pid 1: always alive) were still rendering it.
+    owner = data_dir / "renders" / "render_o1.owner"
+    owner.write_text("1")
+    with backend(data_dir) as url2:
+        assert owner.read_text() == "1"
+        acct2 = account(url2, "owner")
+        assert poll(acct2, "render_o1")["status"] == "processing"
+        cancelled = acct2.post("/api/render/proxy/lambda/render_o1/cancel").json()
+        assert cancelled["data"]["status"] == "cancelled"
+
+
+def test_serve_logs_its_url_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom pathlib import Path\n"
+        "from artgen_tui.local.options import LocalOptions\n"
+        "from artgen_tui.local.runner import serve\n"
+        "serve(Path(sys.argv[1]), LocalOptions(), '127.0.0.1', 0)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "served")], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline().rstrip("\n")
+        match = re.fullmatch(r"artgen local backend on (http://127\.0\.0\.1:\d+)  data: (.+)", line)
+        assert match, line
+        assert match.group(2) == str(tmp_path / "served")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert httpx.get(match.group(1) + "/").json()["code"] == 0
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -55,21 +55,27 @@ class RenderManager:
             "result_file": base / f"{render_id}.result.json",
             "spec_file": base / f"{render_id}.spec.json",
             "log_file": base / f"{render_id}.log",
+            "owner_file": base / f"{render_id}.owner",
         }
 
     async def start(self) -> None:
-        """Re-run jobs an earlier run left unfinished."""
+        """Re-run jobs an earlier run left unfinished (not those another live process runs)."""
         self._sem = asyncio.Semaphore(self.workers)
         for job in await self.store.renders():
             if job.get("status") in ACTIVE:
+                owner = _read_int(self._files(job["id"])["owner_file"])
+                if owner is not None and owner != os.getpid() and _alive(owner):
+                    continue
                 await self.store.update_render(
                     job["id"], status="pending", progress=SUBMIT_PROGRESS
                 )
                 self.schedule(job["id"])
 
     def schedule(self, render_id: str) -> None:
-        for path in self._files(render_id).values():
+        files = self._files(render_id)
+        for path in files.values():
             path.unlink(missing_ok=True)
+        files["owner_file"].write_text(str(os.getpid()), "utf-8")
         task = asyncio.create_task(self._run(render_id), name=f"render-{render_id}")
         self._tasks[render_id] = task
         task.add_done_callback(lambda _t: self._tasks.pop(render_id, None))
@@ -89,11 +95,13 @@ class RenderManager:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             self._procs.pop(render_id, None)
-        for task in list(self._tasks.values()):
+        tasks = dict(self._tasks)
+        for task in tasks.values():
             task.cancel()
-        for task in list(self._tasks.values()):
+        for render_id, task in tasks.items():
             with contextlib.suppress(BaseException):
                 await task
+            self._files(render_id)["owner_file"].unlink(missing_ok=True)
 
     async def _run(self, render_id: str) -> None:
         assert self._sem is not None
@@ -110,6 +118,7 @@ class RenderManager:
                     error="Render failed: the video encoder stopped unexpectedly "
                     "(fault injected by the local backend: fail_render).",
                 )
+                _cleanup(self._files(render_id))
                 return
             await self.store.update_render(render_id, status="processing", progress=SUBMIT_PROGRESS)
             try:
@@ -124,6 +133,7 @@ class RenderManager:
                     completed_at=now_ms(),
                     error=f"Render failed: the worker could not run ({exc}).",
                 )
+                _cleanup(self._files(render_id))
 
     async def _work(self, job: dict[str, Any]) -> None:
         render_id = job["id"]
@@ -217,6 +227,16 @@ def _read_int(path: Path) -> int | None:
         return int(path.read_text("utf-8").strip())
     except (OSError, ValueError):
         return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _cleanup(files: dict[str, Path]) -> None:
