@@ -128,7 +128,7 @@ async def test_fault_rate_limit_and_expired_token_recover(local_backend: str) ->
         first = await client.ensure_token()
         inject(local_backend, "expire_token=1")
         await client.credits()
-        assert client._token is not None and client._token.token != first.token
+        assert (await client.ensure_token()).token != first.token
         inject(local_backend, "rate_limit=1")
         await client.credits()
     assert any(n.startswith("Token expired") for n in notices)

@@ -82,6 +82,11 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if plan.wrong_offset and start:
         plan.wrong_offset -= 1
         start -= 1
+    if start >= len(DATA):
+        out416 = [(b"content-range", f"bytes */{len(DATA)}".encode()), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 416, "headers": out416})
+        await send({"type": "http.response.body", "body": b""})
+        return
     body = DATA[start:]
     out = [(b"content-length", str(len(body)).encode()), (b"content-type", b"video/mp4")]
     status = 200
@@ -236,3 +241,14 @@ async def test_proxy_token_expiry_is_recovered(plan: Plan, base_url: str, tmp_pa
     assert (tmp_path / "v.mp4").read_bytes() == DATA
     auths = [h["authorization"] for p, h in plan.hits if p == PROXY]
     assert auths == ["Bearer nmv_usr_dl1", "Bearer nmv_usr_dl2"]
+
+
+async def test_complete_part_file_is_finished_without_refetching(
+    plan: Plan, base_url: str, tmp_path: Path
+) -> None:
+    dest = tmp_path / "v.mp4"
+    dest.with_name("v.mp4.part").write_bytes(DATA)
+    async with make_client(base_url) as client:
+        await client.download_render(RID, dest)
+    assert dest.read_bytes() == DATA
+    assert ranges(plan, PROXY) == [f"bytes={len(DATA)}-"]

@@ -402,3 +402,9 @@ async def test_unreachable_server_is_a_transport_error() -> None:
             await client.credits()
     assert info.value.transient
     assert "127.0.0.1" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", ["mega-api-prod.nemovideo.ai", "ftp://example.com", "http://"])
+def test_bad_api_url_is_a_clear_error(bad: str) -> None:
+    with pytest.raises(ApiError, match="not an http"):
+        make_client(bad)

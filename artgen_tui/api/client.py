@@ -79,6 +79,20 @@ class ClientOptions:
     stream_timeout: float = 900.0
 
 
+def _base_url(api_url: str) -> httpx.URL:
+    """The API root as an absolute URL ending in ``/``; a bad setting is a clear error."""
+    try:
+        url = httpx.URL(api_url.strip().rstrip("/") + "/")
+    except (httpx.InvalidURL, TypeError, ValueError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise ApiError(
+            f"The API URL {api_url!r} is not an http:// or https:// address.",
+            hint="Fix api_url in config.toml, NEMO_API_URL or --api-url.",
+        )
+    return url
+
+
 def new_render_id() -> str:
     """A fresh client-side render id: ``render_<epoch ms>_<random hex>``."""
     return f"render_{int(time.time() * 1000)}_{secrets.token_hex(4)}"
@@ -118,7 +132,7 @@ class NemoClient:
         self._token: Token | None = None
         self._token_lock = asyncio.Lock()
         self._session_user_id: str | None = None
-        self._base = httpx.URL(options.api_url.rstrip("/") + "/")
+        self._base = _base_url(options.api_url)
         self._http = httpx.AsyncClient(
             base_url=self._base,
             timeout=httpx.Timeout(options.request_timeout),
@@ -438,7 +452,8 @@ class NemoClient:
             raise ApiError("No files to upload.", hint="Pick at least one file.")
         parts = [FilePart(p, check_upload(p), content_type(p)) for p in paths]
         what = "Uploading " + ", ".join(p.name for p in paths)
-        timeout = httpx.Timeout(self._options.request_timeout, write=None)
+        slow = max(120.0, self._options.request_timeout)  # a big file on a slow uplink
+        timeout = httpx.Timeout(self._options.request_timeout, write=slow, read=slow)
         try:
             body = await self._request_json(
                 "POST",
