@@ -209,3 +209,15 @@ def test_bench_stream_chunks() -> None:
     assert len(list(bench_chunks(1234))) == 1234
     text = "".join(bench_chunks(400))
     assert "## Section" in text and "- first item" in text and "```python" in text
+
+
+def test_music_and_title_on_an_empty_draft_have_a_length() -> None:
+    st = apply({}, run(turn_of({}, "add music", silent_close_rate=0.0)))
+    assert tracks(st)[1][0]["duration_ms"] == 10000 and st["draft"]["d"] == 10000
+    st = apply({}, run(turn_of({}, 'add title "Hello"', silent_close_rate=0.0)))
+    assert tracks(st)[7][0]["duration_ms"] == 3000 and st["draft"]["d"] == 3000
+
+
+def test_export_question_gets_the_gui_answer() -> None:
+    turn = turn_of({}, "how do I export this?")
+    assert turn.kind == "reply" and "Click **Export**" in texts(run(turn))[0]

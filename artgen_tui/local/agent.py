@@ -104,6 +104,11 @@ _MUSIC = re.compile(r"\b(music|bgm|soundtrack|song|audio)\b|音乐|配乐", re.I
 _REMOVE = re.compile(
     r"\b(remove|delete|drop|mute|without|no|take\s+out|get\s+rid\s+of)\b|去掉|删除|移除|不要", re.I
 )
+_EXPORT = re.compile(r"\b(export|download)\b|导出|下载", re.I)
+EXPORT_TEXT = (
+    "Exporting is free. Click **Export** to render your video as an MP4; when it is done you "
+    "can download it from the export panel."
+)
 _TITLE = re.compile(r"\b(title|caption|heading)\b|标题|字幕", re.I)
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|‘([^’]+)’')
 _DURATION = re.compile(
@@ -261,6 +266,8 @@ class ScriptedAgent:
         if _GEN_STRONG.search(message) or (_GEN_WEAK.search(message) and not is_edit_only):
             return Turn("generate", GENERATION_COST, lambda: self._generate(state, message, rng))
         edits = self._parse_edits(message)
+        if not edits and _EXPORT.search(message):
+            return Turn("reply", 0, lambda: self._reply(EXPORT_TEXT))
         if not edits:
             return Turn("reply", 0, lambda: self._reply(HELP_TEXT))
         draft = drafts.clone(state.get("draft"))

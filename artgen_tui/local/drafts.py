@@ -67,23 +67,26 @@ def end_ms(seg: dict[str, Any]) -> int:
 
 
 def relayout(draft: dict[str, Any]) -> dict[str, Any]:
-    """Lay video segments end to end, recompute ``d``, stretch BGM to the end, clamp titles."""
+    """Lay video segments end to end, recompute ``d``, stretch BGM to the end, clamp titles.
+
+    With no video the text track sets the length; with neither, BGM keeps its own length.
+    """
     start = 0
     for seg in segments(draft, VIDEO):
         seg["start_ms"] = start
         start += _ms(seg.get("duration_ms"), IMAGE_MS)
-    video_end = start
     text_end = max((end_ms(s) for s in segments(draft, TEXT)), default=0)
-    d = video_end or text_end
-    for seg in segments(draft, AUDIO):
-        if seg.get("kind") == "bgm":
-            seg["start_ms"] = 0
-            seg["duration_ms"] = d
-    for seg in segments(draft, TEXT):
-        if d and end_ms(seg) > d:
-            seg["duration_ms"] = max(500, d - _ms(seg.get("start_ms")))
-    draft["d"] = max([d, *(end_ms(s) for t in draft["t"] for s in t["sg"])]) if draft["t"] else 0
+    d = start or text_end
+    if d:
+        for seg in segments(draft, AUDIO):
+            if seg.get("kind") == "bgm":
+                seg["start_ms"] = 0
+                seg["duration_ms"] = d
+        for seg in segments(draft, TEXT):
+            if end_ms(seg) > d:
+                seg["duration_ms"] = max(500, d - _ms(seg.get("start_ms")))
     draft["t"] = [t for t in draft["t"] if t["sg"]]
+    draft["d"] = max([d, *(end_ms(s) for t in draft["t"] for s in t["sg"])])
     return draft
 
 
