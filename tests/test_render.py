@@ -290,6 +290,20 @@ def test_style_words_pick_styles() -> None:
     assert pick_style("", "a quiet afternoon") == "flow"
 
 
+def test_adjacent_segments_dissolve(tmp_path: Path) -> None:
+    segs = [
+        _gen("golden sunset over the desert", dur=500),
+        _gen("dark forest at night", start=500, dur=500),
+    ]
+    _, out = _render(tmp_path, _draft(_video(*segs)))
+    means = [f.reshape(-1, 3).mean(axis=0) for f in _frames(out)]
+    a, b = means[10], means[22]  # well inside each segment
+    mid = means[15]  # ~125 ms into a 250 ms dissolve
+    assert float(np.linalg.norm(a - b)) > 30
+    assert float(np.linalg.norm(mid - a)) > 8 and float(np.linalg.norm(mid - b)) > 8
+    assert float(np.linalg.norm(mid - (a + b) / 2)) < float(np.linalg.norm(a - b)) / 2
+
+
 # -- image and video segments ----------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
-"""Per-frame composition: the active video segment's picture, scaled into a yuv420p frame,
-then the titles on top.
+"""Per-frame composition: the active video segment's picture, scaled into a yuv420p frame
+(dissolving from the previous segment at a cut), then the titles on top.
 
 Scaling and the RGB → YUV conversion happen in one swscale call, so procedural art can be
 computed at a reduced size and only the titles are drawn at full resolution.
@@ -27,6 +27,9 @@ from artgen_tui.local.art.spec import DraftSpec, VideoItem, stable_seed
 from artgen_tui.local.art.text import TitleLayer
 
 log = logging.getLogger(__name__)
+
+CROSSFADE_MS = 400
+"""Adjacent video segments dissolve into each other over this long (at most half of either)."""
 
 
 def to_yuv(picture: Picture, width: int, height: int) -> av.VideoFrame:
@@ -82,34 +85,67 @@ class Compositor:
             item = replace(item, kind="generated", prompt=item.prompt or item.label or item.kind)
         return GeneratedSource(item, self._w, self._h)
 
-    def _source(self, index: int) -> Source:
+    def _source(self, index: int, keep: int | None = None) -> Source:
         src = self._sources.get(index)
         if src is None:
-            for old in [k for k in self._sources if k != index]:
+            for old in [k for k in self._sources if k not in (index, keep)]:
                 self._sources.pop(old).close()
             src = self._sources[index] = self._open(self._spec.video[index])
         return src
 
-    def picture(self, t: float) -> Picture:
-        """The video track's picture at ``t`` seconds (black where no segment is active)."""
-        index = self._active(t * 1000)
-        if index is None:
-            return self._black
+    def _picture(self, index: int, t: float, keep: int | None = None) -> Picture:
         item = self._spec.video[index]
         local = t - item.start_ms / 1000
         try:
-            return self._source(index).frame(local)
+            return self._source(index, keep).frame(local)
         except Exception as exc:  # a source that breaks mid-way continues as generated art
             log.warning("Segment %s failed at %.2fs (%s); using generated art", item.key, t, exc)
-            self._sources.pop(index).close()
+            broken = self._sources.pop(index, None)
+            if broken is not None:
+                broken.close()
             fallback = replace(item, kind="generated", prompt=item.prompt or item.label)
             self._sources[index] = GeneratedSource(fallback, self._w, self._h)
             self.fallbacks.append(item.key)
             return self._sources[index].frame(local)
 
+    def _previous(self, index: int) -> int | None:
+        """The segment that ends where ``index`` starts (within a frame), for a crossfade."""
+        start = self._spec.video[index].start_ms
+        found = None
+        for j, item in enumerate(self._spec.video):
+            if j != index and item.start_ms < start and abs(item.end_ms - start) <= 50:
+                found = j
+        return found
+
+    def picture(self, t: float) -> Picture:
+        """The video track's picture at ``t`` seconds (black where no segment is active)."""
+        index = self._active(t * 1000)
+        return self._black if index is None else self._picture(index, t)
+
+    def _video_frame(self, t: float) -> av.VideoFrame:
+        t_ms = t * 1000
+        index = self._active(t_ms)
+        if index is None:
+            return to_yuv(self._black, self._w, self._h)
+        prev = self._previous(index)
+        item = self._spec.video[index]
+        if prev is not None:
+            before = self._spec.video[prev]
+            fade = min(CROSSFADE_MS, item.duration_ms / 2, before.duration_ms / 2)
+            into = t_ms - item.start_ms
+            if 0 <= into < fade:
+                w = into / fade
+                w = w * w * (3 - 2 * w)
+                a = to_yuv(self._picture(prev, t, keep=index), self._w, self._h).to_ndarray()
+                b = to_yuv(self._picture(index, t, keep=prev), self._w, self._h).to_ndarray()
+                k = np.uint16(round(w * 256))
+                mixed = (a.astype(np.uint16) * (256 - k) + b.astype(np.uint16) * k + 128) >> 8
+                return av.VideoFrame.from_ndarray(mixed.astype(np.uint8), format="yuv420p")
+        return to_yuv(self._picture(index, t), self._w, self._h)
+
     def frame(self, t: float) -> av.VideoFrame:
         """The finished yuv420p output frame at ``t`` seconds."""
-        frame = to_yuv(self.picture(t), self._w, self._h)
+        frame = self._video_frame(t)
         t_ms = t * 1000
         active = [layer for layer in self._titles if layer.opacity(t_ms) > 0]
         if not active:
