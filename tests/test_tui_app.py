@@ -1,0 +1,338 @@
+"""The full app driven with Pilot against a real local backend (loopback HTTP, fast options)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import textual.constants
+from PIL import Image
+from textual.widgets import Button
+from tui_helpers import (
+    finish_turn,
+    local_backend,
+    make_app,
+    notices,
+    replies,
+    send,
+    settings_for,
+    users,
+    wait_ready,
+    wait_until,
+)
+
+from artgen_tui.core.workspace import Workspace
+from artgen_tui.tui.app import ArtgenApp
+from artgen_tui.tui.commands import palette_entries
+from artgen_tui.tui.screens.error import ErrorModal
+from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
+from artgen_tui.tui.screens.help import HelpScreen
+from artgen_tui.tui.widgets.chat_log import ActionHint, Reply, UserMessage
+
+GENERATE = "generate a neon city at night, 2 seconds"
+SIZE = (120, 40)
+
+
+@pytest.fixture(autouse=True)
+def _no_animation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture
+def backend(tmp_path: Path) -> object:
+    with local_backend(tmp_path / "backend") as url:
+        yield url
+
+
+def make_png(path: Path) -> Path:
+    Image.new("RGB", (64, 48), (200, 40, 120)).save(path)
+    return path
+
+
+def make_mp4(path: Path, frames: int = 12) -> Path:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=12)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(frames):
+            pixels = np.full((48, 64, 3), (i * 20) % 255, dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+async def test_prompt_reply_timeline_export_download(backend: str, tmp_path: Path) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        assert app.status.connection_text == "Ready"
+        await wait_until(pilot, lambda: app.status.credits is not None, 10, "credits")
+        await send(pilot, app, GENERATE)
+        assert app.prompt.value == ""
+        await finish_turn(pilot, app)
+        assert users(app) == [GENERATE]
+        reply = "\n".join(replies(app))
+        assert "city at night" in reply
+        assert any(n.startswith("working: ") for n in notices(app))
+        assert app.timeline.row_count >= 3
+        assert app.timeline.changed_keys
+        # The reply says "click Export": a button under it runs the export.
+        hint = app.chat.query_one(ActionHint)
+        button = next(b for b in hint.query(Button) if b.name == "export")
+        button.press()
+        await wait_until(
+            pilot,
+            lambda: any(j.status == "downloaded" for j in app.jobs_panel.jobs),
+            120,
+            "the export to download",
+        )
+        job = app.jobs_panel.jobs[0]
+        assert job.path is not None
+        video = Path(job.path)
+        assert video.is_file() and video.stat().st_size > 1000
+        with av.open(str(video)) as container:
+            assert container.streams.video[0].codec_context.name == "h264"
+        await wait_until(pilot, lambda: any("saved to" in n for n in notices(app)), 5)
+        assert any(str(video) in n for n in notices(app))
+        assert app.status.credits is not None and app.status.credits.available == 400
+
+
+async def test_upload_png_and_mp4_with_slash_command(backend: str, tmp_path: Path) -> None:
+    png = make_png(tmp_path / "photo.png")
+    mp4 = make_mp4(tmp_path / "clip.mp4")
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await send(pilot, app, f"/upload {png} {mp4}")
+        await wait_until(pilot, lambda: any("Uploaded" in n for n in notices(app)), 30)
+        sentence = next(n for n in notices(app) if "Uploaded" in n)
+        assert "photo.png" in sentence and "clip.mp4" in sentence
+        assert replies(app) == []  # a local action: no agent turn
+        await wait_until(pilot, lambda: app.timeline.row_count >= 2, 10, "timeline rows")
+        assert not app.main.query_one("#upload-row").display
+
+
+async def test_upload_from_picker_and_refused_file(backend: str, tmp_path: Path) -> None:
+    png = make_png(tmp_path / "pic.png")
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("ctrl+u")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilePickerScreen), 5)
+        picker = app.screen
+        assert isinstance(picker, FilePickerScreen)
+        picker.dismiss(UploadChoice(paths=[png]))
+        await wait_until(pilot, lambda: any("Uploaded pic.png" in n for n in notices(app)), 30)
+        bad = tmp_path / "notes.txt"
+        bad.write_text("hello")
+        await send(pilot, app, f"/upload {bad}")
+        await wait_until(pilot, lambda: any("can't be uploaded" in n for n in notices(app)), 10)
+
+
+async def test_chinese_keywords_run_local_actions(backend: str) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await send(pilot, app, "积分")
+        await wait_until(pilot, lambda: any(n.startswith("Credits:") for n in notices(app)), 10)
+        assert "500 available" in next(n for n in notices(app) if n.startswith("Credits:"))
+        await send(pilot, app, "状态")
+        await wait_until(pilot, lambda: any("timeline is empty" in n for n in notices(app)), 10)
+        await send(pilot, app, "导出")
+        await wait_until(pilot, lambda: any("nothing to export" in n for n in notices(app)), 10)
+        await send(pilot, app, "余额")
+        await wait_until(
+            pilot, lambda: len([n for n in notices(app) if n.startswith("Credits:")]) == 2, 10
+        )
+        assert users(app) == ["积分", "状态", "导出", "余额"]
+        assert replies(app) == []  # none of them started an agent turn
+
+
+async def test_status_prints_summary_and_refreshes_timeline(backend: str) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await send(pilot, app, GENERATE)
+        await finish_turn(pilot, app)
+        await send(pilot, app, "show tracks")
+        await wait_until(pilot, lambda: any("Video" in n and " s" in n for n in notices(app)), 10)
+        summary = notices(app)[-1]
+        assert "city at night" in summary.lower()
+        assert app.timeline.row_count >= 3
+
+
+async def test_escape_cancels_turn_and_restores_prompt(tmp_path: Path) -> None:
+    with local_backend(tmp_path / "backend", stage_delay=5.0, heartbeat_interval=0.2) as url:
+        app = make_app(url)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, app)
+            await send(pilot, app, GENERATE)
+            await wait_until(pilot, lambda: app.turn_running, 5)
+            await wait_until(pilot, lambda: app.status.elapsed is not None, 5)
+            assert app.prompt.value == ""
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not app.turn_running
+            assert app.prompt.value == GENERATE
+            assert users(app) == []
+            assert replies(app) == []
+            await wait_until(pilot, lambda: any("Cancelled" in n for n in notices(app)), 5)
+            assert app.status.connection_text == "Ready"
+            assert app.status.elapsed is None
+
+
+async def test_restart_resumes_journaled_export_and_transcript(tmp_path: Path) -> None:
+    with local_backend(tmp_path / "backend") as url:
+        first = make_app(url)
+        async with first.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, first)
+            await send(pilot, first, GENERATE)
+            await finish_turn(pilot, first)
+            jobs = first.jobs
+            assert jobs is not None
+            # Submit through core directly and quit before following it: a journaled job.
+            job = await jobs.submit(resolution="360p")
+            assert job.status in ("pending", "processing")
+        second = make_app(url)
+        async with second.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, second)
+            assert users(second) == [GENERATE]  # the transcript came back
+            assert any("Resumed" in n for n in notices(second))
+            await wait_until(pilot, lambda: any("Resuming 1" in n for n in notices(second)), 10)
+            await wait_until(
+                pilot,
+                lambda: any(
+                    j.id == job.id and j.status == "downloaded" for j in second.jobs_panel.jobs
+                ),
+                120,
+                "the resumed export to download",
+            )
+            # Ctrl+N: a new, empty session.
+            await pilot.press("ctrl+n")
+            await wait_until(pilot, lambda: any("new session" in n for n in notices(second)), 10)
+            assert users(second) == []
+            assert second.timeline.row_count == 0
+
+
+async def test_low_credits_warning_and_refresh_key(tmp_path: Path) -> None:
+    with local_backend(tmp_path / "backend", credits=150) as url:
+        app = make_app(url)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await wait_ready(pilot, app)
+            await wait_until(pilot, lambda: app.status.credits is not None, 10)
+            credits_label = app.status.query_one("#status-credits")
+            assert not credits_label.has_class("-low")
+            await send(pilot, app, GENERATE)
+            await finish_turn(pilot, app)
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: any(n.startswith("Credits:") for n in notices(app)), 10)
+            assert "50 available" in notices(app)[-1]
+            assert credits_label.has_class("-low")
+            assert any("Credits are low" in n.message for n in app._notifications)
+
+
+async def test_out_of_credits_shows_registration_link(tmp_path: Path) -> None:
+    with local_backend(tmp_path / "backend", credits=50) as url:
+        app = make_app(url)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, app)
+            await send(pilot, app, GENERATE)
+            await finish_turn(pilot, app)
+            assert app.ws is not None
+            uid = app.ws.user_id
+            assert uid
+            errors = [n for n in notices(app) if "register" in n.lower()]
+            assert errors and f"?bind={uid}" in errors[0]
+            assert app.status.query_one("#status-credits").has_class("-empty")
+
+
+async def test_connection_failure_offers_retry_and_local_hint(tmp_path: Path) -> None:
+    app = ArtgenApp(settings_for("https://unreachable.invalid", request_timeout=2))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.status.connection == "error", 30)
+        assert "F5" in app.status.connection_text
+        assert "artgen --local" in app.status.connection_text
+        assert not app.ready
+        await send(pilot, app, "hello")
+        assert app.prompt.value == "hello"  # kept: nothing was sent
+        if isinstance(app.screen, ErrorModal):
+            await pilot.press("escape")
+        failures = [n for n in notices(app) if "F5" in n]
+        assert len(failures) == 1
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: len([n for n in notices(app) if "F5" in n]) == 2, 30)
+
+
+async def test_keymap_remap_palette_and_help(backend: str) -> None:
+    app = ArtgenApp(settings_for(backend, keymap={"app.export": "f6"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: any("nothing to export" in n for n in notices(app)), 10)
+        titles = [title for title, _, _ in palette_entries(app)]
+        assert {"Upload media", "Export video", "Refresh credits", "New session"} <= set(titles)
+        system = [c.title for c in app.get_system_commands(app.screen)]
+        assert set(titles) <= set(system)
+        assert ("f6", "Render and download") in app.key_help()
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), 5)
+
+
+async def test_copy_message_and_error_modal(backend: str) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await send(pilot, app, "hello there")
+        await finish_turn(pilot, app)
+        reply = app.chat.query(Reply).last()
+        reply.focus()
+        await pilot.press("c")
+        assert app.clipboard == reply.text and reply.text
+        user = app.chat.query(UserMessage).last()
+        user.focus()
+        await pilot.press("c")
+        assert app.clipboard == "hello there"
+        await app.show_error("Export failed", "line\n" * 5 + "[red]not markup[/red]")
+        await wait_until(pilot, lambda: isinstance(app.screen, ErrorModal), 5)
+        await pilot.press("c")
+        assert "[red]not markup[/red]" in app.clipboard
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ErrorModal), 5)
+
+
+async def test_layout_narrow_and_side_toggle(backend: str) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot, app)
+        assert app.main.has_class("-narrow")
+        side = app.main.query_one("#side")
+        assert side.region.y > app.chat.region.y  # below the chat
+        await pilot.press("ctrl+b")
+        assert not side.display
+        await pilot.press("ctrl+t")
+        assert side.display and app.timeline.has_focus
+        await pilot.resize_terminal(130, 40)
+        await pilot.pause()
+        assert not app.main.has_class("-narrow")
+        assert side.region.x > app.chat.region.x  # beside the chat
+
+
+async def test_worker_errors_never_crash(backend: str) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        ws = app.ws
+        assert isinstance(ws, Workspace)
+
+        async def broken() -> None:
+            raise RuntimeError("boom")
+
+        ws.credits = broken  # type: ignore[method-assign,assignment]
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ErrorModal), 5)
+        assert "boom" in app.screen.query_one("#error-text").render().plain  # type: ignore[union-attr]
+        assert app.is_running
