@@ -55,7 +55,10 @@ class CinematicScene(Scene):
             rows = h - self.horizon
             self.reflection = self.sky[self.horizon - 1 :: -1][:rows] * 0.6
             self.shimmer = smooth_noise(rng, w, rows, 40)
-            self.rows = np.arange(rows, dtype=np.float32)[:, None]
+            # Wave phase grows like log(distance below the horizon): ripples bunch up far away.
+            scale = h / 432
+            depth = np.arange(rows, dtype=np.float32)[:, None] + 6 * scale
+            self.rows = (20 * np.log(depth)).astype(np.float32)
             sx = self.sun[0] * min(w, h)
             self.spark_cols = np.exp(-(((np.arange(w) - sx) / (0.08 * w)) ** 2)).astype(np.float32)
             self.glow = (pal.colours[-2] if len(pal.colours) > 1 else pal.lightest) * 1.2
@@ -74,7 +77,7 @@ class CinematicScene(Scene):
         sky = np.broadcast_to(sky, (h, w, 3)).astype(np.float32).copy()
         X, Y = grid(w, h)
         hz = self.horizon / min(w, h)
-        sx = float(rng.uniform(0.3, 0.7)) * self.ctx.aspect
+        sx = float(rng.uniform(0.3, 0.7)) * self.ctx.span_x
         if self.night:
             sy = hz * float(rng.uniform(0.25, 0.45))
             d = np.sqrt((X - sx) ** 2 + (Y - sy) ** 2)
@@ -185,7 +188,7 @@ class CinematicScene(Scene):
     # -- per frame ----------------------------------------------------------------------
 
     def _water(self, out: np.ndarray, t: float) -> None:
-        wave = np.sin(self.rows * 0.9 - t * 2.2 * self.ctx.speed + self.shimmer * 3)
+        wave = np.sin(self.rows - t * 2.2 * self.ctx.speed + self.shimmer * 3)
         spark = np.clip(wave, 0, 1) ** 6 * self.spark_cols[None, :]
         rgb = self.reflection * (0.85 + 0.15 * wave[..., None]) + spark[..., None] * self.glow
         out[self.horizon :] = rgb
@@ -195,13 +198,14 @@ class CinematicScene(Scene):
         h, w = out.shape[:2]
         if self.water:
             self._water(out, t)
+        floor = self.horizon if self.water else h  # over water, land stops at the horizon
         for layer in self.layers:
             # Slide across the strip, turning back gently if a long segment runs out of it.
             d = (layer.speed * t) % (2 * self.span) if self.span else 0.0
             off = d if d <= self.span else 2 * self.span - d
             hx = np.interp(self.xs + off, self.strip, layer.heights).astype(np.float32)
             top = max(0, int(hx.min()))
-            bot = min(h, int(np.ceil(hx.max())) + 1)
+            bot = min(floor, int(np.ceil(hx.max())) + 1)
             k = int(off)
             fill = layer.colour if layer.texture is None else layer.texture[:, k : k + w]
             if top < bot and layer.texture is not None:
@@ -212,5 +216,5 @@ class CinematicScene(Scene):
                 cov = np.clip(self.Y[top:bot] - hx[None, :] + 0.5, 0, 1)[..., None]
                 band = out[top:bot]
                 band += cov * (fill[top:bot] - band)
-            out[bot:] = fill[bot:]
+            out[bot:floor] = fill[bot:floor]
         return out

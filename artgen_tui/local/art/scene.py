@@ -23,6 +23,15 @@ class SceneContext:
     def aspect(self) -> float:
         return self.width / self.height
 
+    @property
+    def span_x(self) -> float:
+        """Frame width in short-side units (the coordinates of :func:`fields.grid`)."""
+        return self.width / min(self.width, self.height)
+
+    @property
+    def span_y(self) -> float:
+        return self.height / min(self.width, self.height)
+
     def has(self, *ws: str) -> bool:
         return any(w in self.words for w in ws)
 

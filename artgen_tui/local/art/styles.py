@@ -187,8 +187,8 @@ class WatercolorScene(Scene):
         for i in range(n):
             self.blobs.append(
                 (
-                    float(rng.uniform(-0.1, ctx.aspect + 0.1)),  # centre x
-                    float(rng.uniform(-0.1, 1.1)),  # centre y
+                    float(rng.uniform(-0.1, ctx.span_x + 0.1)),  # centre x
+                    float(rng.uniform(-0.1, ctx.span_y + 0.1)),  # centre y
                     float(rng.uniform(0.06, 0.2)),  # path amplitude
                     float(rng.uniform(0.1, 0.3) * ctx.speed),  # angular speed
                     float(rng.uniform(0, 2 * np.pi)),  # phase
@@ -248,7 +248,7 @@ class NeonScene(Scene):
             ctx.has("sunset", "sun", "sunrise", "synthwave", "retrowave", "dusk")
             or rng.random() < 0.4
         ):
-            cx, r = ctx.aspect / 2, 0.22
+            cx, r = ctx.span_x / 2, 0.22
             cy = hz - 0.06
             d = np.sqrt((X - cx) ** 2 + (Y - cy) ** 2)
             stripes = (np.sin((Y - cy) * 90) > (Y - cy) * 9 - 0.3) | (cy > Y)
@@ -264,13 +264,13 @@ class NeonScene(Scene):
         # Floor grid: the vertical lines are fixed; horizontal ones depend only on the row.
         fy = Y[self.horizon :, :1] - hz + 1.5 / min(w, h)
         self.depth = (0.12 / fy).astype(np.float32)  # (rows, 1)
-        xw = (X[self.horizon :] - ctx.aspect / 2) * self.depth * 6
+        xw = (X[self.horizon :] - ctx.span_x / 2) * self.depth * 6
         dist = np.abs(xw - np.round(xw)) / (self.depth * 6) * min(w, h) / 40
         self.vlines = (1 / (1 + (dist * 25) ** 2)).astype(np.float32)
         fade = np.clip(1.5 / (self.depth * 6), 0, 1)
         self.floor_fade = fade.astype(np.float32)
         # Waves in the sky: per-line 1-D curves, so the per-frame cost is one distance per line.
-        self.xs = np.linspace(0, ctx.aspect, w, dtype=np.float32)
+        self.xs = np.linspace(0, ctx.span_x, w, dtype=np.float32)
         self.Ysky = Y[: self.horizon]
         self.lines = []
         for i in range(int(rng.integers(3, 6))):
