@@ -110,14 +110,58 @@ class ArtgenApp(App[int]):
             tooltip="New session",
             priority=True,
         ),
-        Binding("ctrl+t", "focus_timeline", "Timeline", id="app.timeline"),
-        Binding("ctrl+o", "focus_jobs", "Exports", id="app.jobs", show=False),
-        Binding("ctrl+b", "toggle_side", "Side panel", id="app.side", show=False),
-        Binding("ctrl+l", "focus_prompt", "Prompt", id="app.prompt", show=False),
-        Binding("ctrl+y", "copy_last", "Copy reply", id="app.copy_last", show=False),
-        Binding("f5", "reconnect", "Reconnect", id="app.reconnect", show=False),
-        Binding("escape", "cancel_turn", "Cancel", id="app.cancel", show=False),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding(
+            "ctrl+t", "focus_timeline", "Timeline", id="app.timeline", tooltip="Focus the timeline"
+        ),
+        Binding(
+            "ctrl+o",
+            "focus_jobs",
+            "Exports",
+            id="app.jobs",
+            show=False,
+            tooltip="Focus the exports",
+        ),
+        Binding(
+            "ctrl+b",
+            "toggle_side",
+            "Side panel",
+            id="app.side",
+            show=False,
+            tooltip="Show or hide timeline and exports",
+        ),
+        Binding(
+            "ctrl+l",
+            "focus_prompt",
+            "Prompt",
+            id="app.prompt",
+            show=False,
+            tooltip="Back to the prompt",
+        ),
+        Binding(
+            "ctrl+y",
+            "copy_last",
+            "Copy reply",
+            id="app.copy_last",
+            show=False,
+            tooltip="Copy the last reply",
+        ),
+        Binding(
+            "f5",
+            "reconnect",
+            "Reconnect",
+            id="app.reconnect",
+            show=False,
+            tooltip="Retry connecting",
+        ),
+        Binding(
+            "escape",
+            "cancel_turn",
+            "Cancel",
+            id="app.cancel",
+            show=False,
+            tooltip="Cancel the reply in progress",
+        ),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Quit artgen"),
     ]
 
     def __init__(
@@ -575,7 +619,7 @@ class ArtgenApp(App[int]):
         except ApiError as exc:
             await self.show_api_error(exc)
             return
-        self.jobs_panel.upsert(job)
+        self.show_job(job)
         await self.chat.add_notice(f"Export {job.id} started; follow it in Exports.", "info")
         await self._follow(job.id)
 
@@ -587,7 +631,7 @@ class ArtgenApp(App[int]):
         try:
             last: ExportJob | None = None
             async for update in jobs.follow(job_id):
-                self.jobs_panel.upsert(update)
+                self.show_job(update)
                 last = update
             if last is not None:
                 await self._job_finished(last)
@@ -595,6 +639,10 @@ class ArtgenApp(App[int]):
             await self.show_api_error(exc)
         finally:
             self._followed.discard(job_id)
+
+    def show_job(self, job: ExportJob) -> None:
+        self.jobs_panel.upsert(job)
+        self.main.add_class("-has-jobs")
 
     async def _job_finished(self, job: ExportJob) -> None:
         if job.status == "downloaded":
@@ -613,7 +661,7 @@ class ArtgenApp(App[int]):
         if jobs is None:
             return
         for job in jobs.jobs():
-            self.jobs_panel.upsert(job)
+            self.show_job(job)
         pending = jobs.resumable()
         if pending:
             await self.chat.add_notice(
@@ -641,7 +689,7 @@ class ArtgenApp(App[int]):
         except ApiError as exc:
             await self.show_api_error(exc)
             return
-        self.jobs_panel.upsert(job)
+        self.show_job(job)
 
     @on(JobsPanel.RetryRequested)
     def _retry_job(self, event: JobsPanel.RetryRequested) -> None:
@@ -657,7 +705,7 @@ class ArtgenApp(App[int]):
             if job.status == "download_failed":
                 last: ExportJob | None = None
                 async for update in jobs.retry_download(job_id):
-                    self.jobs_panel.upsert(update)
+                    self.show_job(update)
                     last = update
                 if last is not None:
                     await self._job_finished(last)

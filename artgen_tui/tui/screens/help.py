@@ -66,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Content(slash_rows()), id="help-commands")
             yield Static(Content(TYPED_WORDS), classes="help-note")
             yield Static(
-                Content('Remap any key in config.toml: [keymap] app.export = "f5".'),
+                Content('Remap any key in config.toml: [keymap] app.export = "f6".'),
                 classes="help-note",
             )
         yield Footer()

@@ -39,7 +39,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="side"):
                 yield TimelineTable(id="timeline")
                 yield JobsPanel(clock=self._wall_clock, id="jobs")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#upload-row").display = False

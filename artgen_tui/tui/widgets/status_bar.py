@@ -55,6 +55,7 @@ class StatusBar(Horizontal):
         self.connection: ConnectionState = "connecting"
         self.connection_text = "Connecting…"
         self.credits: Credits | None = None
+        self._threshold = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"◌ {self.connection_text}"), id="status-connection")
@@ -63,6 +64,8 @@ class StatusBar(Horizontal):
 
     def on_mount(self) -> None:
         self.set_connection(self.connection, self.connection_text)
+        if self.credits is not None:
+            self.set_credits(self.credits, self._threshold)
 
     def set_connection(self, state: ConnectionState, text: str) -> None:
         self.connection, self.connection_text = state, text
@@ -74,7 +77,9 @@ class StatusBar(Horizontal):
         label.update(Content(f"{_ICONS[state]} {text}"))
 
     def set_credits(self, credits: Credits, low_threshold: int) -> None:
-        self.credits = credits
+        self.credits, self._threshold = credits, low_threshold
+        if not self.is_mounted:
+            return
         widget = self.query_one("#status-credits", Static)
         widget.update(
             Content(
