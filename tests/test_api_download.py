@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -115,8 +116,20 @@ def plan() -> Plan:
     return _Current.plan
 
 
+class _Mode:
+    fast = True
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["fast", "httpx"])
+def download_path(request: pytest.FixtureRequest) -> bool:
+    """Every test runs through the direct socket path and through the httpx path."""
+    _Mode.fast = request.param
+    return _Mode.fast
+
+
 def make_client(url: str, **kw: Any) -> NemoClient:
     kw.setdefault("retry_backoff", 0.0)
+    kw.setdefault("fast_downloads", _Mode.fast)
     return NemoClient(ClientOptions(api_url=url), CredentialStore.default(url), **kw)
 
 
@@ -129,7 +142,10 @@ def ranges(plan: Plan, path: str) -> list[str | None]:
     return [h.get("range") for p, h in plan.hits if p == path]
 
 
-async def test_cut_transfer_resumes_with_range(plan: Plan, base_url: str, tmp_path: Path) -> None:
+async def test_cut_transfer_resumes_with_range(
+    plan: Plan, base_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="artgen_tui.api")
     plan.cut["/files/out.mp4"] = 1
     dest = tmp_path / "out" / "video.mp4"
     seen: list[tuple[int, int | None]] = []
@@ -147,6 +163,7 @@ async def test_cut_transfer_resumes_with_range(plan: Plan, base_url: str, tmp_pa
     assert ranges(plan, "/files/out.mp4") == [None, f"bytes={half}-"]
     assert seen[-1] == (len(DATA), len(DATA))
     assert PROXY not in [p for p, _ in plan.hits]
+    assert "declined" not in caplog.text
 
 
 async def test_public_url_gets_no_token_and_gone_falls_back_to_proxy(

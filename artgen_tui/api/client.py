@@ -119,6 +119,7 @@ class NemoClient:
         rate_limit_wait: float = DEFAULT_RATE_LIMIT_WAIT,
         download_retries: int = 3,
         retry_backoff: float = 0.5,
+        fast_downloads: bool = True,
     ) -> None:
         logsafe.install()
         tune_http_reads()
@@ -129,6 +130,7 @@ class NemoClient:
         self._rate_limit_wait = rate_limit_wait
         self._download_retries = download_retries
         self._retry_backoff = retry_backoff
+        self._fast_downloads = fast_downloads
         self._token: Token | None = None
         self._token_lock = asyncio.Lock()
         self._session_user_id: str | None = None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from artgen_tui.api import fastget
 from artgen_tui.api.errors import ApiError, MalformedResponse, TransportError
 from artgen_tui.api.transfer import (
     FileSink,
@@ -131,6 +132,21 @@ class Downloader:
             headers=headers,
             timeout=httpx.Timeout(self._client.options.request_timeout),
         )
+        if self._client._fast_downloads and fastget.usable_for(request.url):
+            try:
+                await self._fast(request, part, have, progress)
+                return
+            except fastget.Answered as answer:
+                short = httpx.Response(
+                    answer.head.status,
+                    headers=list(answer.head.headers.items()),
+                    content=answer.body,
+                    request=request,
+                )
+                await self._receive(short, part, have, progress, public=public)
+                return
+            except fastget.Declined as exc:
+                log.debug("fast download declined (%s); using httpx", exc)
         try:
             response = await self._client._send(request, stream=True, follow_redirects=True)
         except TransportError as err:
@@ -141,6 +157,68 @@ class Downloader:
             await self._receive(response, part, have, progress, public=public)
         finally:
             await response.aclose()
+
+    async def _fast(
+        self,
+        request: httpx.Request,
+        part: Path,
+        have: int,
+        progress: ProgressCallback | None,
+    ) -> None:
+        """The common case without httpx: a plain 200/206 streamed straight into ``part``."""
+        total: int | None = None
+        start = 0
+
+        def accept(head: fastget.Head) -> tuple[int, bool] | None:
+            nonlocal total, start
+            if (
+                head.status not in (200, 206)
+                or "json" in (head.header("content-type") or "").lower()
+            ):
+                return None  # read whole, then handled like any other answer
+            encoding = (head.header("content-encoding") or "identity").lower()
+            length = head.header("content-length") or ""
+            if head.header("transfer-encoding") or encoding != "identity" or not length.isdigit():
+                raise fastget.Declined("not a plain sized body")
+            if head.status == 206:
+                rng = parse_content_range(head.header("content-range"))
+                if rng is None or rng[0] != have:
+                    part.unlink(missing_ok=True)
+                    raise _Interrupted(ApiError("The server resumed at the wrong offset."))
+                total, start = rng[2], have
+                return int(length), True
+            total, start = int(length), 0
+            return total, False
+
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(start + done, total)
+
+        what = "Downloading"
+        try:
+            await fastget.fetch_to_file(
+                request.url,
+                request.headers,
+                part,
+                accept=accept,
+                timeout=self._client.options.request_timeout,
+                progress=advance,
+            )
+        except fastget.ConnectFailed as exc:
+            raise _SourceFailed(TransportError(f"{what}: {exc}.")) from None
+        except fastget.BodyInterrupted as exc:
+            raise _Interrupted(TransportError(f"{what}: {exc}; resuming.")) from None
+        except OSError as exc:
+            raise ApiError(
+                f"{what}: could not write {part.name} ({exc.strerror or exc}).",
+                hint="Free some disk space or choose another output folder.",
+            ) from exc
+        if total is not None and start + done != total:
+            raise _Interrupted(TransportError(f"{what}: got {start + done} of {total} bytes."))
 
     async def _receive(
         self,
