@@ -103,8 +103,8 @@ def test_tui_missing_is_explained(
 def test_chat_then_export_gives_a_playable_mp4(local_backend: str, tmp_path: Path) -> None:
     chat = run("chat", GENERATE, "--no-json", url=local_backend)
     assert chat.returncode == 0, chat.stderr
-    assert "Futuristic City At Sunset" in chat.stdout
-    assert "working: generate video" in chat.stderr
+    assert "Futuristic City At Sunset" in chat.stdout, chat.stdout
+    assert "working: generate video" in chat.stderr, chat.stderr
     assert "Traceback" not in chat.stderr
 
     export = run(
@@ -113,14 +113,14 @@ def test_chat_then_export_gives_a_playable_mp4(local_backend: str, tmp_path: Pat
     )  # fmt: skip
     assert export.returncode == 0, export.stderr
     target = tmp_path / "city.mp4"
-    assert f"Saved {target}" in export.stdout
+    assert f"Saved {target}" in export.stdout, (export.stdout, export.stderr)
     with av.open(str(target)) as container:
         assert container.streams.video[0].codec_context.name == "h264"
         assert next(container.decode(video=0)).height == 360
 
     jobs = run("jobs", "list", "--json", url=local_backend)
     (line,) = json_lines(jobs.stdout)
-    assert line["type"] == "job" and line["status"] == "downloaded"
+    assert line["type"] == "job" and line["status"] == "downloaded", line
     assert line["path"] == str(target)
 
 
