@@ -7,7 +7,8 @@ rgb24 frames converted to yuv420p by the encoder). Reports medians:
 
 * ``s_per_s``: wall seconds per second of video (below 1 is faster than real time);
 * ``floor_s_per_s``: the same for the black-frame encode;
-* ``ratio`` = render / floor: the cost of the art, titles and audio on top of encoding.
+* ``ratio`` = render / floor: the cost of the art, titles and audio on top of encoding;
+* ``cpu_ratio``: the same with process CPU time (all threads), steadier on a busy machine.
 
 Usage: ``python bench/render.py [--seconds S] [--runs K] [--res 720p 1080p] [--json]``.
 """
@@ -55,11 +56,11 @@ def cinematic_draft(seconds: float) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def floor_encode(path: Path, output: dict[str, Any], frames: int) -> float:
-    """Seconds to encode ``frames`` black frames with the renderer's encoder settings."""
+def floor_encode(path: Path, output: dict[str, Any], frames: int) -> tuple[float, float]:
+    """(wall, CPU) seconds to encode ``frames`` black frames with the renderer's settings."""
     spec = resolve_output(output, None, None)
     black = np.zeros((spec.height, spec.width, 3), dtype=np.uint8)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     container, stream, _ = open_encoder(path, spec, audio=False)
     for i in range(frames):
         frame = av.VideoFrame.from_ndarray(black, format="rgb24")
@@ -67,25 +68,31 @@ def floor_encode(path: Path, output: dict[str, Any], frames: int) -> float:
         container.mux(stream.encode(frame))
     container.mux(stream.encode())
     container.close()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def bench(resolution: str, seconds: float, runs: int, workdir: Path) -> dict[str, Any]:
     output = {"resolution": resolution, "fps": 24}
     draft = cinematic_draft(seconds)
     render_times: list[float] = []
+    render_cpu: list[float] = []
     floor_times: list[float] = []
+    floor_cpu: list[float] = []
     info = None
+    size = 0
     for k in range(runs):
         out = workdir / f"render_{resolution}_{k}.mp4"
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         info = render_draft(draft, out, output=output)
         render_times.append(time.perf_counter() - start)
-        floor_times.append(
-            floor_encode(workdir / f"floor_{resolution}_{k}.mp4", output, info.frames)
-        )
+        render_cpu.append(time.process_time() - cpu)
+        size = out.stat().st_size
+        wall, fcpu = floor_encode(workdir / f"floor_{resolution}_{k}.mp4", output, info.frames)
+        floor_times.append(wall)
+        floor_cpu.append(fcpu)
     assert info is not None
     render_s, floor_s = statistics.median(render_times), statistics.median(floor_times)
+    cpu_ratio = statistics.median(render_cpu) / statistics.median(floor_cpu)
     return {
         "resolution": f"{info.width}x{info.height}",
         "fps": info.fps,
@@ -95,6 +102,8 @@ def bench(resolution: str, seconds: float, runs: int, workdir: Path) -> dict[str
         "s_per_s": round(render_s / info.duration_s, 3),
         "floor_s_per_s": round(floor_s / info.duration_s, 3),
         "ratio": round(render_s / floor_s, 2),
+        "cpu_ratio": round(cpu_ratio, 2),
+        "file_mb": round(size / 2**20, 2),
         "runs": runs,
     }
 
@@ -116,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{row['resolution']:>9} @{row['fps']}  {row['video_s']:.1f} s video: "
                     f"render {row['render_s']:.2f} s ({row['s_per_s']:.3f} s/s)  "
                     f"floor {row['floor_s']:.2f} s ({row['floor_s_per_s']:.3f} s/s)  "
-                    f"ratio {row['ratio']:.2f}  (median of {row['runs']})",
+                    f"ratio {row['ratio']:.2f} (CPU {row['cpu_ratio']:.2f})  "
+                    f"{row['file_mb']:.1f} MB  (median of {row['runs']})",
                     flush=True,
                 )
     return 0

@@ -459,6 +459,8 @@ def test_parse_reads_alternative_spellings() -> None:
     )
     assert [(v.start_ms, v.end_ms) for v in spec.video] == [(1000, 3000), (3000, 5000)]
     assert spec.duration_ms == 5000
+    untyped = parse_draft({"t": [{"sg": [{"start_ms": 0, "duration_ms": 800, "prompt": "rain"}]}]})
+    assert [(v.kind, v.prompt) for v in untyped.video] == [("generated", "rain")]
 
 
 # -- progress and cancel ---------------------------------------------------------------------

@@ -125,6 +125,11 @@ def _span(seg: Mapping[str, Any]) -> tuple[int, int] | None:
     return start, min(start + dur, MAX_DURATION_MS)
 
 
+def _looks_visual(seg: Mapping[str, Any]) -> bool:
+    """A segment on a track of unknown type that names a picture (prompt, style or file)."""
+    return bool(_text(seg, "prompt", "style", "src", "url"))
+
+
 def _segments(track: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     sg = track.get("sg", track.get("segments"))
     if not isinstance(sg, list):
@@ -180,7 +185,7 @@ def parse_draft(draft: Any) -> DraftSpec:
                         as_int(seg.get("seed"), stable_seed(key)),
                     )
                 )
-            elif tt == 0 or kind in VIDEO_KINDS:
+            elif tt == 0 or kind in VIDEO_KINDS or (tt not in (1, 7) and _looks_visual(seg)):
                 if kind not in VIDEO_KINDS:
                     kind = "generated"
                 prompt = _text(seg, "prompt", "label", "name") or m_prompt
