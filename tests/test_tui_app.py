@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import textual.constants
 from PIL import Image
-from textual.widgets import Button
+from textual.app import App, ComposeResult
+from textual.widgets import Button, Markdown
 from tui_helpers import (
     finish_turn,
     local_backend,
@@ -29,7 +30,16 @@ from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.screens.error import ErrorModal
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
-from artgen_tui.tui.widgets.chat_log import ActionHint, Reply, UserMessage
+from artgen_tui.tui.widgets.chat_log import (
+    ActionHint,
+    ChatLog,
+    Reply,
+    SealedMarkdown,
+    UserMessage,
+)
+from artgen_tui.tui.widgets.markdown_lite import LiteStyles
+from artgen_tui.tui.widgets.markdown_lite import inline as lite_inline
+from artgen_tui.tui.widgets.markdown_lite import render as lite_render
 
 GENERATE = "generate a neon city at night, 2 seconds"
 SIZE = (120, 40)
@@ -336,3 +346,102 @@ async def test_worker_errors_never_crash(backend: str) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorModal), 5)
         assert "boom" in app.screen.query_one("#error-text").render().plain  # type: ignore[union-attr]
         assert app.is_running
+
+
+# --- chat log internals: streaming segments, bounded widgets, the fast renderer ---------------
+
+
+class ChatHost(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ChatLog()
+
+
+def bench_text(n: int) -> str:
+    from artgen_tui.local.agent import bench_chunks
+
+    return "".join(bench_chunks(n))
+
+
+async def test_long_reply_streams_into_bounded_segments() -> None:
+    from artgen_tui.local.agent import bench_chunks
+
+    app = ChatHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.query_one(ChatLog)
+        reply = await log.add_reply()
+        chunks = list(bench_chunks(1500))
+        for i, chunk in enumerate(chunks):
+            reply.write(chunk)
+            if i % 100 == 0:
+                await pilot.pause()
+                live = reply.query(Markdown)
+                assert len(live) <= 1
+                if live:  # the live Markdown only ever holds a short tail
+                    assert len(live.first().source) <= 2 * Reply.SEGMENT_CHARS
+        await reply.finish()
+        await pilot.pause()
+        assert reply.text == "".join(chunks)
+        assert not reply.streaming
+        sealed = reply.query_one(SealedMarkdown)
+        assert sealed.source == reply.text  # everything shown, nothing twice
+        assert len(reply.children) <= 2
+        assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y  # followed the bottom
+
+
+async def test_short_reply_ends_with_one_full_markdown_update() -> None:
+    app = ChatHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.query_one(ChatLog)
+        reply = await log.add_reply()
+        for chunk in ["# Ti", "tle\n\n", "Some **bo", "ld** and ```", "code``` [x](y)"]:
+            reply.write(chunk)
+            await pilot.pause(0.02)
+        await reply.finish()
+        await pilot.pause()
+        markdown = reply.query_one(Markdown)
+        assert markdown.source == "# Title\n\nSome **bold** and ```code``` [x](y)"
+        assert not reply.query(SealedMarkdown)
+
+
+async def test_old_messages_collapse_and_scrolled_up_user_is_not_moved() -> None:
+    app = ChatHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.query_one(ChatLog)
+        log.MAX_LIVE = 5
+        for i in range(8):
+            await log.add_user(f"message {i}")
+            await log.add_reply(f"**reply {i}**\n\n- a\n- b")
+        await pilot.pause()
+        collapsed = [m for m in log.messages() if m.has_class("-collapsed")]
+        assert len(collapsed) == 11
+        assert not log.messages()[-1].has_class("-collapsed")
+        first_reply = next(m for m in log.messages() if isinstance(m, Reply))
+        assert first_reply.query_one(SealedMarkdown).source == "**reply 0**\n\n- a\n- b"
+        log.scroll_to(y=0, animate=False)
+        await pilot.pause()
+        reply = await log.add_reply()
+        reply.write("new text\n\n" * 50)
+        await reply.finish()
+        await pilot.pause()
+        assert log.scroll_y == 0  # the user scrolled up: the log did not jump to the bottom
+
+
+def test_markdown_lite_wraps_within_width_and_keeps_structure() -> None:
+    styles = LiteStyles()
+    text = bench_text(800) + "\n\n> a quoted line\n\n---\n\n| a | b |\n\n1. first\n2. second\n"
+    text += "\n\n" + "ünïcödé 中文字符 " * 20 + "\n\nx" * 3
+    for width in (20, 53, 120):
+        lines = lite_render(text, width, styles)
+        plain = ["".join(s.text for s in line) for line in lines]
+        assert all(sum(s.cell_length for s in line) <= width for line in lines)
+        assert any(p.startswith("• first item 0") for p in plain)
+        assert any(p.startswith("1. first") for p in plain)
+        assert any(p.startswith("▌ a quoted line") for p in plain)
+        assert any(p.strip().startswith("def step_0(x):") for p in plain)
+        assert "**" not in "".join(plain) and "`" not in "".join(plain)
+    words = [w for w in inline_plain("a [red]b[/red] **c** `d` [e](http://x)")]
+    assert words == ["a [red]b[/red] ", "c", " ", "d", " ", "e"]
+
+
+def inline_plain(text: str) -> list[str]:
+    return [t for t, _ in lite_inline(text, LiteStyles())]

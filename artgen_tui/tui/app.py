@@ -12,13 +12,14 @@ import gc
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlparse
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
@@ -66,6 +67,8 @@ _MAIN_ACTIONS = frozenset(
         "cancel_turn",
     }
 )
+
+_W = TypeVar("_W", bound="Widget")
 
 WorkspaceFactory = Callable[[Settings], Workspace]
 
@@ -193,6 +196,7 @@ class ArtgenApp(App[int]):
         self._followed: set[str] = set()
         self._low_warned = False
         self.last_credits: Credits | None = None
+        self._widgets: dict[type[Widget], Widget] = {}
 
     # --- setup -------------------------------------------------------------------------------
 
@@ -233,25 +237,34 @@ class ArtgenApp(App[int]):
         assert isinstance(screen, MainScreen)
         return screen
 
+    def _widget(self, kind: type[_W]) -> _W:
+        """The main screen's one widget of ``kind`` (looked up once: the layout never changes)."""
+        found = self._widgets.get(kind)
+        if found is None or not found.is_attached:
+            found = self.main.query_one(kind)
+            self._widgets[kind] = found
+        assert isinstance(found, kind)
+        return found
+
     @property
     def chat(self) -> ChatLog:
-        return self.main.query_one(ChatLog)
+        return self._widget(ChatLog)
 
     @property
     def prompt(self) -> PromptInput:
-        return self.main.query_one(PromptInput)
+        return self._widget(PromptInput)
 
     @property
     def status(self) -> StatusBar:
-        return self.main.query_one(StatusBar)
+        return self._widget(StatusBar)
 
     @property
     def timeline(self) -> TimelineTable:
-        return self.main.query_one(TimelineTable)
+        return self._widget(TimelineTable)
 
     @property
     def jobs_panel(self) -> JobsPanel:
-        return self.main.query_one(JobsPanel)
+        return self._widget(JobsPanel)
 
     @property
     def is_local(self) -> bool:
@@ -403,6 +416,9 @@ class ArtgenApp(App[int]):
         self.status.set_connection("busy", "Agent working… · Esc cancels")
         self.status.start_timer()
         reply: Reply | None = None
+        # Everything alive now outlives the turn: keep it out of full collections while the
+        # reply streams (a gen-2 pass over the whole UI can stall the screen for 100+ ms).
+        gc.freeze()
         try:
             async for event in conv.run_turn(ws, text):
                 reply = await self.apply_turn_event(event, reply)
@@ -411,6 +427,7 @@ class ArtgenApp(App[int]):
                 await reply.finish()
             await self.show_api_error(exc)
         finally:
+            gc.unfreeze()
             self.status.stop_timer()
             if self.ws is not None and self.ready:
                 self.set_ready()

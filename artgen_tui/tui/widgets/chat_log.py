@@ -144,6 +144,10 @@ class SealedMarkdown(Widget):
 class ChatMessage(Vertical, can_focus=True):
     """One entry of the log. Focus it and press ``c`` to copy its text (OSC 52)."""
 
+    DEFAULT_CSS = """
+    ChatMessage { height: auto; }
+    """
+
     BINDINGS = [
         Binding("c", "copy", "Copy message", id="message.copy"),
     ]
@@ -189,6 +193,10 @@ class Notice(ChatMessage):
 
 class ActionHint(Horizontal):
     """Buttons under a reply for GUI phrases such as "click Export"."""
+
+    DEFAULT_CSS = """
+    ActionHint { height: auto; }
+    """
 
     class Chosen(Message):
         def __init__(self, kind: str) -> None:
@@ -365,6 +373,16 @@ class Reply(ChatMessage):
     async def cancel(self) -> None:
         """Stop streaming without waiting for more text (the text so far stays)."""
         await self.finish()
+
+    def collapse(self) -> None:
+        """An old reply keeps its formatting but becomes a single cheap widget."""
+        if self.has_class("-collapsed") or self.streaming:
+            return
+        self.add_class("-collapsed")
+        self.remove_children()
+        sealed = SealedMarkdown(classes="segment -sealed")
+        sealed.append(self.text)
+        self.mount(sealed)
 
 
 class ChatLog(VerticalScroll, can_focus=False):
