@@ -127,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Send one message to the agent and print its reply (or what changed on a silent edit).",
         '  artgen chat "a futuristic city at sunset, cinematic"\n'
         "  artgen chat \"add title 'Urban Dreams'\"\n"
-        '  artgen chat "make it 9:16" --json\n',
+        '  artgen chat "make it 9:16" --json\n'
+        "  artgen chat 积分                  typed commands work too (credits, status, /export…)\n",
     )
     p.add_argument("message", nargs="+", metavar="MESSAGE", help="The message (quote it).")
 
@@ -260,6 +261,9 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
     if not message:
         ctx.out.error("The message is empty; say what video you want.")
         return EXIT_PERMANENT
+    local = await _chat_command(ctx, ws, message)
+    if local is not None:
+        return local
     out = ctx.out
     printed = False
     async for event in conv.run_turn(ws, message):
@@ -304,6 +308,40 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
             if event.silent is False and event.diff is not None and not event.diff.empty:
                 out.note(event.diff.sentence, dim=True)
             _warn_low(ctx, event.credits.available if event.credits else None)
+    return EXIT_OK
+
+
+async def _chat_command(ctx: Context, ws: Any, message: str) -> int | None:
+    """Typed commands work here as in the app ("credits", "状态", "/export"…); ``None`` means
+    the message is for the agent."""
+    from artgen_tui.core.intents import help_text, route
+
+    intent = route(message)
+    if intent.kind == "chat":
+        return None
+    if intent.error:
+        ctx.out.error(intent.error)
+        return EXIT_PERMANENT
+    if intent.kind == "credits":
+        return await cmd_credits(ctx, ws)
+    if intent.kind == "state":
+        return await cmd_state(ctx, ws)
+    if intent.kind == "export":
+        ctx.args.wait, ctx.args.output, ctx.args.resolution = False, None, None
+        return await cmd_export(ctx, ws)
+    if intent.kind == "new":
+        info = await ws.new_session()
+        ctx.out.emit("session", session_id=info.session_id)
+        ctx.out.text(f"Started a new session {info.session_id}.")
+        return EXIT_OK
+    if intent.kind == "upload" and intent.args:
+        ctx.args.items = intent.args
+        return await cmd_upload(ctx, ws)
+    if intent.kind == "upload":
+        ctx.out.error("Name the files to upload: artgen upload FILE|URL...")
+        return EXIT_PERMANENT
+    ctx.out.emit("help", text=help_text())
+    ctx.out.text(help_text())
     return EXIT_OK
 
 

@@ -265,3 +265,14 @@ def test_serve_local_rejects_a_bad_fault_spec(tmp_path: Path) -> None:
                  "--data-dir", str(tmp_path / "be"))  # fmt: skip
     assert result.returncode == 1
     assert "gremlins" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_typed_commands_work_in_chat(local_backend: str) -> None:
+    credits = run("chat", "余额", "--no-json", url=local_backend)
+    assert credits.stdout.startswith("Credits: 500 available"), credits.stderr
+    state = run("chat", "show tracks", "--no-json", url=local_backend)
+    assert "The timeline is empty" in state.stdout
+    help_ = run("chat", "/help", "--no-json", url=local_backend)
+    assert "/upload [FILE|URL…]" in help_.stdout
+    unknown = run("chat", "/frobnicate", url=local_backend)
+    assert unknown.returncode == 1 and "/frobnicate" in unknown.stderr
