@@ -34,8 +34,8 @@ MAIN_EPILOG = """\
 examples:
   artgen                                 open the app on the NemoVideo cloud
   artgen --local                         open the app on an embedded offline backend
-  artgen chat "a futuristic city at sunset, cinematic"
-  artgen chat "add title 'Urban Dreams'"
+  artgen chat "generate a futuristic city at sunset, cinematic"
+  artgen chat 'add title "Urban Dreams"'
   artgen state                           print the timeline of the current session
   artgen upload clip.mp4 photo.png       upload media into the session
   artgen export --wait -o city.mp4       render, wait, and download the MP4
@@ -125,8 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "chat",
         "Send one message to the agent and print its reply (or what changed on a silent edit).",
-        '  artgen chat "a futuristic city at sunset, cinematic"\n'
-        "  artgen chat \"add title 'Urban Dreams'\"\n"
+        '  artgen chat "generate a futuristic city at sunset, cinematic"\n'
+        "  artgen chat 'add title \"Urban Dreams\"'\n"
         '  artgen chat "make it 9:16" --json\n'
         "  artgen chat 积分                  typed commands work too (credits, status, /export…)\n",
     )
