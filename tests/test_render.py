@@ -288,6 +288,10 @@ def test_style_words_pick_styles() -> None:
     assert pick_style("", "cyberpunk alley") == "neon"
     assert pick_style("", "8-bit retro castle") == "pixel"
     assert pick_style("", "a quiet afternoon") == "flow"
+    # A style named anywhere beats a word that only hints at another one.
+    assert pick_style("", "a futuristic city at sunset, cinematic") == "cinematic"
+    assert pick_style("", "a futuristic city") == "neon"
+    assert pick_style("watercolor", "cyberpunk alley") == "watercolor"
 
 
 def test_adjacent_segments_dissolve(tmp_path: Path) -> None:

@@ -24,35 +24,20 @@ _CROSSFADE = 1.2
 
 # Chord progressions as semitone offsets from A3 (220 Hz).
 _PROGRESSIONS: dict[str, tuple[tuple[int, ...], ...]] = {
-    "warm": ((3, 7, 10, 14), (0, 3, 7, 12), (-4, 0, 3, 7), (-2, 2, 5, 10)),  # C Am F G (add9s)
-    "dark": ((0, 3, 7, 10), (-4, 0, 3, 7), (-7, -3, 0, 5), (-5, -1, 2, 7)),  # Am F Dm E
-    "dreamy": ((-4, 0, 3, 7, 11), (3, 7, 10, 14), (-2, 2, 5, 9), (0, 4, 7, 11)),
+    "warm": ((3, 7, 10, 14), (0, 3, 7, 12), (-4, 0, 3, 7), (-2, 2, 5, 10)),  # Cadd9 Am Fmaj7 G
+    "dark": ((0, 3, 7, 10), (-4, 0, 3, 7), (-7, -4, 0, 5), (-5, -1, 2, 7)),  # Am7 Fmaj7 Dm E
+    # Fmaj9 Cadd9 Gmaj7 Am7
+    "dreamy": ((-4, 0, 3, 7, 10), (3, 7, 10, 14), (-2, 2, 5, 9), (0, 3, 7, 10)),
     "epic": ((0, 7, 12, 15), (-4, 3, 8, 12), (-9, -2, 3, 7), (-2, 5, 10, 14)),
     "bright": ((3, 7, 10, 15), (-2, 2, 5, 10), (0, 3, 7, 12), (-4, 0, 3, 8)),
 }
-_MOOD_WORDS: dict[str, str] = {
-    "sad": "dark",
-    "night": "dark",
-    "mysterious": "dark",
-    "moody": "dark",
-    "tense": "dark",
-    "melancholy": "dark",
-    "noir": "dark",
-    "calm": "dreamy",
-    "ambient": "dreamy",
-    "soft": "dreamy",
-    "ethereal": "dreamy",
-    "chill": "dreamy",
-    "lofi": "dreamy",
-    "cinematic": "epic",
-    "dramatic": "epic",
-    "heroic": "epic",
-    "happy": "bright",
-    "upbeat": "bright",
-    "energetic": "bright",
-    "uplifting": "bright",
-    "cheerful": "bright",
+_MOOD_GROUPS: dict[str, tuple[str, ...]] = {
+    "dark": ("sad", "night", "mysterious", "moody", "tense", "melancholy", "noir"),
+    "dreamy": ("calm", "ambient", "soft", "ethereal", "chill", "lofi"),
+    "epic": ("cinematic", "dramatic", "heroic"),
+    "bright": ("happy", "upbeat", "energetic", "uplifting", "cheerful"),
 }
+_MOOD_WORDS = {word: key for key, ws in _MOOD_GROUPS.items() for word in ws}
 
 
 def progression_for(mood: str) -> tuple[tuple[int, ...], ...]:

@@ -20,69 +20,39 @@ from artgen_tui.local.art.palettes import words
 from artgen_tui.local.art.scene import Finish, Scene, SceneContext
 
 STYLES = ("flow", "cinematic", "watercolor", "neon", "pixel")
-_STYLE_WORDS: dict[str, str] = {
-    "cinematic": "cinematic",
-    "film": "cinematic",
-    "movie": "cinematic",
-    "epic": "cinematic",
-    "dramatic": "cinematic",
-    "realistic": "cinematic",
-    "photorealistic": "cinematic",
-    "landscape": "cinematic",
-    "filmic": "cinematic",
-    "watercolor": "watercolor",
-    "watercolour": "watercolor",
-    "painting": "watercolor",
-    "painted": "watercolor",
-    "painterly": "watercolor",
-    "oil": "watercolor",
-    "ink": "watercolor",
-    "impressionist": "watercolor",
-    "gouache": "watercolor",
-    "soft": "watercolor",
-    "neon": "neon",
-    "cyberpunk": "neon",
-    "synthwave": "neon",
-    "retrowave": "neon",
-    "vaporwave": "neon",
-    "glow": "neon",
-    "glowing": "neon",
-    "tron": "neon",
-    "futuristic": "neon",
-    "pixel": "pixel",
-    "pixelated": "pixel",
-    "retro": "pixel",
-    "bit": "pixel",
-    "arcade": "pixel",
-    "flow": "flow",
-    "abstract": "flow",
-    "fluid": "flow",
-    "gradient": "flow",
-    "liquid": "flow",
-    "psychedelic": "flow",
+# Words that name a style outright, then words that only hint at one; a name anywhere (the
+# segment's style, then its prompt) beats a hint, so "futuristic city, cinematic" is cinematic.
+_NAMES: dict[str, tuple[str, ...]] = {
+    "cinematic": ("cinematic", "film", "filmic", "movie", "photorealistic", "realistic"),
+    "watercolor": ("watercolor", "watercolour", "painting", "painted", "painterly", "gouache"),
+    "neon": ("neon", "cyberpunk", "synthwave", "retrowave", "vaporwave", "tron"),
+    "pixel": ("pixel", "pixelated", "pixel_art", "8_bit", "16_bit", "arcade"),
+    "flow": ("flow", "abstract", "fluid", "gradient", "liquid", "psychedelic"),
 }
+_HINTS: dict[str, tuple[str, ...]] = {
+    "cinematic": ("epic", "dramatic", "landscape", "skyline", "panorama", "vista", "scenery"),
+    "watercolor": ("soft", "oil", "ink", "impressionist", "pastel", "dreamy", "delicate"),
+    "neon": ("futuristic", "glow", "glowing", "electric", "laser", "scifi"),
+    "pixel": ("retro", "bit", "game", "videogame", "8bit"),
+}
+_NAME_OF = {w: style for style, ws in _NAMES.items() for w in ws}
+_HINT_OF = {w: style for style, ws in _HINTS.items() for w in ws}
 _SPEED_WORDS: dict[str, float] = {
-    "calm": 0.6,
-    "slow": 0.6,
-    "peaceful": 0.6,
-    "serene": 0.6,
-    "gentle": 0.7,
-    "tranquil": 0.6,
-    "fast": 1.6,
-    "energetic": 1.7,
-    "dynamic": 1.4,
-    "chaotic": 1.8,
-    "wild": 1.6,
-    "busy": 1.4,
+    **dict.fromkeys(("calm", "slow", "peaceful", "serene", "tranquil", "still"), 0.6),
+    **dict.fromkeys(("gentle", "lazy", "quiet"), 0.75),
+    **dict.fromkeys(("dynamic", "busy", "lively"), 1.4),
+    **dict.fromkeys(("fast", "wild", "racing"), 1.6),
+    **dict.fromkeys(("energetic", "chaotic", "frantic"), 1.8),
 }
 
 
 def pick_style(style: str, prompt: str) -> str:
-    """The scene style: the segment's ``style`` words first, then the prompt's, else ``flow``."""
-    for text in (style, prompt):
-        for w in words(text):
-            if w in _STYLE_WORDS:
-                return _STYLE_WORDS[w]
+    """The scene style: a style name in ``style`` or ``prompt``, else a hint, else ``flow``."""
+    for table in (_NAME_OF, _HINT_OF):
+        for text in (style, prompt):
+            for w in words(text):
+                if w in table:
+                    return table[w]
     return "flow"
 
 
