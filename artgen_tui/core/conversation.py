@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from artgen_tui.api import events as ev
@@ -28,10 +29,17 @@ from artgen_tui.core.workspace import Workspace
 HEARTBEAT_TICK = 1.0
 """Longest gap between :class:`Heartbeat` events while the agent is quiet (seconds)."""
 
+RECOVERY_DELAYS: tuple[float, ...] = (30.0, 60.0)
+"""Seconds before each state poll after a dropped stream (the last one repeats)."""
+RECOVERY_MAX_UNCHANGED = 5
+"""Unchanged polls after a drop before giving up when nothing has changed at all."""
+RECOVERY_SETTLED_POLLS = 2
+"""Unchanged polls after the last change before the work is taken to be finished."""
+
 TEMPORARY_ISSUE = "I encountered a temporary issue"
 INTERRUPTED_NOTE = (
-    "The connection dropped before the agent finished; it may still be working. "
-    "Check again shortly with /status."
+    "The connection dropped before the agent finished; the timeline above is what it has done "
+    "so far. Check again later with /status."
 )
 
 
@@ -204,11 +212,14 @@ async def run_turn(
     *,
     still_working_interval: float | None = None,
     record: bool = True,
+    recovery_delays: Sequence[float] = RECOVERY_DELAYS,
 ) -> AsyncIterator[TurnEvent]:
     """Run one chat turn and yield its events; the last one is always :class:`TurnDone`.
 
-    ``record`` appends the message and the reply to the session's local transcript.
-    Raises :class:`ApiError` subclasses (e.g. ``InsufficientCredits``) for the caller to show.
+    ``record`` appends the message and the reply to the session's local transcript. If the
+    stream breaks off, the agent usually keeps working server-side, so the state is polled after
+    each of ``recovery_delays`` (the last one repeating) until it stops changing; see
+    :func:`_catch_up`. Raises :class:`ApiError` subclasses (e.g. ``InsufficientCredits``).
     """
     interval = still_working_interval or ws.settings.still_working_interval
     tick = min(HEARTBEAT_TICK, interval)
@@ -305,11 +316,16 @@ async def run_turn(
     final: SessionState | None = latest
     with contextlib.suppress(ApiError):
         final = await ws.state()
-    turn_diff = diff(before, final) if final is not None else None
-    if final is not None and final is not latest and turn_diff is not None:
-        step = diff(latest, final) if latest is not None else turn_diff
+    if final is not None and final is not latest:
+        step = diff(latest, final)
         if not step.empty or latest is None:
             yield TimelineChanged(final, step)
+    if interrupted and recovery_delays:
+        async for event in _catch_up(ws, final, recovery_delays, interval, started):
+            if isinstance(event, TimelineChanged):
+                final = event.state
+            yield event
+    turn_diff = diff(before, final) if final is not None else None
 
     tail = text_filter.finish()
     if tail:
@@ -341,6 +357,48 @@ async def run_turn(
         interrupted=interrupted,
         actions=find_actions(reply),
     )
+
+
+async def _catch_up(
+    ws: Workspace,
+    current: SessionState | None,
+    delays: Sequence[float],
+    interval: float,
+    started: float,
+) -> AsyncIterator[Heartbeat | StillWorking | TimelineChanged]:
+    """Poll the state after a dropped stream while the agent finishes server-side.
+
+    Stops after :data:`RECOVERY_SETTLED_POLLS` unchanged polls once something changed, or
+    :data:`RECOVERY_MAX_UNCHANGED` unchanged polls if nothing did (protocol.md §6).
+    """
+    unchanged = 0
+    changed_any = False
+    last_notice = time.monotonic()
+    for index in itertools.count():
+        delay = delays[min(index, len(delays) - 1)]
+        deadline = time.monotonic() + delay
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(HEARTBEAT_TICK, left))
+            now = time.monotonic()
+            yield Heartbeat(now - started)
+            if now - last_notice >= interval:
+                last_notice = now
+                yield StillWorking(now - started)
+        try:
+            state = await ws.state()
+        except ApiError:
+            unchanged += 1
+        else:
+            step = diff(current, state)
+            if step.empty:
+                unchanged += 1
+            else:
+                unchanged, changed_any, current = 0, True, state
+                last_notice = time.monotonic()
+                yield TimelineChanged(state, step)
+        limit = RECOVERY_SETTLED_POLLS if changed_any else RECOVERY_MAX_UNCHANGED
+        if unchanged >= limit:
+            return
 
 
 async def _refresh(ws: Workspace, previous: SessionState | None) -> TimelineChanged | None:
