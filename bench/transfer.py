@@ -135,12 +135,14 @@ def fsync_path(path: Path) -> float:
 def start_backend(data_dir: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "artgen_tui", "serve-local", "--port", str(port)]
     cmd += ["--data-dir", str(data_dir)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = (data_dir.parent / "backend.log").open("wb")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
+            log.close()
+            err = (data_dir.parent / "backend.log").read_text(errors="replace")
             raise SystemExit(f"backend exited: {err[-2000:]}")
         try:
             if httpx.get(url + "/", timeout=1).status_code == 200:
@@ -229,7 +231,12 @@ def bench(
             if dest.stat().st_size != size:
                 raise SystemExit(f"{who} download has {dest.stat().st_size} bytes, not {size}")
             dest.unlink()
-        print(f"run {i + 1}/{runs} done", file=sys.stderr, flush=True)
+        print(
+            f"run {i + 1}/{runs}: upload client {out['up'][-1]:.2f} s, curl {out['up_curl'][-1]:.2f} s;"
+            f" download client {out['down'][-1]:.2f} s, curl {out['down_curl'][-1]:.2f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     return out
 
 

@@ -26,6 +26,7 @@ class Plan:
     """How the file server misbehaves, per path."""
 
     cut: dict[str, int] = field(default_factory=dict)  # path -> requests to cut halfway
+    stall: dict[str, int] = field(default_factory=dict)  # path -> requests to stall halfway
     status: dict[str, int] = field(default_factory=dict)  # path -> fixed error status
     ignore_range: bool = False
     wrong_offset: int = 0
@@ -101,6 +102,14 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
         )
         return  # the response is left incomplete: uvicorn closes the connection
+    if plan.stall.get(path, 0) > 0:
+        plan.stall[path] -= 1
+        await send(
+            {"type": "http.response.body", "body": body[: len(body) // 3], "more_body": True}
+        )
+        while (await receive())["type"] != "http.disconnect":  # until the client gives up
+            pass
+        return
     await send({"type": "http.response.body", "body": body})
 
 
@@ -269,3 +278,20 @@ async def test_complete_part_file_is_finished_without_refetching(
         await client.download_render(RID, dest)
     assert dest.read_bytes() == DATA
     assert ranges(plan, PROXY) == [f"bytes={len(DATA)}-"]
+
+
+async def test_stalled_transfer_times_out_and_resumes(
+    plan: Plan, base_url: str, tmp_path: Path
+) -> None:
+    plan.stall["/files/slow.mp4"] = 1
+    client = NemoClient(
+        ClientOptions(api_url=base_url, request_timeout=0.3),
+        CredentialStore.default(base_url),
+        retry_backoff=0.0,
+        fast_downloads=_Mode.fast,
+    )
+    async with client:
+        await client.download_url(f"{base_url}/files/slow.mp4", tmp_path / "slow.mp4")
+    assert (tmp_path / "slow.mp4").read_bytes() == DATA
+    third = (len(DATA)) // 3
+    assert ranges(plan, "/files/slow.mp4") == [None, f"bytes={third}-"]

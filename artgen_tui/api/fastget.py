@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import httpx
 
 BUFFER_BYTES = 1024 * 1024
-BUFFERS = 4
+BUFFERS = 8
 MAX_HEAD_BYTES = 64 * 1024
 MAX_SMALL_BYTES = 1024 * 1024
 
@@ -238,6 +238,12 @@ class _Receiver(asyncio.BufferedProtocol):
             self.paused = False
             self.transport.resume_reading()
 
+    def stop(self, exc: BaseException) -> None:
+        """Give up on the body: keep what arrived (hand it to the writer), then close."""
+        if self.in_body and not self.done.done():
+            self._hand_over()
+        self._finish(exc)
+
     def _finish(self, exc: BaseException | None) -> None:
         if self.done.done():
             return
@@ -426,4 +432,4 @@ async def _wait_with_stall_check(receiver: _Receiver, timeout: float) -> None:
             receiver.done.result()
             return
         if not receiver.paused and loop.time() - receiver.last_activity > timeout:
-            receiver._finish(BodyInterrupted(f"no data for {timeout:g} s", receiver.received))
+            receiver.stop(BodyInterrupted(f"no data for {timeout:g} s", receiver.received))
