@@ -366,6 +366,16 @@ def test_video_segment_is_decoded_letterboxed_and_looped(tmp_path: Path) -> None
     assert mid[11] > mid[13] + 20 and abs(mid[0] - mid[12]) < 15
 
 
+def test_single_frame_clip_is_held(tmp_path: Path) -> None:
+    src = "http://127.0.0.1:1/files/s/still.mp4"
+    seg = {"kind": "video", "start_ms": 0, "duration_ms": 500, "src": src}
+    _, out = _render(
+        tmp_path, _draft(_video(seg), d=500), assets={src: _clip(tmp_path / "still.mp4", frames=1)}
+    )
+    frames = _frames(out)
+    assert len(frames) == 12 and all(float(f[:, 60:100, 1].mean()) > 100 for f in frames)
+
+
 def test_video_segment_sound_is_kept_at_its_volume(tmp_path: Path) -> None:
     src = "http://127.0.0.1:1/files/s/talk.mp4"
     clip = _clip(tmp_path / "talk.mp4", sound=True)

@@ -73,9 +73,14 @@ def _even(v: float) -> int:
     return max(MIN_SIDE, min(MAX_SIDE, 2 * round(v / 2)))
 
 
-def _size_from(src: Mapping[str, Any], w_key: str, h_key: str) -> tuple[float, float] | None:
-    w, h = _pos(src.get(w_key)), _pos(src.get(h_key))
+def _size_from(src: Mapping[str, Any]) -> tuple[float, float] | None:
+    w, h = _pos(src.get("width")), _pos(src.get("height"))
     return (w, h) if w is not None and h is not None else None
+
+
+def _shape(short: float, aspect: float) -> tuple[float, float]:
+    """Width and height for a short side and an aspect ratio."""
+    return (short * aspect, short) if aspect >= 1 else (short, short / aspect)
 
 
 def _fps_from(src: Mapping[str, Any]) -> int | None:
@@ -102,7 +107,7 @@ def resolve_output(
     size: tuple[float, float] | None = None
     aspect: float | None = None
     for src, akey in ((out, "aspect_ratio"), (cv, "aspect_ratio"), (m, "aspect")):
-        size = _size_from(src, "width", "height")
+        size = _size_from(src)
         aspect = parse_aspect(src.get(akey, src.get("aspect")))
         if size is not None or aspect is not None:
             break
@@ -112,20 +117,14 @@ def resolve_output(
 
     short = parse_resolution(out.get("resolution"))
     if short is not None:
-        short = max(MIN_SIDE, min(MAX_SIDE, short))
-        w, h = (short * aspect, short) if aspect >= 1 else (short, short / aspect)
+        w, h = _shape(max(MIN_SIDE, min(MAX_SIDE, short)), aspect)
     elif size is not None:
         w, h = size
         if abs(w / h - aspect) > 0.01:
             # The canvas names an aspect its size disagrees with: keep the short side, fix the shape.
-            s = min(w, h)
-            w, h = (s * aspect, s) if aspect >= 1 else (s, s / aspect)
+            w, h = _shape(min(w, h), aspect)
     else:
-        w, h = (
-            (DEFAULT_HEIGHT * aspect, DEFAULT_HEIGHT)
-            if aspect >= 1
-            else (DEFAULT_HEIGHT, DEFAULT_HEIGHT / aspect)
-        )
+        w, h = _shape(DEFAULT_HEIGHT, aspect)
     scale = min(1.0, MAX_SIDE / max(w, h))
     width, height = _even(w * scale), _even(h * scale)
 

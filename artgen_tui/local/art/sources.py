@@ -197,8 +197,8 @@ class VideoSource:
         canvas[y0 : y0 + h, x0 : x0 + w] = rgb
         return canvas
 
-    def _next(self) -> tuple[float, np.ndarray] | None:
-        """The next frame as (segment time, pixels), or None at the end of the clip."""
+    def _next(self) -> tuple[float, Any] | None:
+        """The next decoded frame as (segment time, frame), or None at the end of the clip."""
         try:
             frame = next(self.frames)
         except (StopIteration, av.FFmpegError, ValueError):
@@ -207,9 +207,12 @@ class VideoSource:
         if self.start is None:
             self.start = t
         self.last_local = max(0.0, t - self.start)
-        return self.loop_offset + self.last_local, self._fit(frame)
+        return self.loop_offset + self.last_local, frame
 
-    def _loop(self) -> tuple[float, np.ndarray] | None:
+    def _loop(self) -> tuple[float, Any] | None:
+        """Start the clip again after its last frame; a single-frame clip is held instead."""
+        if self.last_local <= 0:
+            return None
         self.close()
         self.loop_offset += self.last_local + self.gap
         try:
@@ -219,14 +222,15 @@ class VideoSource:
         return self._next()
 
     def frame(self, t: float) -> Picture:
+        shown = None
         while self.pending is not None and self.pending[0] <= t + 1e-6:
-            self.current = self.pending[1]
-            self.pending = self._next()
-            if self.pending is None:
-                self.pending = self._loop()
+            shown = self.pending[1]
+            self.pending = self._next() or self._loop()
+        if shown is not None:
+            self.current = self._fit(shown)  # only the frame that is shown gets scaled
         if self.current is None:
             assert self.pending is not None
-            return Picture(self.pending[1])
+            self.current = self._fit(self.pending[1])
         return Picture(self.current)
 
     def close(self) -> None:

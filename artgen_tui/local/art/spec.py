@@ -7,6 +7,7 @@ every field is optional and odd values fall back to something sensible instead o
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -107,8 +108,6 @@ def as_int(value: Any, default: int) -> int:
 
 def stable_seed(*parts: object) -> int:
     """A seed from text that is the same in every process (unlike ``hash``)."""
-    import zlib
-
     return zlib.crc32("\x1f".join(str(p) for p in parts).encode("utf-8"))
 
 
@@ -162,7 +161,7 @@ def parse_draft(draft: Any) -> DraftSpec:
                 continue
             start, end = span
             kind = _text(seg, "kind", "type").lower()
-            fade = max(0, as_int(seg.get("fade_ms"), -1))
+            fade = _num(seg.get("fade_ms"))
             volume = _num(seg.get("volume", seg.get("vol")))
             volume = 1.0 if volume is None else min(max(volume, 0.0), 2.0)
             key = _text(seg, "id") or f"{t_index}.{s_index}"
@@ -170,10 +169,10 @@ def parse_draft(draft: Any) -> DraftSpec:
                 text = _text(seg, "text", "title", "name", "label")
                 if text:
                     pos = _text(seg, "position", "pos").lower() or "center"
-                    fade_ms = fade if as_int(seg.get("fade_ms"), -1) >= 0 else 400
+                    fade_ms = round(fade) if fade is not None and fade >= 0 else 400
                     titles.append(TitleItem(text, start, end, pos, fade_ms))
             elif tt == 1 or kind in ("bgm", "audio", "music"):
-                fade_ms = fade if as_int(seg.get("fade_ms"), -1) >= 0 else 1500
+                fade_ms = round(fade) if fade is not None and fade >= 0 else 1500
                 bgm.append(
                     BgmItem(
                         start,
@@ -185,7 +184,7 @@ def parse_draft(draft: Any) -> DraftSpec:
                         as_int(seg.get("seed"), stable_seed(key)),
                     )
                 )
-            elif tt == 0 or kind in VIDEO_KINDS or (tt not in (1, 7) and _looks_visual(seg)):
+            elif tt == 0 or kind in VIDEO_KINDS or _looks_visual(seg):
                 if kind not in VIDEO_KINDS:
                     kind = "generated"
                 prompt = _text(seg, "prompt", "label", "name") or m_prompt
@@ -205,8 +204,9 @@ def parse_draft(draft: Any) -> DraftSpec:
                 )
 
     ends = [i.end_ms for i in video] + [i.end_ms for i in titles] + [i.end_ms for i in bgm]
+    # ``d`` may add a silent tail; a stale, shorter ``d`` never cuts segments off.
     d = _num(draft.get("d"))
-    duration = round(d) if d is not None and d > 0 else max(ends, default=0)
+    duration = max(round(d) if d is not None and d > 0 else 0, max(ends, default=0))
     duration = min(duration, MAX_DURATION_MS)
     if duration <= 0 or not ends:
         raise ValueError(

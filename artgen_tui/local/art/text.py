@@ -48,7 +48,7 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: FontT, max_w: int) -> list
 
 
 class TitleLayer:
-    """One title: an RGB patch and its alpha, placed once; ``blend`` applies it with a fade."""
+    """One title, rasterised once (luma + alpha at full size); ``blend`` draws it with a fade."""
 
     def __init__(self, item: TitleItem, width: int, height: int) -> None:
         self.item = item
