@@ -250,7 +250,9 @@ async def _workspace_call(ctx: Context, body: Callable[[Any], Coroutine[Any, Any
     from artgen_tui.core.workspace import Workspace
 
     async with Workspace(ctx.settings, on_notice=lambda t: ctx.out.note(f"artgen: {t}")) as ws:
-        await ws.ready(ctx.args.session, new=bool(ctx.args.new_session))
+        # `credits` and `jobs` need no session (and `jobs list` not even the network).
+        if ctx.args.command in ("chat", "state", "upload", "export") or ctx.args.new_session:
+            await ws.ready(ctx.args.session, new=bool(ctx.args.new_session))
         return await body(ws)
 
 

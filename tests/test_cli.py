@@ -276,3 +276,9 @@ def test_typed_commands_work_in_chat(local_backend: str) -> None:
     assert "/upload [FILE|URL…]" in help_.stdout
     unknown = run("chat", "/frobnicate", url=local_backend)
     assert unknown.returncode == 1 and "/frobnicate" in unknown.stderr
+
+
+def test_jobs_list_works_offline() -> None:
+    result = run("jobs", "--no-json", url=f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 0, result.stderr
+    assert "No export jobs yet" in result.stdout
