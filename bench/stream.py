@@ -6,6 +6,7 @@ Runs the real app headless (120×40) against an in-process local backend and sen
 * ``arrival_s``: how long the same stream takes to arrive with the bare client (no UI), measured
   in the same run;
 * ``render_s``: from pressing Enter until the reply is fully rendered in the app;
+* ``core_s``: how long ``core.conversation.run_turn`` takes to consume it with no UI;
 * ``ratio`` = render_s / arrival_s (target ≤ 1.5);
 * ``lag_p99_ms`` / ``lag_max_ms``: lateness of a 10 ms ticker on the app's event loop while the
   reply streams, i.e. how long a key press could wait (target p99 < 50 ms).
@@ -52,6 +53,19 @@ async def _arrival(settings: Any, message: str) -> tuple[float, int, int]:
         return time.perf_counter() - started, chunks, chars
 
 
+async def _core_only(settings: Any, message: str) -> float:
+    """Seconds for ``core.conversation.run_turn`` to consume the stream with no UI at all."""
+    from artgen_tui.core.conversation import run_turn
+    from artgen_tui.core.workspace import Workspace
+
+    async with Workspace(settings) as ws:
+        await ws.ready()
+        started = time.perf_counter()
+        async for _event in run_turn(ws, message, record=False):
+            pass
+        return time.perf_counter() - started
+
+
 async def _in_app(settings: Any, message: str) -> dict[str, float]:
     from artgen_tui.tui.app import ArtgenApp
     from artgen_tui.tui.widgets.chat_log import Reply
@@ -81,6 +95,7 @@ async def _in_app(settings: Any, message: str) -> dict[str, float]:
         await pilot.pause()
         while app.turn_running:
             await asyncio.sleep(0.005)
+        turn_done = time.perf_counter() - started
         replies = [m for m in app.chat.messages() if isinstance(m, Reply)]
         while any(r.streaming for r in replies):
             await asyncio.sleep(0.005)
@@ -92,6 +107,7 @@ async def _in_app(settings: Any, message: str) -> dict[str, float]:
         text = sum(len(r.text) for r in replies)
     return {
         "render_s": rendered,
+        "turn_s": turn_done,
         "lag_p99_ms": _percentile(lags, 0.99) * 1000,
         "lag_max_ms": max(lags, default=0.0) * 1000,
         "lag_median_ms": statistics.median(lags) * 1000 if lags else 0.0,
@@ -113,8 +129,9 @@ async def _one_run(n: int, work: Path) -> dict[str, float]:
         register_local_backend(backend.url, work / "backend")
         settings = Settings(api_url=backend.url, theme="textual-dark")
         arrival, chunks, chars = await _arrival(settings, message)
+        core = await _core_only(settings, message)
         result = await _in_app(settings, message)
-    result.update(arrival_s=arrival, chunks=float(chunks), chars=float(chars))
+    result.update(arrival_s=arrival, core_s=core, chunks=float(chunks), chars=float(chars))
     result["ratio"] = result["render_s"] / arrival if arrival > 0 else float("inf")
     return result
 
@@ -137,6 +154,8 @@ def main() -> int:
         return 0
     print(f"/bench-stream {args.n}: {med['chunks']:.0f} chunks, {med['chars']:.0f} chars")
     print(f"  arrival (bare client)   {med['arrival_s']:.2f} s")
+    print(f"  core.run_turn, no UI    {med['core_s']:.2f} s")
+    print(f"  turn over in the app    {med['turn_s']:.2f} s")
     print(f"  rendered in the app     {med['render_s']:.2f} s   ratio {med['ratio']:.2f}  (≤ 1.5)")
     print(
         f"  event-loop lag          p99 {med['lag_p99_ms']:.0f} ms  (< 50)  "

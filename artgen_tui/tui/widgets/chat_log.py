@@ -88,6 +88,9 @@ class SealedMarkdown(Widget):
         self._done = 0
         self._key: tuple[int, str, str] | None = None
         self._strips: list[Strip] = []
+        self._lite = LiteStyles()
+        self._base = Style()
+        self._style_dirty = True
 
     @property
     def source(self) -> str:
@@ -113,15 +116,23 @@ class SealedMarkdown(Widget):
             rule=base,
         )
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style_dirty = True
+
     def _lines(self, width: int) -> list[Strip]:
-        base = self.rich_style
-        key = (width, self.app.theme, str(base))
+        theme = self.app.theme
+        if self._style_dirty:
+            self._style_dirty = False
+            self._base = self.rich_style
+        key = (width, theme, str(self._base))
         if key != self._key:
             self._key, self._done, self._strips = key, 0, []
+            self._lite = self._styles(self._base)
         if self._done < len(self._parts):
-            styles = self._styles(base)
+            base = self._base
             for part in self._parts[self._done :]:
-                lines = lite_render(part, width, styles)
+                lines = lite_render(part, width, self._lite)
                 if self._strips and lines:
                     lines.insert(0, [])
                 for segments in lines:
@@ -138,7 +149,7 @@ class SealedMarkdown(Widget):
     def render_line(self, y: int) -> Strip:
         width = max(1, self.content_size.width)
         lines = self._lines(width)
-        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self.rich_style)
+        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self._base)
 
 
 class ChatMessage(Vertical, can_focus=True):
@@ -234,6 +245,8 @@ class Reply(ChatMessage):
     """The live ``Markdown`` is cut (at a paragraph boundary) once it holds this much text."""
     MAX_FLUSH_CHARS = 3000
     """At most this much new text is laid out per flush, so one frame never stalls input."""
+    BACKLOG_INTERVAL = 1 / 30
+    """Pause between flushes while working off a backlog, so a frame is drawn in between."""
 
     def __init__(self, text: str = "") -> None:
         super().__init__(text, classes="reply")
@@ -291,7 +304,7 @@ class Reply(ChatMessage):
             await self._append(now, live=not later)
             if later:
                 self._held += later
-                self._schedule(0.001)
+                self._schedule(self.BACKLOG_INTERVAL)
 
     async def _append(self, text: str, *, live: bool) -> None:
         """Seal every complete segment in ``_segment_text + text``; the rest goes to the live
@@ -348,13 +361,19 @@ class Reply(ChatMessage):
 
     async def finish(self) -> None:
         """Show all remaining text. A short reply's live ``Markdown`` gets one full ``update()``
-        (clearing any partial-parse state); a long reply's tail joins the sealed part."""
+        (clearing any partial-parse state); a long reply's tail joins the sealed part. A backlog
+        is worked off in bounded steps, a frame apart, so the screen stays responsive."""
         async with self._lock:
             if self._finished:
                 return
-            rest = self._held + "".join(self._pending)
+            self._held += "".join(self._pending)
             self._pending.clear()
-            self._held = ""
+            while len(self._held) > self.MAX_FLUSH_CHARS:
+                now = self._held[: self.MAX_FLUSH_CHARS]
+                self._held = self._held[self.MAX_FLUSH_CHARS :]
+                await self._append(now, live=False)
+                await asyncio.sleep(self.BACKLOG_INTERVAL)
+            rest, self._held = self._held, ""
             self._finished = True
             if self._sealed is not None or len(self._segment_text) + len(rest) > self.SEGMENT_CHARS:
                 tail = self._segment_text + rest
