@@ -282,3 +282,22 @@ def test_jobs_list_works_offline() -> None:
     result = run("jobs", "--no-json", url=f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 0, result.stderr
     assert "No export jobs yet" in result.stdout
+
+
+@pytest.mark.slow
+def test_export_now_and_resume_later(local_backend: str, tmp_path: Path) -> None:
+    assert run("chat", GENERATE, url=local_backend).returncode == 0
+    submitted = run(
+        "export", "-o", "later.mp4", "--resolution", "360p", "--no-json",
+        url=local_backend, cwd=tmp_path,
+    )  # fmt: skip
+    assert submitted.returncode == 0, submitted.stderr
+    assert "submitted" in submitted.stdout and "artgen jobs resume" in submitted.stdout
+    resumed = run("jobs", "resume", url=local_backend)
+    assert resumed.returncode == 0, resumed.stderr
+    lines = json_lines(resumed.stdout)
+    assert lines[-1]["status"] == "downloaded"
+    assert lines[-1]["path"] == str(tmp_path / "later.mp4")
+    assert (tmp_path / "later.mp4").stat().st_size > 0
+    again = run("jobs", "resume", "--no-json", url=local_backend)
+    assert again.stdout.strip() == "No unfinished export jobs."
