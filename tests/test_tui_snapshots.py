@@ -70,3 +70,9 @@ def test_snapshot_help_screen(snap_compare: Any) -> None:
 def test_snapshot_layout_80x24(snap_compare: Any) -> None:
     """At 80×24 the timeline and exports sit under the chat; everything stays readable."""
     assert _snap(snap_compare, "narrow-80x24")
+
+
+def test_snapshot_long_reply_mid_stream(snap_compare: Any) -> None:
+    """A long reply mid-stream: finished paragraphs (heading, list, code, quote) drawn by the
+    fast renderer above the live Markdown tail, with no visible seam between them."""
+    assert _snap(snap_compare, "long-reply")

@@ -111,9 +111,9 @@ def edited_draft() -> dict[str, Any]:
     return draft
 
 
-def demo_app() -> ArtgenApp:
+def demo_app(theme: str = "textual-dark") -> ArtgenApp:
     """A disconnected app with frozen clocks and a fixed theme."""
-    settings = Settings(api_url="http://127.0.0.1:9", theme="textual-dark")
+    settings = Settings(api_url="http://127.0.0.1:9", theme=theme)
     return ArtgenApp(settings, autoconnect=False, clock=lambda: 100.0, wall_clock=lambda: NOW)
 
 
@@ -253,6 +253,34 @@ async def scene_help(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+LONG_REPLY = "\n\n".join(
+    [
+        "## Plan",
+        "Here is how the video comes together, shot by shot. " * 6,
+        "- opening: the skyline at dusk\n- middle: neon signs flicker on\n- end: the title",
+        "```text\nstyle: cinematic\nduration: 10 s\n```",
+        "> Tip: type **export** when you like it.",
+        "## Music",
+        "A *soft synth pad* fades in under the title and out at the end. " * 5,
+        "Now the last part is still arriving, shown by the live Markdown view…",
+    ]
+)
+
+
+async def scene_long_reply(pilot: Pilot[Any]) -> None:
+    """A long reply mid-stream: finished paragraphs drawn cheaply above the live Markdown tail."""
+    await _mounted(pilot)
+    app = _app(pilot)
+    await _ready(app)
+    await app.chat.add_user("describe the plan in detail")
+    reply = await app.chat.add_reply()
+    for start in range(0, len(LONG_REPLY), 40):
+        reply.write(LONG_REPLY[start : start + 40])
+    while reply._pending or reply._held:
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
 async def scene_narrow(pilot: Pilot[Any]) -> None:
     await _mounted(pilot)
     await scene_streamed_reply(pilot)
@@ -286,5 +314,6 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "still-working": (scene_still_working, (120, 40)),
     "help": (scene_help, (120, 40)),
     "narrow-80x24": (scene_narrow, (80, 24)),
+    "long-reply": (scene_long_reply, (120, 40)),
 }
 """Scene name → (driver, terminal size)."""

@@ -73,7 +73,7 @@ class SealedMarkdown(Widget):
     DEFAULT_CSS = """
     SealedMarkdown {
         height: auto;
-        & > .sealed--heading { color: $markdown-h2-color; text-style: bold; }
+        & > .sealed--heading { color: $markdown-h2-color; text-style: bold underline; }
         & > .sealed--code { background: $boost; color: $text-muted; }
         & > .sealed--inline-code { color: $accent; }
         & > .sealed--bullet { color: $text-accent; text-style: bold; }
@@ -330,7 +330,8 @@ class Reply(ChatMessage):
         if not text:
             return
         if self._live is None:
-            self._live = Markdown(classes="segment -live", open_links=False)
+            classes = "segment -live -after-sealed" if self._sealed else "segment -live"
+            self._live = Markdown(classes=classes, open_links=False)
             await self.mount(self._live)
             self._stream = Markdown.get_stream(self._live)
         assert self._stream is not None
