@@ -218,6 +218,12 @@ class LocalApi:
         self.agent = ScriptedAgent(options)
         self.renders = RenderManager(self.store, workers=options.render_workers, faults=self.faults)
         self._turns: set[asyncio.Task[None]] = set()
+        self._channels: set[_Channel] = set()
+
+    def close_streams(self) -> None:
+        """End every open SSE response cleanly (call on the server's loop before shutting down)."""
+        for channel in list(self._channels):
+            channel.close()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @asynccontextmanager
@@ -390,6 +396,7 @@ class LocalApi:
                 },
             )
         channel = _Channel()
+        self._channels.add(channel)
         task = asyncio.create_task(self._run_turn(turn, sid, user_id, channel))
         self._turns.add(task)
         task.add_done_callback(self._turns.discard)
@@ -424,6 +431,7 @@ class LocalApi:
             if turn.cost:
                 await self.store.release(user_id, turn.cost, refund=not finished)
             channel.close()
+            self._channels.discard(channel)
 
     # -- uploads -----------------------------------------------------------------------------
     async def upload(self, request: Request) -> Response:
