@@ -81,9 +81,15 @@ async def _client_run(mode: str, url: str, arg1: str, arg2: str) -> dict[str, An
             result = await client.upload_files(arg1, [Path(arg2)])
             secs = time.perf_counter() - start
             return {"secs": secs, "cdn_url": result.files[0].cdn_url}
-        dest = await client.download_url(arg1, Path(arg2))
+        received = [0.0]
+
+        def progress(done: int, total: int | None) -> None:
+            if total is not None and done >= total and not received[0]:
+                received[0] = time.perf_counter() - start
+
+        dest = await client.download_url(arg1, Path(arg2), progress=progress)
         secs = time.perf_counter() - start
-        return {"secs": secs, "bytes": dest.stat().st_size}
+        return {"secs": secs, "received_secs": received[0] or secs, "bytes": dest.stat().st_size}
 
 
 def client_main(argv: list[str]) -> None:
@@ -199,7 +205,8 @@ def bench(
     header_file.write_text(f"Authorization: Bearer {token_value}\nExpect:\n")
     upload_url = f"{url}/api/upload-video/nemo_agent/me/{session}"
     out: dict[str, list[float]] = {
-        k: [] for k in ("up", "up_curl", "down", "down_curl", "down_curl_fsync", "rss")
+        k: []
+        for k in ("up", "up_curl", "down", "down_received", "down_curl", "down_curl_fsync", "rss")
     }
     file_url = ""
     for i in range(runs):
@@ -223,6 +230,7 @@ def bench(
             if who == "client":
                 r = run_client(env, "download", url, file_url, str(dest))
                 out["down"].append(r["secs"])
+                out["down_received"].append(r["received_secs"])
                 out["rss"].append(r["rss_mb"])
             else:
                 secs = run_curl("-o", str(dest), file_url)
@@ -259,6 +267,11 @@ def report(r: dict[str, list[float]], size: int, runs: int) -> None:
         f"  (target >= {DOWNLOAD_TARGET})"
     )
     print(f"            curl+fsync {down_fsync:8.1f}   ratio {down / down_fsync:.2f}")
+    received = rate("down_received")
+    print(
+        f"            client, all bytes in (before fsync+rename) {received:8.1f}"
+        f"   ratio {received / down_curl:.2f}"
+    )
     print(f"  client peak RSS {rss:.1f} MB (target < {RSS_TARGET_MB:.0f} MB)")
 
 
