@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,10 +19,12 @@ from local_http import (
     backend,
     chat,
     credits,
+    fast_options,
     make_mp4,
     make_png,
     new_session,
     poll,
+    run_body,
     sha256,
     state,
     submit,
@@ -31,6 +34,7 @@ from local_http import (
 
 from artgen_tui.local.agent import ScriptedAgent
 from artgen_tui.local.options import LocalOptions
+from artgen_tui.local.runner import LocalBackend
 
 CAMEL_KEY = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 
@@ -591,3 +595,38 @@ def test_serve_logs_its_url_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_stop_ends_open_streams_cleanly_and_refunds_the_turn(tmp_path: Path) -> None:
+    data_dir = tmp_path / "b"
+    running = LocalBackend(data_dir, options=fast_options(stage_delay=60.0)).start()
+    try:
+        acct = account(running.url)
+        sid = new_session(acct)
+        started = threading.Event()
+        outcome: list[str] = []
+
+        def read() -> None:
+            try:
+                with acct.http.stream(
+                    "POST", "/run_sse", json=run_body(sid, "generate a lake"), headers=acct.headers
+                ) as r:
+                    for line in r.iter_lines():
+                        if "functionCall" in line:
+                            started.set()
+                outcome.append("closed")
+            except httpx.HTTPError as exc:
+                outcome.append(type(exc).__name__)
+            finally:
+                started.set()
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        assert started.wait(30)
+        assert credits(acct)["frozen"] == 100
+    finally:
+        running.stop()
+    reader.join(30)
+    assert outcome == ["closed"]
+    with backend(data_dir) as url:
+        assert credits(account(url)) == {"available": 500, "frozen": 0, "total": 500}
