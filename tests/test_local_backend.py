@@ -630,3 +630,20 @@ def test_stop_ends_open_streams_cleanly_and_refunds_the_turn(tmp_path: Path) -> 
     assert outcome == ["closed"]
     with backend(data_dir) as url:
         assert credits(account(url)) == {"available": 500, "frozen": 0, "total": 500}
+
+
+def test_options_from_settings() -> None:
+    from artgen_tui.config import LocalBackendSettings
+
+    settings = LocalBackendSettings(
+        credits=42,
+        stage_delay=0.5,
+        heartbeat_interval=2.0,
+        silent_close_rate=0.1,
+        seed=3,
+        faults="rate_limit=1",
+    )
+    options = LocalOptions.from_settings(settings)
+    assert (options.credits, options.stage_delay, options.heartbeat_interval) == (42, 0.5, 2.0)
+    assert (options.silent_close_rate, options.seed, options.faults) == (0.1, 3, "rate_limit=1")
+    assert options.render_workers == 2 and options.token_ip_limit == 50

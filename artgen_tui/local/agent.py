@@ -26,7 +26,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from artgen_tui.local import drafts
@@ -149,7 +149,6 @@ class Turn:
     cost: int
     run: Callable[[], AsyncIterator[Item]]
     silent: bool = False
-    summary: list[str] = field(default_factory=list)
 
     def events(self) -> AsyncIterator[Item]:
         return self.run()
