@@ -18,7 +18,8 @@ Wire choices where the cloud's documentation leaves things open:
   ``data: {"type":"heartbeat"}`` keep-alives while a stage works, and no done sentinel: the stream
   ends when the connection closes. Text comes as ``partial`` chunks then the aggregated event.
   When a turn cannot start (1001, 1002, 2001) the answer is a JSON 200 body instead of a stream;
-  2001 carries ``data.user_id``. The agent runs server-side to completion even if the client goes
+  2001 carries ``data.user_id``. A body without ``session_id`` or message text gets ADK's 422
+  ``{"detail": "…"}``; ``newMessage``/``sessionId`` (camelCase) are accepted too. The agent runs server-side to completion even if the client goes
   away, as in the cloud: poll state to recover.
 - Uploads: multipart fields ``files`` (repeatable) and ``file``, streamed to disk with size counting
   and SHA-256; or JSON ``{"urls": [...]}``. URL uploads are recorded (``file_type`` from the
