@@ -229,6 +229,10 @@ class ArtgenApp(App[int]):
             return True
         return isinstance(self.screen, MainScreen)
 
+    async def on_unmount(self) -> None:
+        if self.ws is not None:
+            await self.ws.aclose()
+
     # --- widget access -----------------------------------------------------------------------
 
     @property
