@@ -11,7 +11,7 @@ from typing import Any
 DEFAULT_WIDTH, DEFAULT_HEIGHT, DEFAULT_FPS = 1920, 1080, 24
 MIN_SIDE, MAX_SIDE = 16, 3840
 MIN_FPS, MAX_FPS = 1, 60
-CRF_BY_QUALITY = {"high": 20, "medium": 23, "standard": 23, "low": 28, "draft": 30, "preview": 30}
+CRF_BY_QUALITY = {"high": 21, "medium": 23, "standard": 23, "low": 28, "draft": 30, "preview": 30}
 DEFAULT_CRF = 23
 _ASPECT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[:x/×]\s*(\d+(?:\.\d+)?)\s*$")
 _RES_RE = re.compile(r"^\s*(\d{2,4})\s*p?\s*$", re.IGNORECASE)
