@@ -173,6 +173,23 @@ async def test_status_prints_summary_and_refreshes_timeline(backend: str) -> Non
         assert app.timeline.row_count >= 3
 
 
+async def test_silent_close_shows_diff_sentence_and_highlights_rows(tmp_path: Path) -> None:
+    with local_backend(tmp_path / "backend", silent_close_rate=1.0) as url:
+        app = make_app(url)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, app)
+            await send(pilot, app, GENERATE)
+            await finish_turn(pilot, app)
+            before = set(app.timeline.row_keys)
+            await send(pilot, app, 'add title "Neon Nights"')
+            await finish_turn(pilot, app)
+            sentence = replies(app)[-1]
+            assert sentence.startswith("Timeline updated:") and "Neon Nights" in sentence
+            changed = app.timeline.changed_keys
+            assert changed and changed <= set(app.timeline.row_keys)
+            assert before <= set(app.timeline.row_keys)  # nothing was lost
+
+
 async def test_escape_cancels_turn_and_restores_prompt(tmp_path: Path) -> None:
     with local_backend(tmp_path / "backend", stage_delay=5.0, heartbeat_interval=0.2) as url:
         app = make_app(url)
@@ -276,9 +293,10 @@ async def test_connection_failure_offers_retry_and_local_hint(tmp_path: Path) ->
 
 
 async def test_keymap_remap_palette_and_help(backend: str) -> None:
-    app = ArtgenApp(settings_for(backend, keymap={"app.export": "f6"}))
+    app = ArtgenApp(settings_for(backend, keymap={"app.export": "f6"}, theme="textual-light"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot, app)
+        assert app.theme == "textual-light"  # from settings.theme
         await pilot.press("f6")
         await wait_until(pilot, lambda: any("nothing to export" in n for n in notices(app)), 10)
         titles = [title for title, _, _ in palette_entries(app)]
