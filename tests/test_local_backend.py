@@ -494,16 +494,11 @@ def test_render_402_without_skill_headers_when_out_of_credits(tmp_path: Path) ->
         acct.post("/api/render/proxy/lambda/render_p1/cancel")
 
 
-def test_two_concurrent_renders_finish_and_other_routes_answer(local_backend: str) -> None:
+def test_two_concurrent_renders_finish(local_backend: str) -> None:
     acct = account(local_backend)
     sid = new_session(acct)
     assert submit(acct, sid, "render_c1", tiny_draft(1.0)).status_code == 200
     assert submit(acct, sid, "render_c2", tiny_draft(1.0, title="Two")).status_code == 200
-    wait_render(acct, "render_c1", until=("processing", "completed"))
-    # While renders run, the event loop keeps serving everything else.
-    assert credits(acct)["available"] == 500
-    assert chat(acct, sid, "/bench-stream 50").final_texts
-    assert state(acct, sid)["video_infos"] == []
     first, _ = wait_render(acct, "render_c1")
     second, _ = wait_render(acct, "render_c2")
     assert first["status"] == second["status"] == "completed"
@@ -512,16 +507,29 @@ def test_two_concurrent_renders_finish_and_other_routes_answer(local_backend: st
     assert a[4:8] == b[4:8] == b"ftyp" and a != b
 
 
-def test_cancel_a_running_render(local_backend: str) -> None:
+def test_other_routes_answer_during_a_render_and_cancel_stops_it(
+    local_backend: str, backend_dir: Path
+) -> None:
     acct = account(local_backend)
     sid = new_session(acct)
     submit(acct, sid, "render_x", tiny_draft(20.0))
     wait_render(acct, "render_x", until=("processing",))
+    # While it renders, the event loop keeps serving everything else.
+    assert credits(acct)["available"] == 500
+    assert chat(acct, sid, "/bench-stream 50").final_texts
+    assert state(acct, sid)["video_infos"] == []
+    assert poll(acct, "render_x")["status"] == "processing"
     r = acct.post("/api/render/proxy/lambda/render_x/cancel")
     assert r.status_code == 200 and r.json()["data"]["status"] == "cancelled"
     assert poll(acct, "render_x")["status"] == "cancelled"
     assert acct.get("/api/render/proxy/render_x/download").status_code == 409
     assert httpx.get(f"{local_backend}/renders/render_x.mp4").status_code == 409
+    # The worker process stops: its control files are cleaned up and no output appears.
+    renders = backend_dir / "renders"
+    deadline = time.monotonic() + 30
+    while (renders / "render_x.owner").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in renders.iterdir()) == ["render_x.json"]
 
 
 def test_unfinished_renders_rerun_after_restart(tmp_path: Path) -> None:
