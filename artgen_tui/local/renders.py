@@ -55,7 +55,7 @@ class RenderManager:
             "result_file": base / f"{render_id}.result.json",
             "spec_file": base / f"{render_id}.spec.json",
             "log_file": base / f"{render_id}.log",
-            "owner_file": base / f"{render_id}.owner",
+            "owner_file": base / f"{render_id}.owner",  # last: removed last by _cleanup
         }
 
     async def start(self) -> None:

@@ -55,14 +55,25 @@ def safe_name(name: str) -> str:
     return base[:120] or "upload"
 
 
-def unique_path(folder: Path, name: str) -> Path:
-    path = folder / name
-    stem, suffix = path.stem, path.suffix
-    n = 1
-    while path.exists():
-        path = folder / f"{stem}-{n}{suffix}"
-        n += 1
-    return path
+def claim_name(folder: Path, name: str, tmp: Path) -> Path:
+    """Move ``tmp`` to ``folder/name``, or ``name-1``, ``name-2``… if taken (race-free)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    n = 0
+    while True:
+        candidate = folder / (name if n == 0 else f"{stem}-{n}{suffix}")
+        try:
+            os.link(tmp, candidate)
+        except FileExistsError:
+            n += 1
+            continue
+        except OSError:  # no hard links on this filesystem: check, then rename
+            if candidate.exists():
+                n += 1
+                continue
+            os.replace(tmp, candidate)
+            return candidate
+        tmp.unlink()
+        return candidate
 
 
 @dataclass
@@ -166,8 +177,7 @@ class _Receiver:
             return
         part.fh.close()
         part.fh = None
-        final = unique_path(self.dest, safe_name(part.filename))
-        os.replace(part.tmp, final)
+        final = claim_name(self.dest, safe_name(part.filename), part.tmp)
         self.temps.remove(part.tmp)
         self.done.append(
             ReceivedFile(part.name, part.filename, final, part.size, part.digest.hexdigest())
