@@ -655,3 +655,27 @@ def test_options_from_settings() -> None:
     assert (options.credits, options.stage_delay, options.heartbeat_interval) == (42, 0.5, 2.0)
     assert (options.silent_close_rate, options.seed, options.faults) == (0.1, 3, "rate_limit=1")
     assert options.render_workers == 2 and options.token_ip_limit == 50
+
+
+def test_concurrent_uploads_of_one_name_get_distinct_names(
+    local_backend: str, tmp_path: Path
+) -> None:
+    acct = account(local_backend)
+    sid = new_session(acct)
+    png = make_png(tmp_path / "same.png").read_bytes()
+    names: list[str] = []
+
+    def upload() -> None:
+        with httpx.Client(base_url=local_backend, headers=acct.headers) as http:
+            body = http.post(
+                f"/api/upload-video/nemo_agent/me/{sid}", files={"files": ("same.png", png)}
+            ).json()
+            names.append(body["data"]["files"][0]["filename"])
+
+    threads = [threading.Thread(target=upload) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(names) == ["same-1.png", "same-2.png", "same-3.png", "same.png"]
+    assert len(state(acct, sid)["draft"]["t"][0]["sg"]) == 4
