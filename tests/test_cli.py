@@ -10,7 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,30 @@ def run(
         timeout=90,
         check=False,
     )
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def artgen(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
+    """``cli.main`` in this process (fast); subprocess tests below cover the real entry point."""
+
+    def call(*args: str, url: str | None = None) -> Result:
+        if url is not None:
+            monkeypatch.setenv("NEMO_API_URL", url)
+        capsys.readouterr()
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return call
 
 
 def json_lines(stdout: str) -> list[dict[str, Any]]:
@@ -124,78 +149,92 @@ def test_chat_then_export_gives_a_playable_mp4(local_backend: str, tmp_path: Pat
     assert line["path"] == str(target)
 
 
-def test_json_is_the_default_when_stdout_is_not_a_terminal(local_backend: str) -> None:
-    chat = run("chat", "hello", url=local_backend)
+def test_json_is_the_default_when_stdout_is_not_a_terminal(
+    local_backend: str, artgen: Callable[..., Result]
+) -> None:
+    chat = artgen("chat", "hello", url=local_backend)
     assert chat.returncode == 0, chat.stderr
     lines = json_lines(chat.stdout)
     assert lines[-1]["type"] == "done"
     assert "".join(x["text"] for x in lines if x["type"] == "text") == lines[-1]["reply"]
     assert lines[-1]["credits"]["available"] == 500
 
-    state = run("state", url=local_backend)
+    state = artgen("state", url=local_backend)
     (info,) = json_lines(state.stdout)
     assert info["type"] == "state"
     assert info["session_id"] == lines[-1]["session_id"]  # the session was resumed
     assert info["rows"] == [] and info["ready_for_export"] is False
 
-    credits = run("credits", "--json", url=local_backend)
+    credits = artgen("credits", "--json", url=local_backend)
     assert json_lines(credits.stdout) == [
         {"type": "credits", "available": 500, "frozen": 0, "total": 500}
     ]
 
 
-def test_human_output_for_state_and_credits(local_backend: str) -> None:
-    credits = run("credits", "--no-json", url=local_backend)
+def test_human_output_for_state_and_credits(
+    local_backend: str, artgen: Callable[..., Result]
+) -> None:
+    credits = artgen("credits", "--no-json", url=local_backend)
     assert credits.stdout.strip() == "Credits: 500 available · 0 frozen · 500 total"
-    state = run("--no-json", "state", url=local_backend)
+    state = artgen("--no-json", "state", url=local_backend)
     assert "The timeline is empty" in state.stdout
 
 
-def test_silent_edit_prints_the_diff_sentence(tmp_path: Path) -> None:
+def test_silent_edit_prints_the_diff_sentence(
+    tmp_path: Path, artgen: Callable[..., Result]
+) -> None:
     with silent_backend(tmp_path / "be") as url:
-        assert run("chat", GENERATE, url=url).returncode == 0
-        edit = run("chat", 'add title "Urban Dreams"', "--no-json", url=url)
+        assert artgen("chat", GENERATE, url=url).returncode == 0
+        edit = artgen("chat", 'add title "Urban Dreams"', "--no-json", url=url)
     assert edit.returncode == 0, edit.stderr
     assert edit.stdout.startswith("Timeline updated: changed text track")
     assert "'Urban Dreams'" in edit.stdout
 
 
-def test_new_session_and_explicit_session(local_backend: str) -> None:
-    first = json_lines(run("chat", "hello", url=local_backend).stdout)[-1]["session_id"]
-    fresh = json_lines(run("chat", "hello", "--new-session", url=local_backend).stdout)
+def test_new_session_and_explicit_session(
+    local_backend: str, artgen: Callable[..., Result]
+) -> None:
+    first = json_lines(artgen("chat", "hello", url=local_backend).stdout)[-1]["session_id"]
+    fresh = json_lines(artgen("chat", "hello", "--new-session", url=local_backend).stdout)
     assert fresh[-1]["session_id"] != first
-    back = json_lines(run("state", "--session", first, url=local_backend).stdout)
+    back = json_lines(artgen("state", "--session", first, url=local_backend).stdout)
     assert back[0]["session_id"] == first
 
 
-def test_upload_files_and_refusals(local_backend: str, tmp_path: Path) -> None:
+def test_upload_files_and_refusals(
+    local_backend: str, tmp_path: Path, artgen: Callable[..., Result]
+) -> None:
     photo = tmp_path / "photo.png"
     Image.new("RGB", (64, 48), (200, 40, 90)).save(photo)
-    ok = run("upload", str(photo), "--no-json", url=local_backend)
+    ok = artgen("upload", str(photo), "--no-json", url=local_backend)
     assert ok.returncode == 0, ok.stderr
     assert "Uploaded photo.png." in ok.stdout
 
     notes = tmp_path / "notes.txt"
     notes.write_text("hi")
-    bad = run("upload", str(photo), str(notes), str(tmp_path / "gone.mp4"), url=local_backend)
+    bad = artgen("upload", str(photo), str(notes), str(tmp_path / "gone.mp4"), url=local_backend)
     assert bad.returncode == 1
     assert bad.stderr.startswith("artgen: Cannot upload: notes.txt")
     assert "gone.mp4" in bad.stderr and "Traceback" not in bad.stderr
     assert json_lines(bad.stdout)[0]["type"] == "error"
 
 
-def test_export_of_an_empty_timeline_is_a_permanent_error(local_backend: str) -> None:
-    result = run("export", "--no-json", url=local_backend)
+def test_export_of_an_empty_timeline_is_a_permanent_error(
+    local_backend: str, artgen: Callable[..., Result]
+) -> None:
+    result = artgen("export", "--no-json", url=local_backend)
     assert result.returncode == 1
     assert "nothing to export" in result.stderr
 
 
-def test_jobs_cancel_needs_an_id_and_unknown_ids_are_explained(local_backend: str) -> None:
-    missing = run("jobs", "cancel", url=local_backend)
+def test_jobs_cancel_needs_an_id_and_unknown_ids_are_explained(
+    local_backend: str, artgen: Callable[..., Result]
+) -> None:
+    missing = artgen("jobs", "cancel", url=local_backend)
     assert missing.returncode == 1 and "needs a job id" in missing.stderr
-    unknown = run("jobs", "cancel", "render_nope", url=local_backend)
+    unknown = artgen("jobs", "cancel", "render_nope", url=local_backend)
     assert unknown.returncode == 1 and "render_nope" in unknown.stderr
-    empty = run("jobs", "--no-json", url=local_backend)
+    empty = artgen("jobs", "--no-json", url=local_backend)
     assert empty.returncode == 0 and "No export jobs yet" in empty.stdout
 
 
@@ -216,9 +255,11 @@ def test_unreachable_server_exits_2() -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_rate_limit_notice_goes_to_stderr(local_backend: str) -> None:
+def test_rate_limit_notice_goes_to_stderr(
+    local_backend: str, artgen: Callable[..., Result]
+) -> None:
     httpx.post(f"{local_backend}/_faults", content="rate_limit=1").raise_for_status()
-    result = run("credits", "--no-json", url=local_backend)
+    result = artgen("credits", "--no-json", url=local_backend)
     assert result.returncode == 0, result.stderr
     assert "Rate limited" in result.stderr
     assert result.stdout.startswith("Credits:")
@@ -267,19 +308,19 @@ def test_serve_local_rejects_a_bad_fault_spec(tmp_path: Path) -> None:
     assert "gremlins" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_typed_commands_work_in_chat(local_backend: str) -> None:
-    credits = run("chat", "余额", "--no-json", url=local_backend)
+def test_typed_commands_work_in_chat(local_backend: str, artgen: Callable[..., Result]) -> None:
+    credits = artgen("chat", "余额", "--no-json", url=local_backend)
     assert credits.stdout.startswith("Credits: 500 available"), credits.stderr
-    state = run("chat", "show tracks", "--no-json", url=local_backend)
+    state = artgen("chat", "show tracks", "--no-json", url=local_backend)
     assert "The timeline is empty" in state.stdout
-    help_ = run("chat", "/help", "--no-json", url=local_backend)
+    help_ = artgen("chat", "/help", "--no-json", url=local_backend)
     assert "/upload [FILE|URL…]" in help_.stdout
-    unknown = run("chat", "/frobnicate", url=local_backend)
+    unknown = artgen("chat", "/frobnicate", url=local_backend)
     assert unknown.returncode == 1 and "/frobnicate" in unknown.stderr
 
 
-def test_jobs_list_works_offline() -> None:
-    result = run("jobs", "--no-json", url=f"http://127.0.0.1:{free_port()}")
+def test_jobs_list_works_offline(artgen: Callable[..., Result]) -> None:
+    result = artgen("jobs", "--no-json", url=f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 0, result.stderr
     assert "No export jobs yet" in result.stdout
 
