@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Static
@@ -604,7 +605,7 @@ class ArtgenApp(App[int]):
         bar = self.main.query_one("#upload-progress", ProgressBar)
 
         def progress(p: uploads.UploadProgress) -> None:
-            label.update(f"Uploading {p.name} ({p.index + 1}/{p.count})")
+            label.update(Content(f"Uploading {p.name} ({p.index + 1}/{p.count})"))
             fraction = p.fraction
             bar.update(total=100, progress=0 if fraction is None else fraction * 100)
 
