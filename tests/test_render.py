@@ -13,6 +13,7 @@ from PIL import Image
 
 from artgen_tui.local.art.audio import SAMPLE_RATE, AudioMix
 from artgen_tui.local.art.output import OutputSpec, resolve_output
+from artgen_tui.local.art.pipeline import FramePipeline
 from artgen_tui.local.art.sources import GeneratedSource
 from artgen_tui.local.art.spec import BgmItem, VideoItem, parse_draft
 from artgen_tui.local.art.styles import STYLES, pick_style
@@ -503,6 +504,21 @@ def test_cancel_removes_partial_file(tmp_path: Path) -> None:
         )
     assert set(tmp_path.iterdir()) == out_dir_before
     assert 0 < seen[-1] < 1.0
+
+
+def test_frame_pipeline_keeps_order_and_passes_errors_on() -> None:
+    with FramePipeline(lambda i: i * i, 50, ahead=2) as frames:
+        assert list(frames) == [i * i for i in range(50)]
+
+    def boom(i: int) -> int:
+        if i == 3:
+            raise RuntimeError("bad frame")
+        return i
+
+    seen: list[int] = []
+    with pytest.raises(RuntimeError, match="bad frame"), FramePipeline(boom, 10) as frames:
+        seen.extend(frames)
+    assert seen == [0, 1, 2]
 
 
 def test_failed_render_keeps_previous_output(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Draft → H.264/AAC MP4, rendered locally with PyAV, numpy and Pillow.
 
-Frames are produced one at a time (never all held in memory) and encoded straight into a
-temporary file that is renamed onto ``out_path`` only when the render succeeds.
+Frames are produced lazily, a few ahead of the encoder on a helper thread (never all held in
+memory), and encoded straight into a temporary file that is renamed onto ``out_path`` only
+when the render succeeds.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import av
 from artgen_tui.local.art.audio import SAMPLE_RATE, AudioMix, ClipSound, load_clip_audio
 from artgen_tui.local.art.compose import Compositor, resolve_asset
 from artgen_tui.local.art.output import OutputSpec, resolve_output
+from artgen_tui.local.art.pipeline import FramePipeline
 from artgen_tui.local.art.spec import DraftSpec, parse_draft
 
 __all__ = ["RenderCancelled", "RenderInfo", "render_draft"]
@@ -113,20 +115,20 @@ def render_draft(
         audio_done = 0
         total_samples = count * SAMPLE_RATE // fps
         report(0.0)
-        for i in range(count):
-            if should_cancel is not None and should_cancel():
-                raise RenderCancelled("The render was cancelled.")
-            frame = comp.frame(i / fps)
-            frame.pts = i
-            container.mux(vstream.encode(frame))
-            if mix is not None and astream is not None:
-                # Keep the audio a little ahead of the video so the muxer can interleave.
-                target = min(total_samples, (i + 1) * SAMPLE_RATE // fps + SAMPLE_RATE // 4)
-                while audio_done < target:
-                    n = min(4800, target - audio_done)
-                    container.mux(astream.encode(mix.frame(audio_done, n)))
-                    audio_done += n
-            report((i + 1) / count * 0.999)
+        with FramePipeline(lambda i: comp.frame(i / fps), count) as frames:
+            for i, frame in enumerate(frames):
+                if should_cancel is not None and should_cancel():
+                    raise RenderCancelled("The render was cancelled.")
+                frame.pts = i
+                container.mux(vstream.encode(frame))
+                if mix is not None and astream is not None:
+                    # Keep the audio a little ahead of the video so the muxer can interleave.
+                    target = min(total_samples, (i + 1) * SAMPLE_RATE // fps + SAMPLE_RATE // 4)
+                    while audio_done < target:
+                        n = min(4800, target - audio_done)
+                        container.mux(astream.encode(mix.frame(audio_done, n)))
+                        audio_done += n
+                report((i + 1) / count * 0.999)
         container.mux(vstream.encode())
         if astream is not None:
             container.mux(astream.encode())
