@@ -200,3 +200,21 @@ async def test_broken_journal_never_crashes(local_backend: str, tmp_path: Path) 
         assert "render_bad" in bad.describe()
         journal.write_text("{not json")
         assert JobManager(ws, tmp_path / "out", journal_path=journal).jobs() == []
+
+
+async def test_two_managers_share_one_journal(local_backend: str, tmp_path: Path) -> None:
+    journal = tmp_path / "jobs.json"
+    async with Workspace(settings_for(local_backend)) as ws:
+        first = JobManager(ws, tmp_path / "out", journal_path=journal)
+        second = JobManager(ws, tmp_path / "out", journal_path=journal)
+        job_a = ExportJob(id="render_a", session_id="1", api_url=ws.identity, created_at=1.0)
+        job_b = ExportJob(id="render_b", session_id="1", api_url=ws.identity, created_at=2.0)
+        first._save(job_a)
+        second._save(job_b)  # must not drop render_a
+        assert [j.id for j in first.jobs()] == ["render_a", "render_b"]
+        held = first.get("render_b")
+        theirs = second.get("render_b")
+        theirs.status = "cancelled"
+        second._save(theirs)
+        first.jobs()
+        assert held.status == "cancelled"  # the object handed out earlier is kept current

@@ -178,23 +178,22 @@ class JobManager:
         return result
 
     def _load(self) -> None:
-        self._jobs = self._read_journal()
+        """Take in what other processes wrote. Known jobs are updated in place, so a job object
+        handed out earlier (and being followed) stays current."""
+        for jid, theirs in self._read_journal().items():
+            mine = self._jobs.get(jid)
+            if mine is None:
+                self._jobs[jid] = theirs
+            elif theirs.updated_at > mine.updated_at:
+                mine.__dict__.update(theirs.__dict__)
 
     def _save(self, job: ExportJob | None = None) -> None:
         """Merge with what is on disk (another process may have written) and write atomically."""
         if job is not None:
             job.updated_at = time.time()
             self._jobs[job.id] = job
-        on_disk = self._read_journal()
-        for jid, mine in self._jobs.items():
-            theirs = on_disk.get(jid)
-            if theirs is None or mine.updated_at >= theirs.updated_at:
-                on_disk[jid] = mine
-            else:
-                self._jobs[jid] = theirs
-        for jid, theirs in on_disk.items():
-            self._jobs.setdefault(jid, theirs)
-        ordered = sorted(on_disk.values(), key=lambda j: j.created_at)
+        self._load()
+        ordered = sorted(self._jobs.values(), key=lambda j: j.created_at)
         paths.atomic_write_json(self.journal_path, {"jobs": [j.to_json() for j in ordered]})
 
     def jobs(self) -> list[ExportJob]:
