@@ -40,6 +40,9 @@ from artgen_tui.core.intents import SLASH_COMMANDS, help_text, route
         ("上传", "upload"),
         ("上传文件", "upload"),
         ("  export  ", "export"),
+        ("What's my balance?", "credits"),
+        ("upload some photos", "upload"),
+        ("导出mp4", "export"),
     ],
 )
 def test_keyword_messages_route_to_their_intent(text: str, kind: str) -> None:

@@ -103,7 +103,8 @@ _FILLER_TEXT = """
     a an the my me i it this that these some any of to for in on at with and now please pls
     can could would you show see view check get give what whats is are how many much do does
     have has left remaining current video videos file files clip clips project movie mp4 final
-    let us lets go start want need ok okay just again one more all
+    let us lets go start want need ok okay just again one more all s
+    photo photos image images picture pictures media song
 """
 _FILLER_WORDS = frozenset(_FILLER_TEXT.split())
 
