@@ -221,3 +221,19 @@ def test_music_and_title_on_an_empty_draft_have_a_length() -> None:
 def test_export_question_gets_the_gui_answer() -> None:
     turn = turn_of({}, "how do I export this?")
     assert turn.kind == "reply" and "Click **Export**" in texts(run(turn))[0]
+
+
+def test_text_is_paced_only_when_stages_take_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    pauses: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def record(seconds: float) -> None:
+        pauses.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", record)
+    run(turn_of({}, "what can you do?", stage_delay=0.0))
+    assert pauses == []
+    events = run(turn_of({}, "what can you do?", stage_delay=0.3))
+    partials = sum(1 for e in events if e.get("partial"))
+    assert pauses == [0.01] * partials

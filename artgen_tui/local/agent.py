@@ -298,9 +298,17 @@ class ScriptedAgent:
             if deadline - loop.time() > 0:
                 yield HEARTBEAT
 
+    async def _say(self, em: Emitter, text: str) -> AsyncIterator[Event]:
+        """Text as partial chunks paced like a model typing (not at all when stages are instant)."""
+        pause = min(0.05, self.options.stage_delay / 30)
+        for ev in em.text(text):
+            yield ev
+            if pause and ev.get("partial"):
+                await asyncio.sleep(pause)
+
     async def _reply(self, text: str) -> AsyncIterator[Event]:
         em = Emitter()
-        for ev in em.text(text):
+        async for ev in self._say(em, text):
             yield ev
 
     def _parse_edits(self, message: str) -> list[_Edit]:
@@ -342,9 +350,10 @@ class ScriptedAgent:
         if not {"width", "height"} <= canvas.keys():
             canvas = drafts.canvas_for("16:9")
 
-        for ev in em.text(
+        async for ev in self._say(
+            em,
             f"I'll generate a {seconds:g} s {style} video of {label} now. "
-            "This takes a little while; I'll add music and a title when the clip is ready."
+            "This takes a little while; I'll add music and a title when the clip is ready.",
         ):
             yield ev
         args = {
@@ -395,7 +404,7 @@ class ScriptedAgent:
             {"draft": draft, "canvas_config": canvas, "generated_media": media},
         )
 
-        for ev in em.text("The clip is ready. Adding background music and a title…"):
+        async for ev in self._say(em, "The clip is ready. Adding background music and a title…"):
             yield ev
         mood = _mood(_MOODS.search(message), style)
         ops = [{"op": "add_bgm", "mood": mood}, {"op": "set_title", "text": title}]
@@ -411,11 +420,12 @@ class ScriptedAgent:
         yield em.response(call_id, "edit_multitrack", {"result": "ok"}, {"draft": draft})
 
         bgm = next((s for s in drafts.segments(draft, drafts.AUDIO)), {})
-        for ev in em.text(
+        async for ev in self._say(
+            em,
             f"Your video **{title}** is ready: {draft['d'] / 1000:g} s, "
             f"{canvas.get('aspect_ratio', '16:9')}, {style} style, with background music "
             f"“{bgm.get('label', MOOD_LABELS[mood])}” and the title “{title}”.\n\n"
-            "Preview it in the timeline, or click Export to render the MP4."
+            "Preview it in the timeline, or click Export to render the MP4.",
         ):
             yield ev
 
@@ -448,7 +458,7 @@ class ScriptedAgent:
         if silent:
             return
         text = "Done: " + "; ".join(done) + "."
-        for ev in em.text(text):
+        async for ev in self._say(em, text):
             yield ev
 
     # -- benchmark ---------------------------------------------------------------------------
