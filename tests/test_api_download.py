@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,3 +297,52 @@ async def test_stalled_transfer_times_out_and_resumes(
     assert (tmp_path / "slow.mp4").read_bytes() == DATA
     third = (len(DATA)) // 3
     assert ranges(plan, "/files/slow.mp4") == [None, f"bytes={third}-"]
+
+
+@pytest.fixture(scope="module")
+def tls_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The same file server over https with a throwaway self-signed certificate."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    with serve(app, ssl_certfile=str(cert), ssl_keyfile=str(key)) as url:
+        yield url, cert
+
+
+async def test_https_cut_transfer_resumes(
+    plan: Plan,
+    tls_url: tuple[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url, cert = tls_url
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    caplog.set_level(logging.DEBUG, logger="artgen_tui.api")
+    plan.cut["/files/tls.mp4"] = 1
+    async with make_client(url) as client:
+        await client.download_url(f"{url}/files/tls.mp4", tmp_path / "tls.mp4")
+    assert (tmp_path / "tls.mp4").read_bytes() == DATA
+    assert ranges(plan, "/files/tls.mp4") == [None, f"bytes={len(DATA) // 2}-"]
+    assert "declined" not in caplog.text
+
+
+async def test_https_untrusted_certificate_is_refused(
+    plan: Plan, tls_url: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, _ = tls_url
+    async with make_client(url) as client:
+        with pytest.raises(TransportError):
+            await client.download_url(f"{url}/files/x.mp4", tmp_path / "x.mp4")
+    assert not (tmp_path / "x.mp4").exists()
+    assert plan.hits == []

@@ -255,14 +255,15 @@ class _Receiver(asyncio.BufferedProtocol):
             self.transport.close()
 
 
-_TLS: list[ssl.SSLContext] = []
+_TLS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
 
 
 def _default_tls() -> ssl.SSLContext:
-    """The same trust store httpx uses, made once."""
-    if not _TLS:
-        _TLS.append(httpx.create_ssl_context())
-    return _TLS[0]
+    """The trust store httpx uses (``SSL_CERT_FILE``/``SSL_CERT_DIR`` or certifi), made once."""
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    if key not in _TLS:
+        _TLS[key] = httpx.create_ssl_context()
+    return _TLS[key]
 
 
 def _write_view(fd: int, view: memoryview) -> None:
