@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from loopback import free_port, serve
 
+from artgen_tui.api import fastget
 from artgen_tui.api.client import ClientOptions, NemoClient
 from artgen_tui.api.errors import NotFound, TransportError
 from artgen_tui.core.credentials import CredentialStore
@@ -346,3 +348,17 @@ async def test_https_untrusted_certificate_is_refused(
             await client.download_url(f"{url}/files/x.mp4", tmp_path / "x.mp4")
     assert not (tmp_path / "x.mp4").exists()
     assert plan.hits == []
+
+
+def test_direct_path_only_without_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+        monkeypatch.delenv(var.upper(), raising=False)
+    url = httpx.URL("http://cdn.example.com/a.mp4")
+    assert fastget.usable_for(url)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    assert not fastget.usable_for(url)
+    assert fastget.usable_for(httpx.URL("https://cdn.example.com/a.mp4"))
+    monkeypatch.setenv("NO_PROXY", "cdn.example.com")
+    assert fastget.usable_for(url)
+    assert not fastget.usable_for(httpx.URL("ftp://cdn.example.com/a.mp4"))

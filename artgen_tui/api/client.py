@@ -53,7 +53,7 @@ from artgen_tui.api.models import (
     parse_render_job,
 )
 from artgen_tui.api.sse import iter_sse_data
-from artgen_tui.api.transfer import FilePart, MultipartBody, ProgressCallback, tune_http_reads
+from artgen_tui.api.transfer import FilePart, MultipartBody, ProgressCallback
 from artgen_tui.core.credentials import CredentialStore, redact
 
 NoticeCallback = Callable[[str], None]
@@ -122,7 +122,6 @@ class NemoClient:
         fast_downloads: bool = True,
     ) -> None:
         logsafe.install()
-        tune_http_reads()
         self._options = options
         self._credentials = credentials
         self._static_token = static_token or None

@@ -19,27 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import httpcore
-
 UPLOAD_CHUNK = 1024 * 1024
 """Bytes read from disk per step of an upload (large steps cut per-chunk overhead)."""
 
-HTTP_READ_BYTES = 256 * 1024
-"""Largest socket read httpcore may make (its default is 64 KiB; asyncio hands over 256 KiB)."""
-
 ProgressCallback = Callable[[int, int | None], None]
 """Called with (bytes done, total bytes or None)."""
-
-
-def tune_http_reads() -> None:
-    """Let httpcore read up to :data:`HTTP_READ_BYTES` per socket read.
-
-    Fewer, larger reads cut the per-chunk cost of big downloads. ``READ_NUM_BYTES`` is a class
-    attribute, so this applies to every HTTP/1.1 connection in the process; it only sizes reads.
-    """
-    cls = getattr(httpcore, "AsyncHTTP11Connection", None)
-    if cls is not None and getattr(cls, "READ_NUM_BYTES", HTTP_READ_BYTES) < HTTP_READ_BYTES:
-        cls.READ_NUM_BYTES = HTTP_READ_BYTES
 
 
 @dataclass(frozen=True)
