@@ -1,10 +1,10 @@
-"""The cinematic style: a wide landscape with parallax layers and a slow camera drift.
+"""The cinematic style: a wide landscape with parallax layers and a slow camera move.
 
 Layers (ridges, skylines, tree lines) are height profiles over a strip wider than the
 frame, pre-computed once; each frame slides them at depth-dependent speeds and fills only
 the rows their edge crosses (everything below an edge is solid), so the per-frame cost stays
-small. The finish adds the camera drift (zoom and pan), film grain, a vignette and letterbox
-bars.
+small. The camera dollies forward and sideways (near layers grow and slide more than far
+ones). The finish adds film grain, a vignette and letterbox bars.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class _Layer:
     colour: np.ndarray  # (h, 1, 3) fill colour per row
     texture: np.ndarray | None  # (h, n, 3) fill with details (lit windows), or None
     speed: float  # px/s of horizontal travel at the working size
+    depth: float  # 0 far … 1 near: how strongly the camera's dolly and pan affect it
 
 
 class CinematicScene(Scene):
@@ -38,7 +39,7 @@ class CinematicScene(Scene):
 
     def __init__(self, ctx: SceneContext) -> None:
         super().__init__(ctx)
-        self.finish = Finish(grain=0.011, vignette=0.35, letterbox=True, drift=True)
+        self.finish = Finish(grain=0.011, vignette=0.35, letterbox=True)
         rng, w, h = ctx.rng, ctx.width, ctx.height
         pal = ctx.palette
         self.night = ctx.has(*_NIGHT)
@@ -51,6 +52,7 @@ class CinematicScene(Scene):
         self.Y = np.arange(h, dtype=np.float32)[:, None]
         self.xs = np.arange(w, dtype=np.float32)
         self.strip = np.arange(w + self.span + 2, dtype=np.float32)
+        self.pan = rng.uniform(-1, 1, 2)
         if self.water:
             rows = h - self.horizon
             self.reflection = self.sky[self.horizon - 1 :: -1][:rows] * 0.6
@@ -136,7 +138,7 @@ class CinematicScene(Scene):
                 texture = (colour + lights * (_WINDOW - colour) * 0.8).astype(np.float32)
             speed = (4 + 22 * near) * ctx.speed * (w / 960)
             layers.append(
-                _Layer(heights.astype(np.float32), colour.astype(np.float32), texture, speed)
+                _Layer(heights.astype(np.float32), colour.astype(np.float32), texture, speed, near)
             )
         return layers
 
@@ -194,27 +196,50 @@ class CinematicScene(Scene):
         out[self.horizon :] = rgb
 
     def render(self, t: float) -> np.ndarray:
+        """The camera dollies slowly forward and sideways: near layers grow and slide more than
+        far ones, and the sky (at infinity) stays put, so no whole-frame resampling is needed."""
         out = self.sky.copy()
         h, w = out.shape[:2]
         if self.water:
             self._water(out, t)
+        p = min(1.0, t / max(self.ctx.duration_s, 1e-3))
+        p = p * p * (3 - 2 * p) * 0.6 + p * 0.4  # gentle ease in and out
         floor = self.horizon if self.water else h  # over water, land stops at the horizon
         for layer in self.layers:
+            reach = 0.3 + 0.7 * layer.depth
+            z = 1 + 0.08 * p * reach
+            pan_x = float(self.pan[0]) * w * 0.03 * p * reach
+            pan_y = float(self.pan[1]) * h * 0.015 * p * reach
             # Slide across the strip, turning back gently if a long segment runs out of it.
             d = (layer.speed * t) % (2 * self.span) if self.span else 0.0
-            off = d if d <= self.span else 2 * self.span - d
-            hx = np.interp(self.xs + off, self.strip, layer.heights).astype(np.float32)
+            off = (d if d <= self.span else 2 * self.span - d) + pan_x
+            # Screen column → strip column, and the layer's edge → screen row, zoomed about
+            # the frame centre.
+            sx = off + w / 2 + (self.xs - w / 2) / z
+            hs = np.interp(sx, self.strip, layer.heights)
+            hx = (h / 2 + (hs - h / 2) * z + pan_y).astype(np.float32)
             top = max(0, int(hx.min()))
             bot = min(floor, int(np.ceil(hx.max())) + 1)
-            k = int(off)
-            fill = layer.colour if layer.texture is None else layer.texture[:, k : k + w]
-            if top < bot and layer.texture is not None:
+            if top >= floor:
+                continue
+            rows = np.clip(np.round(h / 2 + (self.Y[top:floor, 0] - pan_y - h / 2) / z), 0, h - 1)
+            rows = rows.astype(np.intp)
+            if layer.texture is None:
+                fill = layer.colour[rows]  # (rows, 1, 3)
+            else:
+                cols = np.clip(np.round(sx), 0, layer.texture.shape[1] - 1).astype(np.intp)
+                # Two 1-D gathers from the covering window (much cheaper than 2-D indexing).
+                r0, c0 = int(rows.min()), int(cols.min())
+                window = layer.texture[r0 : int(rows.max()) + 1, c0 : int(cols.max()) + 1]
+                fill = window.take(rows - r0, axis=0).take(cols - c0, axis=1)
+            edge = bot - top
+            if edge > 0 and layer.texture is not None:
                 # Flat-topped buildings: a plain masked copy, no blending needed.
                 mask = (self.Y[top:bot] > hx[None, :])[..., None]
-                np.copyto(out[top:bot], fill[top:bot], where=mask)
-            elif top < bot:
+                np.copyto(out[top:bot], fill[:edge], where=mask)
+            elif edge > 0:
                 cov = np.clip(self.Y[top:bot] - hx[None, :] + 0.5, 0, 1)[..., None]
                 band = out[top:bot]
-                band += cov * (fill[top:bot] - band)
-            out[bot:floor] = fill[bot:floor]
+                band += cov * (fill[:edge] - band)
+            out[max(bot, top) : floor] = fill[max(edge, 0) :]
         return out

@@ -43,7 +43,6 @@ class Finish:
     grain: float = 0.0
     vignette: float = 0.0
     letterbox: bool = False
-    drift: bool = False
     nearest: bool = False
 
 

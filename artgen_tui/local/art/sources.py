@@ -83,8 +83,6 @@ class GeneratedSource:
             else None
         )
         self.bars = round(letterbox_rows(width, height) * wh / height) if fin.letterbox else 0
-        self.duration = max(0.001, item.duration_ms / 1000)
-        self.pan = rng.uniform(-1, 1, 2) if fin.drift else None
         self.nearest = fin.nearest
 
     def frame(self, t: float) -> Picture:
@@ -96,17 +94,6 @@ class GeneratedSource:
         if self.grain is not None:
             img += self.grain[int(t * 24) % _GRAIN_FRAMES]
         out = np.clip(img, 0, 255, out=img).astype(np.uint8)
-        if self.pan is not None:
-            # Slow camera drift: zoom in ~8% over the segment while panning a little.
-            small = Image.fromarray(out, "RGB")
-            sw, sh = small.size
-            p = min(1.0, t / self.duration)
-            zoom = 1.0 + 0.08 * p
-            cw, ch = sw / zoom, sh / zoom
-            cx = sw / 2 + self.pan[0] * (sw - cw) / 2 * p
-            cy = sh / 2 + self.pan[1] * (sh - ch) / 2 * p
-            box = (cx - cw / 2, cy - ch / 2, cx + cw / 2, cy + ch / 2)
-            out = np.array(small.resize((sw, sh), Image.Resampling.BILINEAR, box=box))
         if self.bars:
             out[: self.bars] = 0
             out[-self.bars :] = 0
