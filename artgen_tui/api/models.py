@@ -73,8 +73,14 @@ class Segment(BaseModel):
 class Track(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    tt: int = 0
+    tt: int = -1
     sg: list[Segment] = Field(default_factory=list)
+
+    @field_validator("tt", mode="before")
+    @classmethod
+    def _track_type(cls, v: Any) -> Any:
+        """An unknown or malformed type reads as -1 ("other") instead of failing the whole state."""
+        return _int_or(v, -1)
 
     @field_validator("sg", mode="before")
     @classmethod
@@ -90,6 +96,18 @@ class Draft(BaseModel):
     t: list[Track] = Field(default_factory=list)
     d: int | float | None = None
     m: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("d", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            return None
+        if isinstance(v, int | float):
+            return v
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return None
 
     @field_validator("t", mode="before")
     @classmethod
@@ -230,6 +248,15 @@ def parse_render_job(body: Any, fallback_id: str | None = None) -> RenderJob:
         created_at=_num(pick("createdAt", "created_at")),
         completed_at=_num(pick("completedAt", "completed_at")),
     )
+
+
+def _int_or(v: Any, default: int) -> int:
+    if isinstance(v, bool):
+        return default
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return default
 
 
 def _num(v: Any) -> float | None:
