@@ -67,6 +67,16 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         body = b'{"code":0,"data":{"token":"nmv_usr_dl%d","user_id":"anon_d"}}' % plan.tokens
         await _json(send, 200, body)
         return
+    if path == "/moved":
+        where = b"/files/moved.mp4"
+        start_msg = {
+            "type": "http.response.start",
+            "status": 302,
+            "headers": [(b"location", where)],
+        }
+        await send(start_msg)
+        await send({"type": "http.response.body", "body": b"see /files/moved.mp4"})
+        return
     if path in plan.status:
         await _json(send, plan.status[path], b'{"detail":"gone"}')
         return
@@ -362,3 +372,10 @@ def test_direct_path_only_without_a_proxy(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("NO_PROXY", "cdn.example.com")
     assert fastget.usable_for(url)
     assert not fastget.usable_for(httpx.URL("ftp://cdn.example.com/a.mp4"))
+
+
+async def test_redirect_is_followed(plan: Plan, base_url: str, tmp_path: Path) -> None:
+    async with make_client(base_url) as client:
+        await client.download_url(f"{base_url}/moved", tmp_path / "m.mp4")
+    assert (tmp_path / "m.mp4").read_bytes() == DATA
+    assert "/files/moved.mp4" in [p for p, _ in plan.hits]

@@ -171,6 +171,8 @@ class Downloader:
 
         def accept(head: fastget.Head) -> tuple[int, bool] | None:
             nonlocal total, start
+            if head.status < 200 or 300 <= head.status < 400:
+                raise fastget.Declined(f"HTTP {head.status}")  # httpx follows redirects
             if (
                 head.status not in (200, 206)
                 or "json" in (head.header("content-type") or "").lower()
