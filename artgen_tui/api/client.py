@@ -107,7 +107,14 @@ def _scrub(err: ApiError) -> ApiError:
 
 
 class NemoClient:
-    """One client per API base URL; owns one ``httpx.AsyncClient`` (close it with :meth:`aclose`)."""
+    """One client per API base URL; owns one ``httpx.AsyncClient`` (close it with :meth:`aclose`).
+
+    ``static_token`` is NEMO_TOKEN (never replaced; a refusal says to refresh or unset it).
+    ``on_notice`` hears recoveries ("Rate limited; retrying in 30 s"). ``rate_limit_wait`` is the
+    wait after a 429 without ``Retry-After``. ``download_retries`` and ``retry_backoff`` bound the
+    resume attempts of a download. ``fast_downloads`` streams plain downloads straight from the
+    socket to disk (:mod:`artgen_tui.api.fastget`) instead of through httpx.
+    """
 
     def __init__(
         self,
