@@ -48,6 +48,20 @@ def progression_for(mood: str) -> tuple[tuple[int, ...], ...]:
     return _PROGRESSIONS["warm"]
 
 
+_A3 = 220.0
+_TABLE_SIZE = 8192
+_x = np.arange(_TABLE_SIZE) / _TABLE_SIZE * 2 * np.pi
+# One period of a mellow voice: the fundamental with two quiet harmonics.
+_WAVE = (np.sin(_x) + 0.18 * np.sin(2 * _x) + 0.05 * np.sin(3 * _x)).astype(np.float64)
+
+
+def _voice(freq: float, t: np.ndarray) -> np.ndarray:
+    """The wavetable voice at ``freq`` Hz for absolute times ``t`` (seconds)."""
+    phase = (freq * t) % 1.0
+    out: np.ndarray = _WAVE[(phase * _TABLE_SIZE).astype(np.intp) & (_TABLE_SIZE - 1)]
+    return out
+
+
 class Pad:
     """One BGM segment's pad voice."""
 
@@ -67,17 +81,16 @@ class Pad:
         notes = self.chords[(index + self.rotate) % len(self.chords)]
         left = np.zeros_like(t)
         right = np.zeros_like(t)
+        # A soft bass an octave below the chord's lowest note, centred.
+        bass = 0.6 * _voice(_A3 * 2 ** ((min(notes) - 12) / 12), t)
         for k, semi in enumerate(notes):
-            f = 220.0 * 2 ** (semi / 12)
-            v = np.zeros_like(t)
-            for d in self.detune:  # a gentle chorus
-                ph = 2 * np.pi * f * d * t
-                v += np.sin(ph) + 0.18 * np.sin(2 * ph) + 0.05 * np.sin(3 * ph)
+            f = _A3 * 2 ** (semi / 12)
+            v = sum(_voice(f * d, t) for d in self.detune)  # a gentle chorus
             p = self.pan[k % len(self.pan)]
             left += v * (0.5 - p / 2)
             right += v * (0.5 + p / 2)
         scale = 1 / (len(notes) * len(self.detune))
-        return left * scale, right * scale
+        return left * scale + bass * 0.15, right * scale + bass * 0.15
 
     def add_to(self, out: np.ndarray, n0: int) -> None:
         """Mix samples ``[n0, n0 + len)`` of this pad into ``out`` (2, len)."""
