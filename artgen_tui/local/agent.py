@@ -344,7 +344,7 @@ class ScriptedAgent:
         aspect = _aspect(message)
         prompt = _prompt(message)
         label = _label(prompt)
-        title = _quoted(message) or label.title()
+        title = _quoted(message) or _title_case(label)
         seed = rng.randrange(10_000)
         canvas = dict(state.get("canvas_config") or {}) if not aspect else drafts.canvas_for(aspect)
         if not {"width", "height"} <= canvas.keys():
@@ -352,7 +352,7 @@ class ScriptedAgent:
 
         async for ev in self._say(
             em,
-            f"I'll generate a {seconds:g} s {style} video of {label} now. "
+            f"I'll generate a {seconds:g} s {style} video of “{label}” now. "
             "This takes a little while; I'll add music and a title when the clip is ready.",
         ):
             yield ev
@@ -571,6 +571,20 @@ def _set_title(draft: dict[str, Any], text: str) -> None:
             "fade_ms": 500,
         }
     ]
+
+
+_SMALL_WORDS = frozenset(
+    ["a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"]
+)
+
+
+def _title_case(text: str) -> str:
+    """``city at night`` → ``City at Night``."""
+    words = text.split()
+    return " ".join(
+        w if (i and w.lower() in _SMALL_WORDS) or not w.isascii() else w[:1].upper() + w[1:]
+        for i, w in enumerate(words)
+    )
 
 
 def _quoted(message: str) -> str | None:
