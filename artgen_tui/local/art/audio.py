@@ -52,13 +52,16 @@ _A3 = 220.0
 _TABLE_SIZE = 8192
 _x = np.arange(_TABLE_SIZE) / _TABLE_SIZE * 2 * np.pi
 # One period of a mellow voice: the fundamental with two quiet harmonics.
-_WAVE = (np.sin(_x) + 0.18 * np.sin(2 * _x) + 0.05 * np.sin(3 * _x)).astype(np.float64)
+_WAVE = np.sin(_x) + 0.18 * np.sin(2 * _x) + 0.05 * np.sin(3 * _x)
+_WAVE = np.append(_WAVE, _WAVE[0])  # guard entry for the interpolation
 
 
 def _voice(freq: float, t: np.ndarray) -> np.ndarray:
     """The wavetable voice at ``freq`` Hz for absolute times ``t`` (seconds)."""
-    phase = (freq * t) % 1.0
-    out: np.ndarray = _WAVE[(phase * _TABLE_SIZE).astype(np.intp) & (_TABLE_SIZE - 1)]
+    pos = ((freq * t) % 1.0) * _TABLE_SIZE
+    i = pos.astype(np.intp)
+    frac = pos - i
+    out: np.ndarray = _WAVE[i] + (_WAVE[i + 1] - _WAVE[i]) * frac  # linear interpolation
     return out
 
 
