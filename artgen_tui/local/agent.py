@@ -344,7 +344,7 @@ class ScriptedAgent:
         aspect = _aspect(message)
         prompt = _prompt(message)
         label = _label(prompt)
-        title = _quoted(message) or _title_case(label)
+        title = _quoted(message) or label.title()
         seed = rng.randrange(10_000)
         canvas = dict(state.get("canvas_config") or {}) if not aspect else drafts.canvas_for(aspect)
         if not {"width", "height"} <= canvas.keys():
@@ -571,20 +571,6 @@ def _set_title(draft: dict[str, Any], text: str) -> None:
             "fade_ms": 500,
         }
     ]
-
-
-_SMALL_WORDS = frozenset(
-    ["a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"]
-)
-
-
-def _title_case(text: str) -> str:
-    """``city at night`` → ``City at Night``."""
-    words = text.split()
-    return " ".join(
-        w if (i and w.lower() in _SMALL_WORDS) or not w.isascii() else w[:1].upper() + w[1:]
-        for i, w in enumerate(words)
-    )
 
 
 def _quoted(message: str) -> str | None:
