@@ -30,7 +30,7 @@ from artgen_tui.api.events import (
 from artgen_tui.api.sse import SSEParser
 from artgen_tui.core.credentials import CredentialStore
 
-ACTIONS = {"stateDelta": {}, "artifactDelta": {}, "requestedAuthConfigs": {}}
+ACTIONS: dict[str, Any] = {"stateDelta": {}, "artifactDelta": {}, "requestedAuthConfigs": {}}
 
 
 def adk(parts: list[dict[str, Any]], role: str = "model", **extra: Any) -> str:

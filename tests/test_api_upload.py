@@ -43,8 +43,10 @@ class UploadServer:
         if request.headers.get("content-type", "").startswith("application/json"):
             hit = await self.seen.record(request)
             body = json.loads(hit.body)
-            files = [{"filename": u.rsplit("/", 1)[-1], "file_type": "video"} for u in body["urls"]]
-            return JSONResponse({"code": 0, "data": {"files": files}})
+            listed = [
+                {"filename": u.rsplit("/", 1)[-1], "file_type": "video"} for u in body["urls"]
+            ]
+            return JSONResponse({"code": 0, "data": {"files": listed}})
         await self.seen.record(request, read_body=False)
         if self.answers:
             await request.body()
