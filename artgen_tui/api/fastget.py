@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -111,6 +112,12 @@ def _parse_head(raw: bytes) -> Head:
         raise Declined(f"unreadable response head ({exc})") from None
 
 
+def _observe(fut: asyncio.Future[Any]) -> None:
+    """Mark a future's exception as seen so a late failure is not logged as unhandled."""
+    if not fut.cancelled():
+        fut.exception()
+
+
 class _Receiver(asyncio.BufferedProtocol):
     """Receives the head into a small buffer, then the body into rotating large buffers."""
 
@@ -121,6 +128,8 @@ class _Receiver(asyncio.BufferedProtocol):
         self.head_len = 0
         self.head: asyncio.Future[tuple[Head, bytes]] = self.loop.create_future()
         self.done: asyncio.Future[None] = self.loop.create_future()
+        for fut in (self.head, self.done):  # may fail after the caller stopped waiting
+            fut.add_done_callback(_observe)
         self.in_body = False
         self.free: deque[bytearray] = deque()
         self.current = bytearray()
@@ -283,6 +292,8 @@ class _FileWriter:
         self.error: BaseException | None = None
 
     def submit(self, view: memoryview, buf: bytearray) -> None:
+        while self.pending and self.pending[0].done():
+            self.pending.popleft()  # outcome already handled by its callback
         fut = self.loop.run_in_executor(self.pool, _write_view, self.fd, view)
         self.pending.append(fut)
 
