@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from artgen_tui.api.client import ClientOptions, NemoClient
-from artgen_tui.api.errors import FileTooLarge, UnsupportedFileType
+from artgen_tui.api.errors import FileTooLarge, TransportError, UnsupportedFileType
 from artgen_tui.api.files import MAX_UPLOAD_BYTES
 from artgen_tui.api.transfer import FilePart, MultipartBody
 from artgen_tui.core.credentials import CredentialStore
@@ -48,6 +48,10 @@ class UploadServer:
             ]
             return JSONResponse({"code": 0, "data": {"files": listed}})
         await self.seen.record(request, read_body=False)
+        if request.path_params["sid"] == "cut":
+            async for _ in request.stream():
+                break  # read one piece, then drop the connection
+            raise ConnectionResetError("cut by the test server")
         if self.answers:
             await request.body()
             return self.answers.pop(0)
@@ -232,3 +236,14 @@ async def test_file_that_changes_size_is_reported(tmp_path: Path) -> None:
     body = MultipartBody([FilePart(path, 500, "video/mp4")])
     with pytest.raises(OSError, match=r"grow\.mp4"):
         _ = [c async for c in body]
+
+
+async def test_connection_cut_during_upload_is_a_transport_error(
+    up: tuple[UploadServer, str], tmp_path: Path
+) -> None:
+    _, url = up
+    write(tmp_path / "big.mp4", 8 * 1024 * 1024)
+    async with make_client(url) as client:
+        with pytest.raises(TransportError) as info:
+            await client.upload_files("cut", [tmp_path / "big.mp4"])
+    assert info.value.transient
