@@ -237,3 +237,45 @@ def test_text_is_paced_only_when_stages_take_time(monkeypatch: pytest.MonkeyPatc
     events = run(turn_of({}, "what can you do?", stage_delay=0.3))
     partials = sum(1 for e in events if e.get("partial"))
     assert pauses == [0.01] * partials
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a futuristic city at sunset, cinematic",
+        "neon koi fish swimming in the rain",
+        "森林里的小鹿，水彩",
+    ],
+)
+def test_a_description_on_an_empty_timeline_generates(text: str) -> None:
+    turn = turn_of({}, text)
+    assert turn.kind == "generate" and turn.cost == 100
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "make it 20 seconds",
+        "watercolor",
+        "hello",
+        "how do I export?",
+        "can you help me",
+        "thanks!",
+    ],
+)
+def test_questions_and_bare_edits_on_an_empty_timeline_do_not_generate(text: str) -> None:
+    assert turn_of({}, text).kind == "reply"
+
+
+def test_a_description_after_a_clip_exists_is_an_edit_or_help_not_a_new_generation() -> None:
+    st = generated()
+    assert (
+        turn_of(st, "a futuristic city at sunset, watercolor", silent_close_rate=0.0).kind == "edit"
+    )
+
+
+def test_single_quoted_title() -> None:
+    st = generated()
+    st = apply(st, run(turn_of(st, "add title 'Urban Dreams'", silent_close_rate=0.0)))
+    assert tracks(st)[7][0]["text"] == "Urban Dreams"
+    assert turn_of(st, "it's a title for the city").kind in ("reply", "edit")

@@ -110,7 +110,17 @@ EXPORT_TEXT = (
     "can download it from the export panel."
 )
 _TITLE = re.compile(r"\b(title|caption|heading)\b|标题|字幕", re.I)
-_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|‘([^’]+)’')
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|‘([^’]+)’|(?<!\w)\'([^\']+)\'(?!\w)')
+_QUESTION = re.compile(
+    r"\?\s*$|^\s*(hi|hello|hey|help|what|how|why|when|who|which|can|could|is|are|do|does|thanks?)\b",
+    re.I,
+)
+# Words that only ever change an existing clip; a message made of them alone is an edit, not a scene.
+_EDIT_WORDS = re.compile(
+    r"\b(make|it|its|the|a|an|to|in|into|more|less|style|look|please|change|set|longer|shorter|"
+    r"seconds?|secs?|s|vertical|portrait|square|landscape|widescreen|horizontal)\b|[\d:.,x]+",
+    re.I,
+)
 _DURATION = re.compile(
     r"(\d+(?:\.\d+)?)\s*-?\s*(?:s\b|sec\b|secs\b|seconds?\b|秒)|(\d+(?:\.\d+)?)\s*(?:min|minutes?)\b",
     re.I,
@@ -265,15 +275,16 @@ class ScriptedAgent:
         if _GEN_STRONG.search(message) or (_GEN_WEAK.search(message) and not is_edit_only):
             return Turn("generate", GENERATION_COST, lambda: self._generate(state, message, rng))
         edits = self._parse_edits(message)
+        draft = drafts.clone(state.get("draft"))
+        has_clip = any(s.get("kind") == "generated" for s in drafts.segments(draft, drafts.VIDEO))
+        if not has_clip and not is_edit_only and _describes_a_scene(message):
+            return Turn("generate", GENERATION_COST, lambda: self._generate(state, message, rng))
         if not edits and _EXPORT.search(message):
             return Turn("reply", 0, lambda: self._reply(EXPORT_TEXT))
         if not edits:
             return Turn("reply", 0, lambda: self._reply(HELP_TEXT))
-        draft = drafts.clone(state.get("draft"))
         needs_clip = {"duration", "style"} & {e.op for e in edits}
-        if needs_clip and not any(
-            s.get("kind") == "generated" for s in drafts.segments(draft, drafts.VIDEO)
-        ):
+        if needs_clip and not has_clip:
             return Turn(
                 "reply",
                 0,
@@ -571,6 +582,25 @@ def _set_title(draft: dict[str, Any], text: str) -> None:
             "fade_ms": 500,
         }
     ]
+
+
+def _describes_a_scene(message: str) -> bool:
+    """On an empty timeline, "a futuristic city at sunset, cinematic" means: generate it.
+
+    Questions, greetings and bare edit commands ("make it 20 seconds", "watercolor") do not.
+    """
+    if _QUESTION.search(message) or _EXPORT.search(message):
+        return False
+    rest = _EDIT_WORDS.sub(" ", message)
+    style = _style(message)
+    if style:
+        rest = re.sub(rf"\b{re.escape(style)}\b", " ", rest, flags=re.I)
+    words = re.findall(r"\w+", rest)
+    if not message.isascii():
+        for word in STYLE_WORDS:
+            rest = rest.replace(word, " ")
+        return len("".join(re.findall(r"\w+", rest))) >= 3
+    return len(words) >= 2
 
 
 def _quoted(message: str) -> str | None:
