@@ -1,12 +1,18 @@
 """The chat log: user messages, streamed replies, dim markers and action hints.
 
-Streaming cost model (see ``bench/stream.py``): Textual's ``Markdown`` relayouts every mounted
-block on each append, so a reply is split into *segments*. Only the last segment is a live
-``Markdown`` fed through ``Markdown.get_stream``; chunk writes are coalesced and flushed at most
-every :attr:`Reply.FLUSH_INTERVAL` seconds. When the live segment passes :attr:`Reply.SEGMENT_CHARS`
-it is cut at a paragraph boundary outside a code fence, finished with one full ``update()`` and
-replaced by a static render, so the number of live blocks stays small however long the reply is.
-Older messages beyond :attr:`ChatLog.MAX_LIVE` collapse to plain, cheap ``Static`` text.
+Streaming cost model (measured by ``bench/stream.py``): Textual's ``Markdown`` mounts a widget per
+block and relayouts them all on every append, so a long reply streamed into one ``Markdown``
+stalls input for hundreds of milliseconds. Here a reply keeps only its *tail* live:
+
+* chunk writes are coalesced and shown at most every :attr:`Reply.FLUSH_INTERVAL` seconds;
+* the live ``Markdown`` (fed through ``Markdown.get_stream``) is cut at a paragraph boundary outside
+  a code fence once it holds :attr:`Reply.SEGMENT_CHARS`; the finished part moves to a
+  :class:`SealedMarkdown`, one widget drawn as plain lines by :mod:`.markdown_lite`;
+* text that arrives faster than it can be shown skips the live view and is sealed in bounded
+  steps (:attr:`Reply.MAX_FLUSH_CHARS` a frame), so no single frame does unbounded work;
+* a short reply ends with one full ``Markdown.update()``; messages beyond
+  :attr:`ChatLog.MAX_LIVE` collapse to one cheap widget each.
+
 Server text is never interpreted as Textual markup.
 """
 
