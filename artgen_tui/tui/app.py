@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlparse
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -786,6 +786,19 @@ class ArtgenApp(App[int]):
 
     def action_focus_prompt(self) -> None:
         self.prompt.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while a message is focused goes to the prompt (only ``c`` copies)."""
+        if (
+            isinstance(self.focused, ChatMessage)
+            and event.is_printable
+            and event.character
+            and event.character != "c"
+        ):
+            event.stop()
+            prompt = self.prompt
+            prompt.focus()
+            prompt.insert_text_at_cursor(event.character)
 
     def action_copy_last(self) -> None:
         replies = [m for m in self.chat.messages() if isinstance(m, Reply)]
