@@ -39,7 +39,7 @@ class CinematicScene(Scene):
 
     def __init__(self, ctx: SceneContext) -> None:
         super().__init__(ctx)
-        self.finish = Finish(grain=0.011, vignette=0.35, letterbox=True)
+        self.finish = Finish(grain=0.014, vignette=0.35, letterbox=True)
         rng, w, h = ctx.rng, ctx.width, ctx.height
         pal = ctx.palette
         self.night = ctx.has(*_NIGHT)

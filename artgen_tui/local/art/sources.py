@@ -22,6 +22,7 @@ from artgen_tui.local.art.spec import VideoItem, stable_seed
 from artgen_tui.local.art.styles import SCENES, pick_style, speed_for
 
 _GRAIN_FRAMES = 8
+_GRAIN_FPS = 24
 
 
 class Picture(NamedTuple):
@@ -92,7 +93,10 @@ class GeneratedSource:
         else:
             img = np.multiply(img, self.gain, out=img if img.flags.writeable else None)
         if self.grain is not None:
-            img += self.grain[int(t * 24) % _GRAIN_FRAMES]
+            # Grain shows in the mid-tones, as on film; leaving near-black areas clean also
+            # keeps the encoder from spending bits (and time) on noise in the shadows.
+            luma = img[..., 1:2] * np.float32(1 / 255)
+            img += self.grain[int(t * _GRAIN_FPS) % _GRAIN_FRAMES] * (4 * luma * (1 - luma))
         out = np.clip(img, 0, 255, out=img).astype(np.uint8)
         if self.bars:
             out[: self.bars] = 0
