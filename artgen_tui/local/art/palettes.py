@@ -183,11 +183,20 @@ def _random_palette(rng: np.random.Generator) -> np.ndarray:
     return np.array(cols, dtype=np.float32)
 
 
+# Palettes that suit a style when the prompt names no colour or mood (one is picked by seed).
+_STYLE_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "cinematic": ("dusk", "golden", "sunset", "fog", "sunrise", "autumn"),
+    "neon": ("neon", "synthwave", "cyberpunk", "vaporwave"),
+    "watercolor": ("pastel", "spring", "lavender", "beach", "autumn"),
+    "pixel": ("synthwave", "candy", "sunset", "ocean"),
+}
+
+
 def palette_for(prompt: str, seed: int, *, style_hint: str = "") -> Palette:
     """The palette a prompt asks for; deterministic for ``(prompt, seed)``.
 
-    Colour and mood words are looked up (up to three are blended); with none, ``style_hint``
-    may supply one (e.g. ``"neon"``), else a harmonious palette is drawn from the seed.
+    Colour and mood words are looked up (up to three are blended); with none, the style
+    (``style_hint``) suggests one, else a harmonious palette is drawn from the seed.
     """
     rng = np.random.default_rng([stable_seed("palette", prompt), seed & 0xFFFFFFFF])
     found: list[str] = []
@@ -197,8 +206,9 @@ def palette_for(prompt: str, seed: int, *, style_hint: str = "") -> Palette:
         if key in _KEYWORDS and key not in found:
             found.append(key)
         brightness *= _BRIGHTNESS.get(w, 1.0)
-    if not found and style_hint in _KEYWORDS:
-        found.append(style_hint)
+    defaults = _STYLE_DEFAULTS.get(style_hint, ())
+    if not found and defaults:
+        found.append(defaults[int(rng.integers(0, len(defaults)))])
     if found:
         sets = [np.array([_hex(c) for c in _KEYWORDS[k]], dtype=np.float32) for k in found[:3]]
         # With several words the first gives the dark and light ends, the others the middle.
