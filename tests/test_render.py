@@ -13,6 +13,7 @@ from PIL import Image
 
 from artgen_tui.local.art.audio import SAMPLE_RATE, AudioMix
 from artgen_tui.local.art.output import OutputSpec, resolve_output
+from artgen_tui.local.art.palettes import palette_for
 from artgen_tui.local.art.pipeline import FramePipeline
 from artgen_tui.local.art.sources import GeneratedSource
 from artgen_tui.local.art.spec import BgmItem, VideoItem, parse_draft
@@ -281,6 +282,18 @@ def test_every_style_renders_deterministic_frames(style: str) -> None:
     assert np.array_equal(pa.rgb, pb.rgb)
     assert pa.rgb.std() > 2  # not a flat colour
     assert a.style == style
+
+
+def test_palettes_follow_colour_and_mood_words() -> None:
+    def mean(prompt: str) -> np.ndarray:
+        return palette_for(prompt, 1).colours.mean(axis=0)
+
+    sunset, ocean, forest, night = (mean(p) for p in ("sunset", "the ocean", "a forest", "night"))
+    assert sunset[0] > sunset[2] and ocean[2] > ocean[0] and forest[1] > forest[0]
+    assert night.mean() < min(sunset.mean(), ocean.mean(), forest.mean())
+    neon = palette_for("neon lights", 1).colours
+    assert (neon.max(axis=1) - neon.min(axis=1)).max() > 0.6  # strongly saturated accents
+    assert np.array_equal(palette_for("x", 5).lut, palette_for("x", 5).lut)
 
 
 def test_style_words_pick_styles() -> None:
