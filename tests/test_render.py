@@ -18,6 +18,7 @@ from artgen_tui.local.art.pipeline import FramePipeline
 from artgen_tui.local.art.sources import GeneratedSource
 from artgen_tui.local.art.spec import BgmItem, VideoItem, parse_draft
 from artgen_tui.local.art.styles import STYLES, pick_style
+from artgen_tui.local.art.weather import weather_for
 from artgen_tui.local.render import RenderCancelled, RenderInfo, render_draft
 
 SMALL = {"resolution": "90p", "fps": 24}
@@ -294,6 +295,18 @@ def test_palettes_follow_colour_and_mood_words() -> None:
     neon = palette_for("neon lights", 1).colours
     assert (neon.max(axis=1) - neon.min(axis=1)).max() > 0.6  # strongly saturated accents
     assert np.array_equal(palette_for("x", 5).lut, palette_for("x", 5).lut)
+
+
+def test_snow_and_rain_follow_the_prompt() -> None:
+    assert weather_for(frozenset({"sunny", "meadow"}), 64, 36, 1) is None
+    for word in ("snowy", "rain"):
+        weather = weather_for(frozenset({word}), 64, 36, 1)
+        assert weather is not None
+        a, b, c = (np.zeros((36, 64, 3), np.float32) for _ in range(3))
+        weather.draw(a, 0.5)
+        weather.draw(b, 0.5)
+        weather.draw(c, 1.0)
+        assert (a > 0).any() and np.array_equal(a, b) and not np.array_equal(a, c)
 
 
 def test_style_words_pick_styles() -> None:

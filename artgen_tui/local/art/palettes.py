@@ -83,6 +83,7 @@ _ALIAS_GROUPS: dict[str, tuple[str, ...]] = {
     "galaxy": ("nebula",),
     "aurora": ("northern",),
     "ice": ("frozen", "arctic", "glacier"),
+    "snow": ("snowy", "snowfall", "snowing", "blizzard", "snowflakes"),
     "rain": ("rainy",),
     "storm": ("stormy", "thunder"),
     "fog": ("misty", "mist", "foggy"),

@@ -48,6 +48,7 @@ class Finish:
 
 class Scene:
     work_short = 270
+    no_weather = False  # styles whose look particles would spoil (pixel art)
     finish: Finish
 
     def __init__(self, ctx: SceneContext) -> None:
@@ -55,4 +56,5 @@ class Scene:
         self.finish = Finish()
 
     def render(self, t: float) -> np.ndarray:
+        """A new float32 RGB array (0–1) at the working size for ``t`` seconds in."""
         raise NotImplementedError

@@ -20,6 +20,7 @@ from artgen_tui.local.art.palettes import palette_for, words
 from artgen_tui.local.art.scene import SceneContext
 from artgen_tui.local.art.spec import VideoItem, stable_seed
 from artgen_tui.local.art.styles import SCENES, pick_style, speed_for
+from artgen_tui.local.art.weather import weather_for
 
 _GRAIN_FRAMES = 8
 _GRAIN_FPS = 24
@@ -71,6 +72,7 @@ class GeneratedSource:
             speed_for(prompt),
         )
         self.scene = cls(ctx)
+        self.weather = weather_for(ctx.words, ww, wh, item.seed) if not cls.no_weather else None
         fin = self.scene.finish
         # Finishing in 0–255 units: one multiply (vignette), one add (grain), one clip.
         self.gain = (vignette(ww, wh, fin.vignette) if fin.vignette else np.ones((wh, ww, 1))) * 255
@@ -87,11 +89,10 @@ class GeneratedSource:
         self.nearest = fin.nearest
 
     def frame(self, t: float) -> Picture:
-        img = self.scene.render(t)
-        if img.dtype == np.uint8:
-            img = img * (self.gain * np.float32(1 / 255))
-        else:
-            img = np.multiply(img, self.gain, out=img if img.flags.writeable else None)
+        img = np.asarray(self.scene.render(t), dtype=np.float32)  # fresh RGB 0–1, ours to modify
+        if self.weather is not None:
+            self.weather.draw(img, t)
+        img *= self.gain
         if self.grain is not None:
             # Grain shows in the mid-tones, as on film; leaving near-black areas clean also
             # keeps the encoder from spending bits (and time) on noise in the shadows.

@@ -110,6 +110,7 @@ class PixelScene(FlowScene):
     """Chunky pixel art: the flow field posterised to the palette with ordered dithering."""
 
     work_short = 72
+    no_weather = True
 
     def __init__(self, ctx: SceneContext) -> None:
         super().__init__(ctx)
