@@ -59,10 +59,10 @@ def test_artgen_local_in_tmux(tmp_path: Path) -> None:
     command = f"{sys.executable} -m artgen_tui --local"
     tmux.run("new-session", "-d", "-s", "artgen", "-x", "120", "-y", "40", command)
     try:
-        tmux.wait_for("Ready", "credits 500 available", timeout=60)
+        tmux.wait_for("Ready", "credits 500 available", timeout=120)
         tmux.run("send-keys", "-t", "artgen", "-l", "generate a neon city at night, 2 seconds")
         tmux.run("send-keys", "-t", "artgen", "Enter")
-        screen = tmux.wait_for("is ready", "City At Night", "Video", "Music", timeout=90)
+        screen = tmux.wait_for("is ready", "City At Night", "Video", "Music", timeout=120)
         assert "generate a neon city at night, 2 seconds" in screen
         assert "credits 400 available" in tmux.wait_for("credits 400 available", timeout=30)
         tmux.run("send-keys", "-t", "artgen", "C-q")
