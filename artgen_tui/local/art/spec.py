@@ -177,7 +177,7 @@ def parse_draft(draft: Any) -> DraftSpec:
                     BgmItem(
                         start,
                         end,
-                        _text(seg, "mood", "style").lower() or "warm",
+                        (_text(seg, "mood", "style") or m_prompt).lower() or "warm",
                         _text(seg, "label", "name", "prompt"),
                         volume,
                         fade_ms,
