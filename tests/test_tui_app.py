@@ -208,6 +208,17 @@ async def test_escape_cancels_turn_and_restores_prompt(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: any("Cancelled" in n for n in notices(app)), 5)
             assert app.status.connection_text == "Ready"
             assert app.status.elapsed is None
+            # Esc in the middle of a long streamed reply.
+            await send(pilot, app, "/bench-stream 100000")
+            await wait_until(
+                pilot, lambda: any(isinstance(m, Reply) for m in app.chat.messages()), 20
+            )
+            await pilot.press("escape")
+            await pilot.pause(0.3)
+            assert not app.turn_running
+            assert app.prompt.value == "/bench-stream 100000"
+            assert replies(app) == []
+            assert not isinstance(app.screen, ErrorModal)
 
 
 async def test_restart_resumes_journaled_export_and_transcript(tmp_path: Path) -> None:

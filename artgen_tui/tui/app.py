@@ -499,7 +499,7 @@ class ArtgenApp(App[int]):
         self._turn_worker.cancel()
         for widget in self._turn_widgets:
             if isinstance(widget, Reply):
-                self.call_later(widget.cancel)
+                widget.abandon()
             widget.remove()
         self._turn_widgets = []
         self.status.stop_timer()

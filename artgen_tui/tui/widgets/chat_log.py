@@ -396,9 +396,21 @@ class Reply(ChatMessage):
                 self._live.remove_class("-live")
                 await self._live.update(self._segment_text)
 
-    async def cancel(self) -> None:
-        """Stop streaming without waiting for more text (the text so far stays)."""
-        await self.finish()
+    def abandon(self) -> None:
+        """Stop streaming at once and show nothing more (the reply is about to be removed)."""
+        self._finished = True
+        self._pending.clear()
+        self._held = ""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            # MarkdownStream.stop() would append what it still holds to a widget being removed;
+            # drop that text and end its background task instead.
+            pending = getattr(stream, "_pending", None)
+            if isinstance(pending, list):
+                pending.clear()
+            task = getattr(stream, "_task", None)
+            if isinstance(task, asyncio.Task):
+                task.cancel()
 
     def collapse(self) -> None:
         """An old reply keeps its formatting but becomes a single cheap widget."""
