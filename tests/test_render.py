@@ -295,6 +295,8 @@ def test_palettes_follow_colour_and_mood_words() -> None:
     neon = palette_for("neon lights", 1).colours
     assert (neon.max(axis=1) - neon.min(axis=1)).max() > 0.6  # strongly saturated accents
     assert np.array_equal(palette_for("x", 5).lut, palette_for("x", 5).lut)
+    noir = palette_for("noir a red sunset", 1).colours  # black and white wins over colours
+    assert (noir.max(axis=1) - noir.min(axis=1)).max() < 0.06
 
 
 def test_snow_and_rain_follow_the_prompt() -> None:
@@ -319,6 +321,18 @@ def test_style_words_pick_styles() -> None:
     assert pick_style("", "a futuristic city at sunset, cinematic") == "cinematic"
     assert pick_style("", "a futuristic city") == "neon"
     assert pick_style("watercolor", "cyberpunk alley") == "watercolor"
+    # The scripted agent's style names all land somewhere sensible.
+    agent = {
+        "noir": "cinematic",
+        "anime": "anime",
+        "vaporwave": "neon",
+        "pastel": "watercolor",
+        "oil": "watercolor",
+        "sketch": "watercolor",
+        "retro": "pixel",
+        "minimal": "flow",
+    }
+    assert {k: pick_style(k, "a quiet village") for k in agent} == agent
 
 
 def test_adjacent_segments_dissolve(tmp_path: Path) -> None:

@@ -40,12 +40,17 @@ _MOOD_GROUPS: dict[str, tuple[str, ...]] = {
 _MOOD_WORDS = {word: key for key, ws in _MOOD_GROUPS.items() for word in ws}
 
 
-def progression_for(mood: str) -> tuple[tuple[int, ...], ...]:
+def mood_key(mood: str) -> str:
+    """The progression a mood asks for (``warm`` unless a word says otherwise)."""
     for word in mood.lower().replace("-", " ").split():
         key = word if word in _PROGRESSIONS else _MOOD_WORDS.get(word)
         if key:
-            return _PROGRESSIONS[key]
-    return _PROGRESSIONS["warm"]
+            return key
+    return "warm"
+
+
+def progression_for(mood: str) -> tuple[tuple[int, ...], ...]:
+    return _PROGRESSIONS[mood_key(mood)]
 
 
 _A3 = 220.0
@@ -72,7 +77,10 @@ class Pad:
         self.item = item
         self.start = round(item.start_ms * SAMPLE_RATE / 1000)
         self.end = round(item.end_ms * SAMPLE_RATE / 1000)
-        self.chords = progression_for(f"{item.mood} {item.label}")
+        key = mood_key(f"{item.mood} {item.label}")
+        self.chords = _PROGRESSIONS[key]
+        self.pulse = key == "bright"  # a gentle eighth-note pulse at 112 bpm
+        self.shift = -12 if key == "dark" else 0  # dark moods sit an octave lower
         rng = np.random.default_rng(item.seed & 0xFFFFFFFF)
         self.rotate = int(rng.integers(0, len(self.chords)))
         self.detune = rng.uniform(0.997, 1.003, 3)
@@ -81,7 +89,7 @@ class Pad:
         self.fade = max(1, round(fade * SAMPLE_RATE))
 
     def _chord(self, index: int, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        notes = self.chords[(index + self.rotate) % len(self.chords)]
+        notes = tuple(n + self.shift for n in self.chords[(index + self.rotate) % len(self.chords)])
         left = np.zeros_like(t)
         right = np.zeros_like(t)
         # A soft bass an octave below the chord's lowest note, centred.
@@ -124,6 +132,9 @@ class Pad:
             left[sel], right[sel] = l1, r1
         # Slow swell, and fades at the segment edges.
         env = 0.85 + 0.15 * np.sin(2 * np.pi * t / 7.0)
+        if self.pulse:
+            beat = (t * 112 / 60 * 2) % 1.0
+            env *= 0.6 + 0.4 * np.exp(-beat * 5)
         env *= np.clip((idx - self.start) / self.fade, 0, 1) * np.clip(
             (self.end - idx) / self.fade, 0, 1
         )

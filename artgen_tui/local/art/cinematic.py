@@ -243,3 +243,12 @@ class CinematicScene(Scene):
                 band += cov * (fill[:edge] - band)
             out[max(bot, top) : floor] = fill[max(edge, 0) :]
         return out
+
+
+class AnimeScene(CinematicScene):
+    """The same layered landscape drawn clean, like a painted animation background: no
+    grain or letterbox, a lighter vignette."""
+
+    def __init__(self, ctx: SceneContext) -> None:
+        super().__init__(ctx)
+        self.finish = Finish(vignette=0.15)

@@ -97,7 +97,7 @@ _ALIAS_GROUPS: dict[str, tuple[str, ...]] = {
     "red": ("crimson",),
     "orange": ("amber",),
     "golden": ("golden_hour",),
-    "mono": ("monochrome", "grayscale", "greyscale"),
+    "mono": ("monochrome", "grayscale", "greyscale", "sketch", "pencil", "charcoal"),
     "noir": ("black_and_white",),
 }
 _ALIASES = {alias: key for key, aliases in _ALIAS_GROUPS.items() for alias in aliases}
@@ -184,12 +184,15 @@ def _random_palette(rng: np.random.Generator) -> np.ndarray:
     return np.array(cols, dtype=np.float32)
 
 
+_MONO = {"noir", "mono"}
+
 # Palettes that suit a style when the prompt names no colour or mood (one is picked by seed).
 _STYLE_DEFAULTS: dict[str, tuple[str, ...]] = {
     "cinematic": ("dusk", "golden", "sunset", "fog", "sunrise", "autumn"),
     "neon": ("neon", "synthwave", "cyberpunk", "vaporwave"),
     "watercolor": ("pastel", "spring", "lavender", "beach", "autumn"),
     "pixel": ("synthwave", "candy", "sunset", "ocean"),
+    "anime": ("spring", "beach", "sunrise", "pastel", "golden"),
 }
 
 
@@ -219,4 +222,8 @@ def palette_for(prompt: str, seed: int, *, style_hint: str = "") -> Palette:
     # A small seeded hue/brightness jitter so seeds differ while the mood stays.
     jitter = rng.uniform(-0.04, 0.04, size=(1, 3)).astype(np.float32)
     cols = np.clip(cols * np.float32(min(brightness, 1.3)) + jitter, 0, 1)
+    if _MONO & set(found):
+        # Black-and-white looks stay colourless whatever else the prompt mentions.
+        grey = cols @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+        cols = grey[:, None] * np.array([1.0, 0.98, 0.95], dtype=np.float32)
     return _build(cols, tuple(found))

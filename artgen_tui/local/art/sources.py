@@ -61,7 +61,8 @@ class GeneratedSource:
         cls = SCENES[self.style]
         ww, wh = _work_size(width, height, cls.work_short)
         rng = np.random.default_rng([item.seed & 0xFFFFFFFF, stable_seed(prompt, self.style)])
-        palette = palette_for(prompt, item.seed, style_hint=self.style)
+        # Style words lead the palette ("noir", "pastel", "vaporwave"…), the prompt fills in.
+        palette = palette_for(f"{item.style} {prompt}", item.seed, style_hint=self.style)
         ctx = SceneContext(
             ww,
             wh,

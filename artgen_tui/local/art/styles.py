@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from artgen_tui.local.art.cinematic import CinematicScene
+from artgen_tui.local.art.cinematic import AnimeScene, CinematicScene
 from artgen_tui.local.art.fields import (
     grid,
     saturation,
@@ -19,19 +19,20 @@ from artgen_tui.local.art.fields import (
 from artgen_tui.local.art.palettes import words
 from artgen_tui.local.art.scene import Finish, Scene, SceneContext
 
-STYLES = ("flow", "cinematic", "watercolor", "neon", "pixel")
+STYLES = ("flow", "cinematic", "anime", "watercolor", "neon", "pixel")
 # Words that name a style outright, then words that only hint at one; a name anywhere (the
 # segment's style, then its prompt) beats a hint, so "futuristic city, cinematic" is cinematic.
 _NAMES: dict[str, tuple[str, ...]] = {
-    "cinematic": ("cinematic", "film", "filmic", "movie", "photorealistic", "realistic"),
+    "cinematic": ("cinematic", "film", "filmic", "movie", "photorealistic", "realistic", "noir"),
+    "anime": ("anime", "ghibli", "manga", "cartoon", "illustrated", "illustration"),
     "watercolor": ("watercolor", "watercolour", "painting", "painted", "painterly", "gouache"),
     "neon": ("neon", "cyberpunk", "synthwave", "retrowave", "vaporwave", "tron"),
     "pixel": ("pixel", "pixelated", "pixel_art", "8_bit", "16_bit", "arcade"),
-    "flow": ("flow", "abstract", "fluid", "gradient", "liquid", "psychedelic"),
+    "flow": ("flow", "abstract", "fluid", "gradient", "liquid", "psychedelic", "minimal"),
 }
 _HINTS: dict[str, tuple[str, ...]] = {
     "cinematic": ("epic", "dramatic", "landscape", "skyline", "panorama", "vista", "scenery"),
-    "watercolor": ("soft", "oil", "ink", "impressionist", "pastel", "dreamy", "delicate"),
+    "watercolor": ("soft", "oil", "ink", "impressionist", "pastel", "dreamy", "sketch"),
     "neon": ("futuristic", "glow", "glowing", "electric", "laser", "scifi"),
     "pixel": ("retro", "bit", "game", "videogame", "8bit"),
 }
@@ -280,6 +281,7 @@ class NeonScene(Scene):
 SCENES: dict[str, type[Scene]] = {
     "flow": FlowScene,
     "cinematic": CinematicScene,
+    "anime": AnimeScene,
     "watercolor": WatercolorScene,
     "neon": NeonScene,
     "pixel": PixelScene,
