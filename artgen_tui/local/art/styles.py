@@ -74,9 +74,11 @@ class FlowScene(Scene):
         self.finish = Finish(vignette=0.25)
         rng = ctx.rng
         self.X, self.Y = grid(ctx.width, ctx.height)
-        n = 4
+        # Minimal prompts get fewer, broader waves; the rest a richer interference.
+        simple = ctx.has("minimal", "minimalist", "simple", "clean", "plain")
+        n = 2 if simple else 4
         ang = rng.uniform(0, 2 * np.pi, n)
-        freq = rng.uniform(1.2, 4.0, n)
+        freq = rng.uniform(0.5, 1.4, n) if simple else rng.uniform(1.2, 4.0, n)
         self.kx = (np.cos(ang) * freq * 2 * np.pi).astype(np.float32)
         self.ky = (np.sin(ang) * freq * 2 * np.pi).astype(np.float32)
         self.om = (rng.uniform(0.25, 0.7, n) * rng.choice([-1, 1], n) * ctx.speed).astype(
