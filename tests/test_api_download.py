@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from artgen_tui.core.credentials import CredentialStore
 
 DATA = os.urandom(1024 * 1024 + 17)
 RID = "render_1_ab"
+BIG_MIB = 64
 PROXY = f"/api/render/proxy/{RID}/download"
 
 
@@ -66,6 +68,15 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         plan.tokens += 1
         body = b'{"code":0,"data":{"token":"nmv_usr_dl%d","user_id":"anon_d"}}' % plan.tokens
         await _json(send, 200, body)
+        return
+    if path == "/big":
+        size = BIG_MIB * 1024 * 1024
+        length = [(b"content-length", str(size).encode()), (b"content-type", b"video/mp4")]
+        await send({"type": "http.response.start", "status": 200, "headers": length})
+        block = bytes(1024 * 1024)
+        for _ in range(BIG_MIB):
+            await send({"type": "http.response.body", "body": block, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
         return
     if path == "/moved":
         where = b"/files/moved.mp4"
@@ -379,3 +390,35 @@ async def test_redirect_is_followed(plan: Plan, base_url: str, tmp_path: Path) -
         await client.download_url(f"{base_url}/moved", tmp_path / "m.mp4")
     assert (tmp_path / "m.mp4").read_bytes() == DATA
     assert "/files/moved.mp4" in [p for p, _ in plan.hits]
+
+
+MEMORY_PROBE = """
+import asyncio, resource, sys
+from pathlib import Path
+from artgen_tui.api.client import ClientOptions, NemoClient
+from artgen_tui.core.credentials import CredentialStore
+
+async def main(url, dest, fast):
+    options = ClientOptions(api_url=url)
+    store = CredentialStore.default(url)
+    async with NemoClient(options, store, fast_downloads=fast == "1") as client:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        path = await client.download_url(url + "/big", Path(dest))
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(path.stat().st_size, (after - before) // 1024)
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_download_memory_stays_flat(plan: Plan, base_url: str, tmp_path: Path) -> None:
+    """A 64 MiB download raises the client's peak RSS by far less than the file's size."""
+    dest = tmp_path / "big.mp4"
+    args = [base_url, str(dest), "1" if _Mode.fast else "0"]
+    proc = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, *args], capture_output=True, text=True, check=True
+    )
+    size, growth_mib = map(int, proc.stdout.split())
+    assert size == BIG_MIB * 1024 * 1024
+    assert growth_mib < 24, proc.stdout

@@ -6,6 +6,8 @@ import hashlib
 import itertools
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -247,3 +249,40 @@ async def test_connection_cut_during_upload_is_a_transport_error(
         with pytest.raises(TransportError) as info:
             await client.upload_files("cut", [tmp_path / "big.mp4"])
     assert info.value.transient
+
+
+MEMORY_PROBE = """
+import asyncio, resource, sys
+from pathlib import Path
+from artgen_tui.api.client import ClientOptions, NemoClient
+from artgen_tui.core.credentials import CredentialStore
+
+async def main(url, path):
+    async with NemoClient(ClientOptions(api_url=url), CredentialStore.default(url)) as client:
+        await client.ensure_token()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        await client.upload_files(sys.argv[3], [Path(path)])
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print((after - before) // 1024)
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+@pytest.mark.slow
+def test_upload_memory_stays_flat(up: tuple[UploadServer, str], tmp_path: Path) -> None:
+    """A 64 MiB upload raises the client's peak RSS by far less than the file's size."""
+    _, url = up
+    path = tmp_path / "big.mp4"
+    with path.open("wb") as fh:
+        for _ in range(64):
+            fh.write(os.urandom(1024 * 1024))
+    proc = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, url, str(path), SID],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ},
+    )
+    growth_mib = int(proc.stdout.strip().splitlines()[-1])
+    assert growth_mib < 24, proc.stdout
