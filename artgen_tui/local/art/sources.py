@@ -68,7 +68,7 @@ class GeneratedSource:
             wh,
             palette,
             rng,
-            frozenset(words(prompt)),
+            frozenset(words(f"{item.style} {prompt}")),
             item.duration_ms / 1000,
             speed_for(prompt),
         )
