@@ -157,6 +157,8 @@ class _Receiver(asyncio.BufferedProtocol):
             self.head_len += nbytes
             self._check_head()
             return
+        extra = max(0, self.received + nbytes - self.expected)
+        nbytes -= extra  # anything past Content-Length is not part of the file
         self.fill += nbytes
         self.received += nbytes
         if self.progress is not None:
