@@ -39,8 +39,13 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-def _work_size(width: int, height: int, short: int) -> tuple[int, int]:
-    scale = min(1.0, short / min(width, height))
+def _work_size(width: int, height: int, short_at_1080: int) -> tuple[int, int]:
+    """The size a scene is computed at: its ``work_short`` for a 1080-line output, the same
+    fraction of the frame below that (so every resolution gets the same look and a smaller
+    output costs less), never more than the output itself."""
+    out_short = min(width, height)
+    short = max(min(out_short, 48), short_at_1080 * min(1.0, out_short / 1080))
+    scale = min(1.0, short / out_short)
     return max(8, round(width * scale)), max(8, round(height * scale))
 
 
