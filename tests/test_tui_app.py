@@ -476,3 +476,25 @@ def test_markdown_lite_wraps_within_width_and_keeps_structure() -> None:
 
 def inline_plain(text: str) -> list[str]:
     return [t for t, _ in lite_inline(text, LiteStyles())]
+
+
+def test_collector_policy_defers_full_collections_during_a_turn() -> None:
+    import gc
+
+    from artgen_tui.tui.gc_policy import CollectorPolicy
+
+    before = gc.get_threshold()
+    policy = CollectorPolicy()
+    try:
+        policy.turn_started()
+        assert gc.get_threshold()[:2] == before[:2]
+        assert gc.get_threshold()[2] > 1000  # no full collections while streaming
+        policy.turn_started()  # nested starts keep the original thresholds
+        policy.turn_finished()
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() > 0
+        policy.idle_collect()
+        assert gc.get_threshold() == before
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()

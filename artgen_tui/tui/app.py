@@ -8,7 +8,6 @@ handling), so a failure is shown to the user and never closes the app.
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
@@ -35,6 +35,7 @@ from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.jobs import ExportJob, JobManager
 from artgen_tui.core.workspace import Workspace, identity_for
 from artgen_tui.tui.commands import palette_entries
+from artgen_tui.tui.gc_policy import IDLE_COLLECT_AFTER, CollectorPolicy
 from artgen_tui.tui.screens.error import ErrorModal
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
@@ -198,6 +199,8 @@ class ArtgenApp(App[int]):
         self._low_warned = False
         self.last_credits: Credits | None = None
         self._widgets: dict[type[Widget], Widget] = {}
+        self._collector = CollectorPolicy()
+        self._idle_collect: Timer | None = None
 
     # --- setup -------------------------------------------------------------------------------
 
@@ -205,9 +208,19 @@ class ArtgenApp(App[int]):
         return MainScreen(self.clock, self.wall_clock)
 
     def on_ready(self) -> None:
-        # Long-lived startup objects (widgets, styles, imported modules) never become garbage:
-        # moving them out of the collector's view keeps full collections short while streaming.
-        gc.freeze()
+        self._collector.startup_done()
+
+    def _schedule_idle_collect(self) -> None:
+        if self._idle_collect is not None:
+            self._idle_collect.stop()
+        self._idle_collect = self.set_timer(IDLE_COLLECT_AFTER, self._collect_when_idle)
+
+    def _collect_when_idle(self) -> None:
+        self._idle_collect = None
+        if self.turn_running:
+            self._schedule_idle_collect()
+        else:
+            self._collector.idle_collect()
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -421,9 +434,7 @@ class ArtgenApp(App[int]):
         self.status.set_connection("busy", "Agent working… · Esc cancels")
         self.status.start_timer()
         reply: Reply | None = None
-        # Everything alive now outlives the turn: keep it out of full collections while the
-        # reply streams (a gen-2 pass over the whole UI can stall the screen for 100+ ms).
-        gc.freeze()
+        self._collector.turn_started()
         try:
             async for event in conv.run_turn(ws, text):
                 reply = await self.apply_turn_event(event, reply)
@@ -432,7 +443,8 @@ class ArtgenApp(App[int]):
                 await reply.finish()
             await self.show_api_error(exc)
         finally:
-            gc.unfreeze()
+            self._collector.turn_finished()
+            self._schedule_idle_collect()
             self.status.stop_timer()
             if self.ws is not None and self.ready:
                 self.set_ready()

@@ -249,10 +249,10 @@ class Reply(ChatMessage):
     """Chunk writes are coalesced and shown at most this often (seconds)."""
     SEGMENT_CHARS = 600
     """The live ``Markdown`` is cut (at a paragraph boundary) once it holds this much text."""
-    MAX_FLUSH_CHARS = 3000
+    MAX_FLUSH_CHARS = 4000
     """At most this much new text is laid out per flush, so one frame never stalls input."""
-    BACKLOG_INTERVAL = 1 / 30
-    """Pause between flushes while working off a backlog, so a frame is drawn in between."""
+    FRAME_WAIT = 0.1
+    """Longest wait for the next frame while working off a backlog (seconds)."""
 
     def __init__(self, text: str = "") -> None:
         super().__init__(text, classes="reply")
@@ -289,6 +289,17 @@ class Reply(ChatMessage):
         self._pending.append(chunk)
         self._schedule(self.FLUSH_INTERVAL)
 
+    async def _next_frame(self) -> None:
+        """Wait until the screen has drawn what was just laid out (or :attr:`FRAME_WAIT`)."""
+        drawn = asyncio.get_running_loop().create_future()
+
+        def mark() -> None:
+            if not drawn.done():
+                drawn.set_result(None)
+
+        self.call_after_refresh(mark)
+        await asyncio.wait({drawn}, timeout=self.FRAME_WAIT)
+
     def _schedule(self, delay: float) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -310,7 +321,8 @@ class Reply(ChatMessage):
             await self._append(now, live=not later)
             if later:
                 self._held += later
-                self._schedule(self.BACKLOG_INTERVAL)
+                self._flush_scheduled = True
+                self.call_after_refresh(self._flush)
 
     async def _append(self, text: str, *, live: bool) -> None:
         """Seal every complete segment in ``_segment_text + text``; the rest goes to the live
@@ -379,7 +391,7 @@ class Reply(ChatMessage):
                 now = self._held[: self.MAX_FLUSH_CHARS]
                 self._held = self._held[self.MAX_FLUSH_CHARS :]
                 await self._append(now, live=False)
-                await asyncio.sleep(self.BACKLOG_INTERVAL)
+                await self._next_frame()
             rest, self._held = self._held, ""
             self._finished = True
             if self._sealed is not None or len(self._segment_text) + len(rest) > self.SEGMENT_CHARS:
