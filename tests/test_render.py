@@ -295,6 +295,7 @@ def test_palettes_follow_colour_and_mood_words() -> None:
     neon = palette_for("neon lights", 1).colours
     assert (neon.max(axis=1) - neon.min(axis=1)).max() > 0.6  # strongly saturated accents
     assert np.array_equal(palette_for("x", 5).lut, palette_for("x", 5).lut)
+    assert palette_for("sunset over the ocean", 1).matched == ("sunset", "ocean")
     noir = palette_for("noir a red sunset", 1).colours  # black and white wins over colours
     assert (noir.max(axis=1) - noir.min(axis=1)).max() < 0.06
 

@@ -49,10 +49,6 @@ def mood_key(mood: str) -> str:
     return "warm"
 
 
-def progression_for(mood: str) -> tuple[tuple[int, ...], ...]:
-    return _PROGRESSIONS[mood_key(mood)]
-
-
 _A3 = 220.0
 _TABLE_SIZE = 8192
 _x = np.arange(_TABLE_SIZE) / _TABLE_SIZE * 2 * np.pi

@@ -117,11 +117,6 @@ class Compositor:
                 found = j
         return found
 
-    def picture(self, t: float) -> Picture:
-        """The video track's picture at ``t`` seconds (black where no segment is active)."""
-        index = self._active(t * 1000)
-        return self._black if index is None else self._picture(index, t)
-
     def _video_frame(self, t: float) -> av.VideoFrame:
         t_ms = t * 1000
         index = self._active(t_ms)

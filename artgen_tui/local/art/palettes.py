@@ -140,7 +140,7 @@ class Palette:
 
     colours: np.ndarray  # (n, 3) float32
     lut: np.ndarray  # (256, 3) uint8
-    matched: tuple[str, ...]
+    matched: tuple[str, ...]  # the colour and mood words that were recognised
 
     @property
     def darkest(self) -> np.ndarray:
@@ -150,12 +150,6 @@ class Palette:
     @property
     def lightest(self) -> np.ndarray:
         c: np.ndarray = self.colours[-1]
-        return c
-
-    def at(self, pos: float) -> np.ndarray:
-        """The gradient colour at ``pos`` in 0–1 (float RGB)."""
-        i = min(255, max(0, round(pos * 255)))
-        c: np.ndarray = self.lut[i].astype(np.float32) / 255
         return c
 
     @property
