@@ -44,8 +44,11 @@ def resolve_asset(src: str, assets: Mapping[str, Path]) -> Path | None:
 
     Only files handed over in ``assets`` are read, never paths named inside the draft.
     """
-    path = assets.get(src) if src else None
-    return Path(path) if path is not None and Path(path).is_file() else None
+    raw = assets.get(src) if src else None
+    if not isinstance(raw, str | Path):
+        return None
+    path = Path(raw)
+    return path if path.is_file() else None
 
 
 class Compositor:
