@@ -108,7 +108,7 @@ class CinematicScene(Scene):
         n = w + self.span + 2
         hz = self.horizon
         dark = pal.darkest * 0.35
-        haze = sky[int(hz * 0.8) : hz].mean(axis=(0, 1))
+        haze = np.median(sky[int(hz * 0.8) : hz].reshape(-1, 3), axis=0)  # ignores the sun glow
         city, forest = ctx.has(*_CITY), ctx.has(*_FOREST)
         mountains = ctx.has(*_MOUNTAINS)
         rows = np.arange(h, dtype=np.float32)[:, None]
