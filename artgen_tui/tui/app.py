@@ -195,6 +195,7 @@ class ArtgenApp(App[int]):
         """The message of the turn in progress (restored to the prompt on cancel)."""
         self._turn_widgets: list[ChatMessage] = []
         self._turn_worker: Worker[None] | None = None
+        self._turn_seq = 0
         self._followed: set[str] = set()
         self._low_warned = False
         self.last_credits: Credits | None = None
@@ -428,6 +429,8 @@ class ArtgenApp(App[int]):
         ws = self.ws
         if ws is None:
             return
+        self._turn_seq += 1
+        seq = self._turn_seq
         chat = self.chat
         self._turn_widgets = [await chat.add_user(text)]
         chat.anchor()
@@ -445,10 +448,11 @@ class ArtgenApp(App[int]):
         finally:
             self._collector.turn_finished()
             self._schedule_idle_collect()
-            self.status.stop_timer()
-            if self.ws is not None and self.ready:
-                self.set_ready()
-            self.turn_text = None
+            if seq == self._turn_seq:  # not cancelled (Esc already reset everything)
+                self.status.stop_timer()
+                if self.ws is not None and self.ready:
+                    self.set_ready()
+                self.turn_text = None
 
     async def apply_turn_event(self, event: conv.TurnEvent, reply: Reply | None) -> Reply | None:
         """Show one turn event; returns the reply being streamed (created on the first text)."""
@@ -509,6 +513,9 @@ class ArtgenApp(App[int]):
             return
         text = self.turn_text or ""
         self._turn_worker.cancel()
+        self._turn_worker = None
+        self._turn_seq += 1
+        self.turn_text = None
         for widget in self._turn_widgets:
             if isinstance(widget, Reply):
                 widget.abandon()
