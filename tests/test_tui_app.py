@@ -156,7 +156,11 @@ async def test_chinese_keywords_run_local_actions(backend: str) -> None:
         await wait_until(
             pilot, lambda: len([n for n in notices(app) if n.startswith("Credits:")]) == 2, 10
         )
-        assert users(app) == ["积分", "状态", "导出", "余额"]
+        await send(pilot, app, "上传")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilePickerScreen), 5)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, FilePickerScreen), 5)
+        assert users(app) == ["积分", "状态", "导出", "余额", "上传"]
         assert replies(app) == []  # none of them started an agent turn
 
 
