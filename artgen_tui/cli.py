@@ -422,9 +422,14 @@ def _job_exit(status: str) -> int:
 async def _follow(ctx: Context, updates: Any) -> int:
     """Show a job's updates; return the exit code for its final status."""
     last = None
+    shown: tuple[str, int, int] | None = None
     async for job in updates:
         last = job
-        ctx.out.emit("job", **job.to_json())
+        # One JSON line per status change or whole percent, not one per network read.
+        mark = (job.status, job.progress, int((job.download_fraction or 0.0) * 100))
+        if mark != shown:
+            shown = mark
+            ctx.out.emit("job", **job.to_json())
         if job.status in ("pending", "processing"):
             ctx.out.progress(f"rendering {job.id} {bar(job.progress / 100)}")
         elif job.status == "downloading":

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -342,3 +342,33 @@ def test_export_now_and_resume_later(local_backend: str, tmp_path: Path) -> None
     assert (tmp_path / "later.mp4").stat().st_size > 0
     again = run("jobs", "resume", "--no-json", url=local_backend)
     assert again.stdout.strip() == "No unfinished export jobs."
+
+
+async def test_export_json_lines_are_one_per_change_not_per_read(tmp_path: Path) -> None:
+    """A 200 MB download reads thousands of chunks; scripts get a line per whole percent."""
+    import argparse
+    import io
+
+    from artgen_tui.config import load_settings
+    from artgen_tui.core.jobs import ExportJob
+
+    total = 200 * 1024 * 1024
+
+    async def updates() -> Any:
+        job = ExportJob(id="render_1", session_id="s", status="processing", progress=50)
+        yield job
+        job = replace(job, status="downloading", progress=100, download_total=total)
+        for done in range(0, total + 1, 64 * 1024):
+            yield replace(job, download_bytes=done)
+        yield replace(job, status="downloaded", download_bytes=total, path=str(tmp_path / "x.mp4"))
+
+    buf = io.StringIO()
+    ctx = cli.Context(
+        argparse.Namespace(),
+        load_settings(tmp_path / "none.toml"),
+        cli.Output(json_mode=True, out=buf, err=io.StringIO()),
+    )
+    assert await cli._follow(ctx, updates()) == 0
+    lines = json_lines(buf.getvalue())
+    assert lines[-1]["status"] == "downloaded"
+    assert 100 <= len(lines) <= 105, len(lines)
