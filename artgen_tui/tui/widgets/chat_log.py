@@ -297,7 +297,8 @@ class Reply(ChatMessage):
             if not drawn.done():
                 drawn.set_result(None)
 
-        self.call_after_refresh(mark)
+        # The app's queue, not this widget's: its own queue may be busy running a flush.
+        self.app.call_after_refresh(mark)
         await asyncio.wait({drawn}, timeout=self.FRAME_WAIT)
 
     def _schedule(self, delay: float) -> None:
@@ -307,8 +308,8 @@ class Reply(ChatMessage):
 
     async def _flush(self) -> None:
         self._flush_scheduled = False
-        if self._finished:
-            return
+        if self._finished or self._lock.locked():
+            return  # finish() is showing everything
         async with self._lock:
             if self._finished:
                 return
