@@ -265,6 +265,7 @@ class Reply(ChatMessage):
         self._stream: MarkdownStream | None = None
         self._finished = False
         self._initial = text
+        self._chunks: list[str] = []
         self._lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
@@ -281,11 +282,19 @@ class Reply(ChatMessage):
     def streaming(self) -> bool:
         return not self._finished
 
+    @property
+    def text(self) -> str:
+        """The whole reply so far (chunks are joined on demand: appending stays O(1))."""
+        if self._chunks:
+            self._text += "".join(self._chunks)
+            self._chunks.clear()
+        return self._text
+
     def write(self, chunk: str) -> None:
         """Queue a chunk; it is shown at the next flush."""
         if self._finished or not chunk:
             return
-        self._text += chunk
+        self._chunks.append(chunk)
         self._pending.append(chunk)
         self._schedule(self.FLUSH_INTERVAL)
 
