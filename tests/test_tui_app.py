@@ -360,6 +360,12 @@ async def test_layout_narrow_and_side_toggle(backend: str) -> None:
         assert not side.display
         await pilot.press("ctrl+t")
         assert side.display and app.timeline.has_focus
+        await pilot.press("ctrl+t")  # again: the timeline hides, the prompt has focus
+        assert not app.timeline.display and app.prompt.has_focus
+        await pilot.press("ctrl+t")
+        assert app.timeline.display and app.timeline.has_focus
+        await pilot.press("ctrl+o")  # no exports yet: shown, with a hint
+        assert app.jobs_panel.display
         await pilot.resize_terminal(130, 40)
         await pilot.pause()
         assert not app.main.has_class("-narrow")

@@ -116,7 +116,11 @@ class ArtgenApp(App[int]):
             priority=True,
         ),
         Binding(
-            "ctrl+t", "focus_timeline", "Timeline", id="app.timeline", tooltip="Focus the timeline"
+            "ctrl+t",
+            "focus_timeline",
+            "Timeline",
+            id="app.timeline",
+            tooltip="Focus the timeline (again: hide it)",
         ),
         Binding(
             "ctrl+o",
@@ -124,7 +128,7 @@ class ArtgenApp(App[int]):
             "Exports",
             id="app.jobs",
             show=False,
-            tooltip="Focus the exports",
+            tooltip="Focus the exports (again: hide them)",
         ),
         Binding(
             "ctrl+b",
@@ -789,12 +793,25 @@ class ArtgenApp(App[int]):
     # --- navigation --------------------------------------------------------------------------
 
     def action_focus_timeline(self) -> None:
+        """Show and focus the timeline; pressed again while it has focus, hide it."""
+        table = self.timeline
+        if table.has_focus:
+            table.display = False
+            self.prompt.focus()
+            return
         self.main.show_side(True)
-        self.timeline.focus()
+        table.display = True
+        table.focus()
 
     def action_focus_jobs(self) -> None:
-        self.main.show_side(True)
+        """Show and focus the exports; pressed again while they have focus, hide them."""
         panel = self.jobs_panel
+        if panel.has_focus_within:
+            panel.display = False
+            self.prompt.focus()
+            return
+        self.main.show_side(True)
+        panel.display = True
         if panel.jobs:
             panel.focus()
         else:
