@@ -252,8 +252,18 @@ async def receive_multipart(
     return rx.done
 
 
+FILE_CHUNK_BYTES = 1024 * 1024
+
+
+class _LargeChunkFileResponse(FileResponse):
+    """Starlette's file response reading 1 MiB per step instead of 64 KiB: a sixteenth of the
+    worker-thread hand-offs and socket writes, so big downloads run at disk and loopback speed."""
+
+    chunk_size = FILE_CHUNK_BYTES
+
+
 def file_response(
     path: Path, *, media_type: str | None = None, filename: str | None = None
 ) -> Response:
     """Serve a file; ``Range`` requests get 206 partial content."""
-    return FileResponse(path, media_type=media_type, filename=filename)
+    return _LargeChunkFileResponse(path, media_type=media_type, filename=filename)
