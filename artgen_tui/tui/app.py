@@ -36,11 +36,12 @@ from artgen_tui.core.jobs import ExportJob, JobManager
 from artgen_tui.core.workspace import Workspace, identity_for
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.gc_policy import IDLE_COLLECT_AFTER, CollectorPolicy
+from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.screens.error import ErrorModal
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainScreen
-from artgen_tui.tui.widgets.chat_log import ActionHint, ChatLog, ChatMessage, Reply
+from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage, Reply
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.status_bar import StatusBar
@@ -502,8 +503,8 @@ class ArtgenApp(App[int]):
     def _action_triples(actions: Iterable[GuiAction]) -> list[tuple[str, str, str]]:
         return [(a.kind, a.label, ACTION_KEYS.get(a.kind, "")) for a in actions]
 
-    @on(ActionHint.Chosen)
-    def _action_chosen(self, event: ActionHint.Chosen) -> None:
+    @on(ActionChosen)
+    def _action_chosen(self, event: ActionChosen) -> None:
         if event.kind == "export":
             self.action_export()
         elif event.kind == "state":

@@ -1,13 +1,14 @@
-"""Messages the app's widgets post; protocol work stays in :mod:`artgen_tui.core`."""
+"""Messages widgets post to ask the app for something; the app decides and calls core."""
 
 from __future__ import annotations
 
 from textual.message import Message
 
 
-class RunAction(Message):
-    """Run an app action by name (from an action hint under a reply or a palette entry)."""
+class ActionChosen(Message):
+    """An action hint under a reply was chosen: ``kind`` is a GUI action (``export``,
+    ``state``, ``focus_timeline``; see :mod:`artgen_tui.core.gui_phrases`)."""
 
-    def __init__(self, action: str) -> None:
+    def __init__(self, kind: str) -> None:
         super().__init__()
-        self.action = action
+        self.kind = kind

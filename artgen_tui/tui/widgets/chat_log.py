@@ -31,12 +31,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
-from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Button, Markdown, Static
 from textual.widgets._markdown import MarkdownStream
 
+from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.widgets.markdown_lite import LiteStyles
 from artgen_tui.tui.widgets.markdown_lite import render as lite_render
 
@@ -215,11 +215,6 @@ class ActionHint(Horizontal):
     ActionHint { height: auto; }
     """
 
-    class Chosen(Message):
-        def __init__(self, kind: str) -> None:
-            super().__init__()
-            self.kind = kind
-
     def __init__(self, actions: Sequence[tuple[str, str, str]]) -> None:
         """``actions`` are (kind, label, key hint) triples."""
         super().__init__(classes="action-hint")
@@ -234,7 +229,7 @@ class ActionHint(Horizontal):
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.name:
-            self.post_message(self.Chosen(event.button.name))
+            self.post_message(ActionChosen(event.button.name))
 
 
 class Reply(ChatMessage):
