@@ -106,7 +106,32 @@ async def test_prompt_reply_timeline_export_download(backend: str, tmp_path: Pat
             assert container.streams.video[0].codec_context.name == "h264"
         await wait_until(pilot, lambda: any("saved to" in n for n in notices(app)), 5)
         assert any(str(video) in n for n in notices(app))
+        await pilot.press("ctrl+o", "c")  # copy the video's URL from the exports panel
+        assert job.output_url and app.clipboard == job.output_url
         assert app.status.credits is not None and app.status.credits.available == 400
+
+
+async def test_jobs_panel_cancel_and_retry_keys(backend: str) -> None:
+    app = make_app(backend, export_resolution="720p")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await send(pilot, app, "generate a neon city at night, 20 seconds")
+        await finish_turn(pilot, app)
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: len(app.jobs_panel.jobs) == 1, 20, "the export")
+        await pilot.press("ctrl+o")
+        assert app.jobs_panel.has_focus_within
+        await pilot.press("x")
+        await wait_until(
+            pilot, lambda: app.jobs_panel.jobs[0].status == "cancelled", 20, "the cancel"
+        )
+        await pilot.press("r")  # a cancelled export is exported again
+        await wait_until(pilot, lambda: len(app.jobs_panel.jobs) == 2, 20, "the retry")
+        second = app.jobs_panel.jobs[1]
+        assert second.id != app.jobs_panel.jobs[0].id
+        jobs = app.jobs
+        assert jobs is not None
+        await jobs.cancel(second.id)
 
 
 async def test_upload_png_and_mp4_with_slash_command(backend: str, tmp_path: Path) -> None:
