@@ -7,9 +7,8 @@ handling), so a failure is shown to the user and never closes the app.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlparse
@@ -35,6 +34,7 @@ from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.jobs import ExportJob, JobManager
 from artgen_tui.core.workspace import Workspace, identity_for
 from artgen_tui.tui.commands import palette_entries
+from artgen_tui.tui.exports import ExportFlow
 from artgen_tui.tui.gc_policy import IDLE_COLLECT_AFTER, CollectorPolicy
 from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.screens.error import ErrorModal
@@ -201,7 +201,7 @@ class ArtgenApp(App[int]):
         self._turn_widgets: list[ChatMessage] = []
         self._turn_worker: Worker[None] | None = None
         self._turn_seq = 0
-        self._followed: set[str] = set()
+        self.exports = ExportFlow(self)
         self._low_warned = False
         self.last_credits: Credits | None = None
         self._widgets: dict[type[Widget], Widget] = {}
@@ -647,74 +647,23 @@ class ArtgenApp(App[int]):
             self.timeline.show_state(outcome.state, outcome.diff)
         self.refresh_credits()
 
-    # --- exports -----------------------------------------------------------------------------
+    # --- exports (see :mod:`artgen_tui.tui.exports`) ------------------------------------------
 
     def action_export(self) -> None:
         if not self.ready or self.jobs is None:
             self.notify("Not connected yet.", severity="warning")
             return
-        self._export()
+        self._export_worker(self.exports.start())
 
-    @work(group="export", exit_on_error=False)
-    async def _export(self) -> None:
-        jobs = self.jobs
-        if jobs is None:
-            return
-        try:
-            job = await jobs.submit(resolution=self.export_resolution)
-        except ApiError as exc:
-            await self.show_api_error(exc)
-            return
-        self.show_job(job)
-        await self.chat.add_notice(f"Export {job.id} started; follow it in Exports.", "info")
-        await self._follow(job.id)
+    def resume_jobs(self) -> None:
+        self._export_worker(self.exports.resume())
 
-    async def _follow(self, job_id: str) -> None:
-        jobs = self.jobs
-        if jobs is None or job_id in self._followed:
-            return
-        self._followed.add(job_id)
-        try:
-            last: ExportJob | None = None
-            async for update in jobs.follow(job_id):
-                self.show_job(update)
-                last = update
-            if last is not None:
-                await self._job_finished(last)
-        except ApiError as exc:
-            await self.show_api_error(exc)
-        finally:
-            self._followed.discard(job_id)
+    def _export_worker(self, work: Coroutine[Any, Any, None]) -> None:
+        self.run_worker(work, group="export", exit_on_error=False)
 
     def show_job(self, job: ExportJob) -> None:
         self.jobs_panel.upsert(job)
         self.main.add_class("-has-jobs")
-
-    async def _job_finished(self, job: ExportJob) -> None:
-        if job.status == "downloaded":
-            await self.chat.add_notice(f"Export {job.id} saved to {job.path}", "info")
-            self.refresh_credits()
-        elif job.status in ("failed", "download_failed"):
-            await self.chat.add_notice(
-                f"Export {job.id} {job.status.replace('_', ' ')}: {job.error or 'no details'}"
-                " · focus Exports (Ctrl+O) and press r to retry.",
-                "error",
-            )
-
-    @work(group="export", exit_on_error=False)
-    async def resume_jobs(self) -> None:
-        jobs = self.jobs
-        if jobs is None:
-            return
-        for job in jobs.jobs():
-            self.show_job(job)
-        pending = jobs.resumable()
-        if pending:
-            await self.chat.add_notice(
-                f"Resuming {len(pending)} unfinished export{'s' if len(pending) > 1 else ''}.",
-                "info",
-            )
-        await asyncio.gather(*(self._follow(job.id) for job in pending))
 
     @on(JobsPanel.CopyUrlRequested)
     def _copy_url(self, event: JobsPanel.CopyUrlRequested) -> None:
@@ -724,42 +673,11 @@ class ArtgenApp(App[int]):
 
     @on(JobsPanel.CancelRequested)
     def _cancel_job(self, event: JobsPanel.CancelRequested) -> None:
-        self._cancel_export(event.job_id)
-
-    @work(group="export", exit_on_error=False)
-    async def _cancel_export(self, job_id: str) -> None:
-        if self.jobs is None:
-            return
-        try:
-            job = await self.jobs.cancel(job_id)
-        except ApiError as exc:
-            await self.show_api_error(exc)
-            return
-        self.show_job(job)
+        self._export_worker(self.exports.cancel(event.job_id))
 
     @on(JobsPanel.RetryRequested)
     def _retry_job(self, event: JobsPanel.RetryRequested) -> None:
-        self._retry_export(event.job_id)
-
-    @work(group="export", exit_on_error=False)
-    async def _retry_export(self, job_id: str) -> None:
-        jobs = self.jobs
-        if jobs is None:
-            return
-        try:
-            job = jobs.get(job_id)
-            if job.status == "download_failed":
-                last: ExportJob | None = None
-                async for update in jobs.retry_download(job_id):
-                    self.show_job(update)
-                    last = update
-                if last is not None:
-                    await self._job_finished(last)
-                return
-        except ApiError as exc:
-            await self.show_api_error(exc)
-            return
-        self.action_export()
+        self._export_worker(self.exports.retry(event.job_id))
 
     # --- errors ------------------------------------------------------------------------------
 
