@@ -277,9 +277,16 @@ def _default_tls() -> ssl.SSLContext:
     return _TLS[key]
 
 
+WRITE_BYTES = 64 * 1024
+"""Bytes per ``write`` call: on Linux, 64 KiB writes into fresh page cache run about twice as
+fast as single 1 MiB writes (measured with the transfer bench), so buffers go out in slices."""
+
+
 def _write_view(fd: int, view: memoryview) -> None:
-    while view:
-        view = view[os.write(fd, view) :]
+    for start in range(0, len(view), WRITE_BYTES):
+        piece = view[start : start + WRITE_BYTES]
+        while piece:
+            piece = piece[os.write(fd, piece) :]
 
 
 class _FileWriter:
