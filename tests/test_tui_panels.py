@@ -19,6 +19,7 @@ from artgen_tui.api.files import MAX_UPLOAD_BYTES
 from artgen_tui.api.models import SessionState
 from artgen_tui.core import timeline
 from artgen_tui.core.jobs import ExportJob
+from artgen_tui.tui.demo import DRAFT
 from artgen_tui.tui.screens.file_picker import (
     FilePickerScreen,
     SelectedList,
@@ -239,54 +240,6 @@ def test_snapshot_picker_refuses_file(snap_compare: Any, media: Path) -> None:
 
 
 # --- timeline table ---------------------------------------------------------------------------
-
-DRAFT: dict[str, Any] = {
-    "d": 10000,
-    "m": {"title": "Urban Dreams", "width": 1920, "height": 1080, "fps": 24, "aspect": "16:9"},
-    "t": [
-        {
-            "tt": 0,
-            "id": "trk_video",
-            "sg": [
-                {
-                    "id": "seg_1a2b",
-                    "kind": "generated",
-                    "start_ms": 0,
-                    "duration_ms": 10000,
-                    "label": "futuristic city at sunset",
-                    "volume": 1.0,
-                }
-            ],
-        },
-        {
-            "tt": 1,
-            "id": "trk_bgm",
-            "sg": [
-                {
-                    "id": "seg_7a8b",
-                    "kind": "bgm",
-                    "start_ms": 0,
-                    "duration_ms": 10000,
-                    "label": "Soft synth pad",
-                    "volume": 0.6,
-                }
-            ],
-        },
-        {
-            "tt": 7,
-            "id": "trk_text",
-            "sg": [
-                {
-                    "id": "seg_9c0d",
-                    "kind": "title",
-                    "start_ms": 0,
-                    "duration_ms": 3000,
-                    "text": "Urban Dreams",
-                }
-            ],
-        },
-    ],
-}
 
 
 def state_of(draft: dict[str, Any] | None, **canvas: Any) -> SessionState:
