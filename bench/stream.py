@@ -8,6 +8,8 @@ Runs the real app headless (120×40) against an in-process local backend and sen
 * ``render_s``: from pressing Enter until the reply is fully rendered in the app;
 * ``core_s``: how long ``core.conversation.run_turn`` takes to consume it with no UI;
 * ``ratio`` = render_s / arrival_s (target ≤ 1.5);
+* ``keep_up`` = render_s / turn_s: rendering finished vs the last chunk reaching the app (1.0 =
+  the display is complete the moment the stream ends);
 * process CPU seconds for the arrival and the in-app phases (less sensitive to other load);
 * ``lag_p99_ms`` / ``lag_max_ms``: lateness of a 10 ms ticker on the app's event loop while the
   reply streams, i.e. how long a key press could wait (target p99 < 50 ms).
@@ -141,6 +143,8 @@ async def _one_run(n: int, work: Path) -> dict[str, float]:
     result.update(arrival_s=arrival, core_s=core, chunks=float(chunks), chars=float(chars))
     result["cpu_arrival_s"] = _CPU.get("arrival", 0.0)
     result["ratio"] = result["render_s"] / arrival if arrival > 0 else float("inf")
+    turn = result["turn_s"]
+    result["keep_up"] = result["render_s"] / turn if turn > 0 else float("inf")
     return result
 
 
@@ -165,6 +169,7 @@ def main() -> int:
     print(f"  core.run_turn, no UI    {med['core_s']:.2f} s")
     print(f"  turn over in the app    {med['turn_s']:.2f} s")
     print(f"  rendered in the app     {med['render_s']:.2f} s   ratio {med['ratio']:.2f}  (≤ 1.5)")
+    print(f"  rendered / last chunk in the app  {med['keep_up']:.2f}")
     print(
         f"  process CPU             arrival {med['cpu_arrival_s']:.2f} s · "
         f"in the app {med['cpu_render_s']:.2f} s (includes the in-process backend)"
