@@ -679,3 +679,16 @@ def test_concurrent_uploads_of_one_name_get_distinct_names(
         t.join(30)
     assert sorted(names) == ["same-1.png", "same-2.png", "same-3.png", "same.png"]
     assert len(state(acct, sid)["draft"]["t"][0]["sg"]) == 4
+
+
+def test_listening_socket_is_tcp_so_replies_are_not_delayed_by_nagle() -> None:
+    """asyncio sets TCP_NODELAY only on sockets it knows are TCP; else each reply waits ~40 ms."""
+    import socket
+
+    from artgen_tui.local.runner import _bind
+
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
