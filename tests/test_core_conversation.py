@@ -303,3 +303,19 @@ def test_trailing_issue_filter(chunks: list[str], shown: list[str]) -> None:
     out = [text for text in (f.feed(c) for c in chunks) if text]
     tail = f.finish()
     assert [*out, *([tail] if tail else [])] == shown
+
+
+async def test_queued_text_deltas_merge_and_keep_their_order() -> None:
+    """A fast stream reaches the UI as a few batches, never reordered around tool steps."""
+    import asyncio
+
+    from artgen_tui.api import events as ev
+    from artgen_tui.core.conversation import _merge_queued_text
+
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for item in (ev.TextDelta("b"), ev.TextDelta("c"), ev.ToolCall("x"), ev.TextDelta("d")):
+        queue.put_nowait(item)
+    text, nxt = _merge_queued_text("a", queue)
+    assert (text, nxt) == ("abc", ev.ToolCall("x"))
+    assert _merge_queued_text("", queue) == ("d", None)
+    assert queue.empty()

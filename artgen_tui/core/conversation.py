@@ -206,6 +206,24 @@ async def _next(queue: asyncio.Queue[_Item], timeout: float) -> _Item:
         return ev.Heartbeat()
 
 
+def _merge_queued_text(text: str, queue: asyncio.Queue[_Item]) -> tuple[str, _Item | None]:
+    """Join the text deltas already waiting behind ``text`` into one chunk.
+
+    A fast stream then costs the consumer one event per batch instead of one per delta (5,000
+    tiny deltas become a handful of chunks when the UI is busy drawing). Returns the joined text
+    and the first queued item that is not text, which must be handled next.
+    """
+    parts = [text]
+    while True:
+        try:
+            item = queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return "".join(parts), None
+        if not isinstance(item, ev.TextDelta):
+            return "".join(parts), item
+        parts.append(item.text)
+
+
 async def run_turn(
     ws: Workspace,
     text: str,
@@ -246,10 +264,14 @@ async def run_turn(
         pump = asyncio.create_task(_pump(ws.client.stream_chat(ws.session_id, text), queue))
         got_any = False
         restart = False
+        lookahead: _Item | None = None
         try:
             last_beat = last_activity = time.monotonic()
             while True:
-                item = await _next(queue, tick)
+                if lookahead is not None:
+                    item, lookahead = lookahead, None
+                else:
+                    item = await _next(queue, tick)
                 now = time.monotonic()
                 if isinstance(item, _End):
                     break
@@ -280,7 +302,7 @@ async def run_turn(
                     continue
                 last_activity = now
                 if isinstance(item, ev.TextDelta):
-                    chunk = item.text
+                    chunk, lookahead = _merge_queued_text(item.text, queue)
                     if not chunk:
                         continue
                     chunk = text_filter.feed(chunk)
