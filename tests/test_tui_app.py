@@ -316,11 +316,17 @@ async def test_out_of_credits_shows_registration_link(tmp_path: Path) -> None:
 
 
 async def test_connection_failure_offers_retry_and_local_hint(tmp_path: Path) -> None:
-    app = ArtgenApp(settings_for("https://unreachable.invalid", request_timeout=2))
+    import socket
+
+    with socket.socket() as sock:  # a loopback port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = ArtgenApp(settings_for(closed, request_timeout=2))
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.status.connection == "error", 30)
         assert "F5" in app.status.connection_text
         assert "artgen --local" in app.status.connection_text
+        assert f"artgen serve-local` running at {closed}" in app.status.connection_text
         assert not app.ready
         await send(pilot, app, "hello")
         assert app.prompt.value == "hello"  # kept: nothing was sent

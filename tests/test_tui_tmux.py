@@ -75,3 +75,40 @@ def test_artgen_local_in_tmux(tmp_path: Path) -> None:
             raise AssertionError("artgen did not quit on Ctrl+Q")
     finally:
         tmux.run("kill-server", check=False)
+
+
+def _closed_loopback_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_server_is_shown_without_a_keypress(tmp_path: Path) -> None:
+    """A refused connection fails in milliseconds; the screen must say so on its own."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX", "TEXTUAL_THEME")}
+    url = f"http://127.0.0.1:{_closed_loopback_port()}"
+    env.update(
+        ARTGEN_HOME=str(tmp_path / "home"),
+        NEMO_API_URL=url,
+        TERM="xterm-256color",
+        TEXTUAL_ANIMATIONS="none",
+    )
+    tmux = Tmux(f"artgen-test-off-{os.getpid()}", env)
+    tmux.run(
+        "new-session",
+        "-d",
+        "-s",
+        "artgen",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        f"{sys.executable} -m artgen_tui",
+    )
+    try:
+        screen = tmux.wait_for("Offline", "Could not reach", timeout=30)
+        assert "serve-local" in screen
+    finally:
+        tmux.run("kill-server", check=False)

@@ -215,6 +215,10 @@ class ArtgenApp(App[int]):
 
     def on_ready(self) -> None:
         self._collector.startup_done()
+        # Connect only once the first frame is on screen: a failure that arrives before it (a
+        # refused connection takes milliseconds) would otherwise never be painted.
+        if self._autoconnect:
+            self.connect()
 
     def _schedule_idle_collect(self) -> None:
         if self._idle_collect is not None:
@@ -240,8 +244,6 @@ class ArtgenApp(App[int]):
             )
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-        if self._autoconnect:
-            self.connect()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """App keys act only on the main screen; in a modal they fall through to its widgets."""
@@ -334,10 +336,16 @@ class ArtgenApp(App[int]):
         self.resume_jobs()
 
     async def _connection_failed(self, exc: ApiError) -> None:
-        if isinstance(exc, TransportError) and not self.is_local:
-            hint = "Press F5 to retry, or run `artgen --local` to work offline."
-        elif isinstance(exc, TransportError):
+        embedded = identity_for(self.settings.api_url).startswith("local ")
+        if isinstance(exc, TransportError) and embedded:
             hint = "Press F5 to retry; if it keeps failing, restart `artgen --local`."
+        elif isinstance(exc, TransportError) and self.is_local:
+            hint = (
+                f"Press F5 to retry. Is `artgen serve-local` running at {self.settings.api_url}? "
+                "Or run `artgen --local` to start one inside the app."
+            )
+        elif isinstance(exc, TransportError):
+            hint = "Press F5 to retry, or run `artgen --local` to work offline."
         else:
             hint = "Press F5 to retry."
         self.status.set_connection("error", f"Offline · {hint}")
