@@ -538,6 +538,7 @@ def _maybe_local(settings: Settings, enabled: bool) -> Iterator[Settings]:
 
 
 def _serve_local(settings: Settings, args: argparse.Namespace, out: Output) -> int:
+    from artgen_tui.local.faults import FaultSpecError, parse_fault_spec
     from artgen_tui.local.options import LocalOptions
     from artgen_tui.local.runner import serve
 
@@ -545,12 +546,14 @@ def _serve_local(settings: Settings, args: argparse.Namespace, out: Output) -> i
     if args.faults is not None:
         local = local.model_copy(update={"faults": args.faults})
     data_dir = _local_data_dir(settings, args.data_dir)
+    try:
+        parse_fault_spec(local.faults)
+    except FaultSpecError as exc:
+        out.error(f"--faults: {exc}")
+        return EXIT_PERMANENT
     out.note(f"artgen: point clients at it with NEMO_API_URL=http://{args.host}:{args.port}")
     try:
         serve(data_dir, LocalOptions.from_settings(local), args.host, args.port)
-    except ValueError as exc:  # a bad fault spec
-        out.error(f"--faults: {exc}")
-        return EXIT_PERMANENT
     except OSError as exc:
         out.error(
             f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "

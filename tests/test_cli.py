@@ -306,6 +306,7 @@ def test_serve_local_rejects_a_bad_fault_spec(tmp_path: Path) -> None:
                  "--data-dir", str(tmp_path / "be"))  # fmt: skip
     assert result.returncode == 1
     assert "gremlins" in result.stderr and "Traceback" not in result.stderr
+    assert "point clients at it" not in result.stderr  # refused before announcing a server
 
 
 def test_typed_commands_work_in_chat(local_backend: str, artgen: Callable[..., Result]) -> None:

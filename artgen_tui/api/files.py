@@ -54,7 +54,11 @@ def check_upload(path: Path) -> int:
         raise IsADirectoryError(f"{path}: is a folder; pick files inside it.")
     size = path.stat().st_size
     if size > MAX_UPLOAD_BYTES:
-        raise FileTooLarge(
-            f"{path.name} is {human_size(size)}, over the 200 MB limit.",
-        )
+        shown = human_size(size)
+        if shown == human_size(MAX_UPLOAD_BYTES):  # just over: sizes alone would read as equal
+            shown = f"{size:,} bytes"
+            limit = f"{MAX_UPLOAD_BYTES:,} bytes (200 MB)"
+        else:
+            limit = "200 MB"
+        raise FileTooLarge(f"{path.name} is {shown}, over the {limit} limit.")
     return size
