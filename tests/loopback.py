@@ -16,6 +16,7 @@ from typing import Any
 
 import uvicorn
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 
 @dataclass
@@ -84,3 +85,43 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
     return port
+
+
+def token_response(seen: Seen, request: Request, prefix: str, user_id: str) -> JSONResponse:
+    """An anonymous-token answer numbered by how many token requests ``seen`` holds."""
+    n = len(seen.to(request.url.path))
+    return JSONResponse({"code": 0, "data": {"token": f"nmv_usr_{prefix}{n}", "user_id": user_id}})
+
+
+class ServiceSlot:
+    """One loopback server for a whole test module, with a fresh scripted service per test.
+
+    ``routes`` maps a path template to the name of the service method that answers it; tests
+    call :meth:`install` to put a new service behind the running server.
+    """
+
+    def __init__(self, routes: dict[str, str], methods: tuple[str, ...] = ("GET", "POST")) -> None:
+        self.routes = routes
+        self.methods = list(methods)
+        self.current: Any = None
+
+    def install(self, service: Any) -> Any:
+        self.current = service
+        return service
+
+    @contextmanager
+    def serve(self) -> Iterator[str]:
+        from starlette.applications import Starlette
+        from starlette.routing import Route
+
+        def delegate(name: str) -> Any:
+            async def endpoint(request: Request) -> Any:
+                return await getattr(self.current, name)(request)
+
+            return endpoint
+
+        app = Starlette(
+            routes=[Route(p, delegate(n), methods=self.methods) for p, n in self.routes.items()]
+        )
+        with serve(app) as url:
+            yield url

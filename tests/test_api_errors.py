@@ -7,11 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from loopback import Seen, free_port, serve
-from starlette.applications import Starlette
+from loopback import Seen, ServiceSlot, free_port
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
 
 from artgen_tui.api.client import ClientOptions, NemoClient
 from artgen_tui.api.errors import (
@@ -82,25 +80,19 @@ class Api:
         return JSONResponse({"detail": "Not Found"}, status_code=404)
 
 
-class _Current:
-    api = Api()
+SLOT = ServiceSlot({"/{path:path}": "handle"})
 
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    async def dispatch(request: Request) -> Response:
-        return await _Current.api.handle(request)
-
-    app = Starlette(routes=[Route("/{path:path}", dispatch, methods=["GET", "POST"])])
-    with serve(app) as url:
+    with SLOT.serve() as url:
         yield url
 
 
 @pytest.fixture
 def api(server_url: str) -> tuple[Api, str]:
     """A fresh scripted service per test on one shared loopback server."""
-    _Current.api = Api()
-    return _Current.api, server_url
+    return SLOT.install(Api()), server_url
 
 
 def make_client(url: str, **kw: Any) -> NemoClient:

@@ -10,11 +10,9 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from loopback import Seen, serve
-from starlette.applications import Starlette
+from loopback import Seen, ServiceSlot, token_response
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
 
 from artgen_tui.api.client import ClientOptions, NemoClient
 from artgen_tui.api.errors import SessionNotFound, StreamInterrupted, TokenExpired
@@ -177,8 +175,7 @@ class ChatServer:
 
     async def token(self, request: Request) -> Response:
         await self.seen.record(request)
-        n = len(self.seen.to(request.url.path))
-        return JSONResponse({"code": 0, "data": {"token": f"nmv_usr_chat{n}", "user_id": "anon_1"}})
+        return token_response(self.seen, request, "chat", "anon_1")
 
     async def run_sse(self, request: Request) -> Response:
         hit = await self.seen.record(request)
@@ -214,32 +211,18 @@ class ChatServer:
             self.closed.set()
 
 
-class _Current:
-    server = ChatServer()
+SLOT = ServiceSlot({"/api/auth/anonymous-token": "token", "/run_sse": "run_sse"})
 
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    async def token(request: Request) -> Response:
-        return await _Current.server.token(request)
-
-    async def run_sse(request: Request) -> Response:
-        return await _Current.server.run_sse(request)
-
-    app = Starlette(
-        routes=[
-            Route("/api/auth/anonymous-token", token, methods=["POST"]),
-            Route("/run_sse", run_sse, methods=["POST"]),
-        ]
-    )
-    with serve(app) as url:
+    with SLOT.serve() as url:
         yield url
 
 
 @pytest.fixture
 def chat(base_url: str) -> tuple[ChatServer, str]:
-    _Current.server = ChatServer()
-    return _Current.server, base_url
+    return SLOT.install(ChatServer()), base_url
 
 
 def make_client(url: str, **kw: Any) -> NemoClient:

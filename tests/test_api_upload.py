@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from loopback import Seen, serve
-from starlette.applications import Starlette
+from loopback import Seen, ServiceSlot, token_response
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from artgen_tui.api.client import ClientOptions, NemoClient
 from artgen_tui.api.errors import FileTooLarge, TransportError, UnsupportedFileType
@@ -38,8 +36,7 @@ class UploadServer:
 
     async def token(self, request: Request) -> Response:
         await self.seen.record(request)
-        n = len(self.seen.to(request.url.path))
-        return JSONResponse({"code": 0, "data": {"token": f"nmv_usr_up{n}", "user_id": "anon_u"}})
+        return token_response(self.seen, request, "up", "anon_u")
 
     async def upload(self, request: Request) -> Response:
         if request.headers.get("content-type", "").startswith("application/json"):
@@ -74,32 +71,20 @@ class UploadServer:
         return JSONResponse({"code": 0, "data": {"files": files, "session_state_applied": True}})
 
 
-class _Current:
-    server = UploadServer()
+SLOT = ServiceSlot(
+    {"/api/auth/anonymous-token": "token", "/api/upload-video/nemo_agent/me/{sid}": "upload"}
+)
 
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    async def token(request: Request) -> Response:
-        return await _Current.server.token(request)
-
-    async def upload(request: Request) -> Response:
-        return await _Current.server.upload(request)
-
-    app = Starlette(
-        routes=[
-            Route("/api/auth/anonymous-token", token, methods=["POST"]),
-            Route("/api/upload-video/nemo_agent/me/{sid}", upload, methods=["POST"]),
-        ]
-    )
-    with serve(app) as url:
+    with SLOT.serve() as url:
         yield url
 
 
 @pytest.fixture
 def up(base_url: str) -> tuple[UploadServer, str]:
-    _Current.server = UploadServer()
-    return _Current.server, base_url
+    return SLOT.install(UploadServer()), base_url
 
 
 def make_client(url: str) -> NemoClient:

@@ -8,6 +8,7 @@ import av
 import numpy as np
 import pytest
 import textual.constants
+from loopback import free_port
 from PIL import Image
 from textual.app import App, ComposeResult
 from textual.widgets import Button, Markdown
@@ -316,11 +317,7 @@ async def test_out_of_credits_shows_registration_link(tmp_path: Path) -> None:
 
 
 async def test_connection_failure_offers_retry_and_local_hint(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as sock:  # a loopback port with nothing listening
-        sock.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     app = ArtgenApp(settings_for(closed, request_timeout=2))
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.status.connection == "error", 30)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from loopback import free_port
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -77,18 +78,10 @@ def test_artgen_local_in_tmux(tmp_path: Path) -> None:
         tmux.run("kill-server", check=False)
 
 
-def _closed_loopback_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_unreachable_server_is_shown_without_a_keypress(tmp_path: Path) -> None:
     """A refused connection fails in milliseconds; the screen must say so on its own."""
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX", "TEXTUAL_THEME")}
-    url = f"http://127.0.0.1:{_closed_loopback_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     env.update(
         ARTGEN_HOME=str(tmp_path / "home"),
         NEMO_API_URL=url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +47,7 @@ class Finish:
     nearest: bool = False
 
 
-class Scene:
+class Scene(ABC):
     work_short = 270
     no_weather = False  # styles whose look particles would spoil (pixel art)
     finish: Finish
@@ -55,6 +56,6 @@ class Scene:
         self.ctx = ctx
         self.finish = Finish()
 
+    @abstractmethod
     def render(self, t: float) -> np.ndarray:
         """A new float32 RGB array (0–1) at the working size for ``t`` seconds in."""
-        raise NotImplementedError
