@@ -1,0 +1,213 @@
+"""How fast artgen opens, side by side with bare baselines from the same run.
+
+Measured in a real pseudo-terminal (120×40) that this script drives, from process start:
+
+* ``bare_frame``: a bare Textual app (Header + Label + Footer) paints its first frame;
+* ``app_frame``: ``artgen --local`` paints its layout (the status bar's "Connecting…" or "Ready");
+* ``app_ready``: ``artgen --local`` shows "Ready" (token, session and backend up).
+
+And headless, against an ``artgen serve-local`` started once for the run:
+
+* ``bare_httpx``: ``python -c "import httpx; httpx.get(URL)"`` to the same backend;
+* ``credits``: ``artgen credits`` wall time (a complete headless command).
+
+Targets (issue #9): app_frame ≤ 1.2× and app_ready ≤ 1.5× bare_frame; credits ≤ 2× bare_httpx.
+Each figure is the median of ``--runs`` (default 5); the ratios are of medians.
+
+Usage: ``python bench/startup.py [--runs K] [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import os
+import pty
+import re
+import select
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import textwrap
+import time
+from pathlib import Path
+
+SIZE = (120, 40)
+_ANSI = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[P_^X][^\x1b]*\x1b\\|.)"
+)
+
+BARE_APP = textwrap.dedent(
+    """
+    from textual.app import App
+    from textual.widgets import Footer, Header, Label
+
+    class Bare(App[None]):
+        def compose(self):
+            yield Header()
+            yield Label("BARE-FIRST-FRAME")
+            yield Footer()
+
+    Bare().run()
+    """
+)
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX", "TEXTUAL_THEME")}
+    env.update(
+        ARTGEN_HOME=str(home),
+        TERM="xterm-256color",
+        TEXTUAL_ANIMATIONS="none",
+        COLUMNS=str(SIZE[0]),
+        LINES=str(SIZE[1]),
+    )
+    return env
+
+
+def time_markers(
+    argv: list[str], markers: dict[str, str], env: dict[str, str], timeout: float = 30.0
+) -> dict[str, float]:
+    """Seconds from spawning ``argv`` in a fresh pty until each marker's text is on screen."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    found: dict[str, float] = {}
+    raw = b""
+    try:
+        while len(found) < len(markers) and time.perf_counter() - started < timeout:
+            ready, _, _ = select.select([master], [], [], 0.01)
+            if not ready:
+                continue
+            try:
+                raw += os.read(master, 1 << 16)
+            except OSError:
+                break
+            now = time.perf_counter() - started
+            screen = _ANSI.sub("", raw.decode("utf-8", "replace"))
+            for name, text in markers.items():
+                if name not in found and text in screen:
+                    found[name] = now
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        os.close(master)
+    missing = set(markers) - set(found)
+    if missing:
+        raise RuntimeError(f"never saw {sorted(missing)} from {argv[-2:]}")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wall(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, timeout=60)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{argv[-2:]} exited {done.returncode}: {done.stderr.decode()[-400:]}")
+    return took
+
+
+def _serve_local(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "artgen_tui", "serve-local", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*argv, "--data-dir", str(data_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return proc, url
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("serve-local did not start")
+
+
+def run(runs: int) -> dict[str, float]:
+    samples: dict[str, list[float]] = {}
+
+    def add(name: str, value: float) -> None:
+        samples.setdefault(name, []).append(value)
+
+    with tempfile.TemporaryDirectory(prefix="artgen-startup-") as tmp:
+        root = Path(tmp)
+        bare = root / "bare.py"
+        bare.write_text(BARE_APP)
+        server_env = _env(root / "server-home")
+        server, url = _serve_local(server_env, root / "backend")
+        try:
+            cli_env = _env(root / "cli-home") | {"NEMO_API_URL": url}
+            # Warm the token and session files once: the fast path every later call takes.
+            _wall([sys.executable, "-m", "artgen_tui", "credits"], cli_env)
+            probe = f"import httpx; httpx.get({url + '/'!r})"
+            for i in range(runs):
+                frame = time_markers(
+                    [sys.executable, str(bare)], {"frame": "BARE-FIRST-FRAME"}, _env(root / "b")
+                )
+                add("bare_frame", frame["frame"])
+                app = time_markers(
+                    [sys.executable, "-m", "artgen_tui", "--local"],
+                    {"frame": "Connecting", "ready": "Ready"},
+                    _env(root / f"app-{i}"),
+                )
+                add("app_frame", min(app["frame"], app["ready"]))
+                add("app_ready", app["ready"])
+                add("bare_httpx", _wall([sys.executable, "-c", probe], cli_env))
+                add("credits", _wall([sys.executable, "-m", "artgen_tui", "credits"], cli_env))
+        finally:
+            server.terminate()
+            server.wait(10)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    figures = run(args.runs)
+    ratios = {
+        "app_frame/bare_frame": figures["app_frame"] / figures["bare_frame"],
+        "app_ready/bare_frame": figures["app_ready"] / figures["bare_frame"],
+        "credits/bare_httpx": figures["credits"] / figures["bare_httpx"],
+    }
+    targets = {"app_frame/bare_frame": 1.2, "app_ready/bare_frame": 1.5, "credits/bare_httpx": 2.0}
+    if args.json:
+        print(json.dumps({"runs": args.runs, "seconds": figures, "ratios": ratios}))
+        return 0
+    print(f"startup, median of {args.runs} runs ({SIZE[0]}×{SIZE[1]} pty)")
+    for name, value in figures.items():
+        print(f"  {name:<12} {value:6.3f} s")
+    for name, value in ratios.items():
+        verdict = "ok" if value <= targets[name] else "over"
+        print(f"  {name:<22} {value:5.2f}×  (target ≤ {targets[name]}×, {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
