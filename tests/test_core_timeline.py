@@ -212,3 +212,93 @@ def test_track_names() -> None:
                    {"tt": 1, "name": "Voice-over", "sg": [{"duration_ms": 1}]}]}  # fmt: skip
     names = [r.track_name for r in timeline.rows(state(draft).draft)]
     assert names == ["Video 1", "Video 2", "Voice-over"]
+
+
+def test_compact_segment_keys_give_labels_text_and_volume() -> None:
+    draft = {
+        "t": [
+            {"tt": 0, "sg": [{"id": "a", "s": 0, "d": 2000, "n": "city at dusk", "v": 0.5},
+                             {"id": "b", "s": 2000, "d": 1000, "nm": "harbour", "vl": 1}]},
+            {"tt": 7, "sg": [{"id": "c", "s": 0, "d": 1000, "tx": "Urban Dreams"}]},
+        ]
+    }  # fmt: skip
+    rows = timeline.rows(state(draft).draft)
+    assert [(r.label, r.volume) for r in rows] == [
+        ("city at dusk", 0.5),
+        ("harbour", 1.0),
+        ("Urban Dreams", None),
+    ]
+    assert "'Urban Dreams'" in timeline.diff(None, state(draft)).sentence
+
+
+@pytest.mark.parametrize(
+    ("segment", "label"),
+    [
+        ({"src": "http://x/files/s1/my%20photo.png?sig=abc"}, "my photo.png"),
+        ({"u": "https://cdn.example/a/b/clip.mp4"}, "clip.mp4"),
+        ({"path": "/home/me/Videos/holiday.mov"}, "holiday.mov"),
+        ({"source": {"url": "http://x/y/song.mp3"}}, "song.mp3"),
+        ({"src": "http://x/"}, ""),
+    ],
+)
+def test_media_segment_without_label_falls_back_to_its_file_name(
+    segment: dict[str, Any], label: str
+) -> None:
+    draft = {"t": [{"tt": 0, "sg": [{"id": "a", "s": 0, "d": 1000, **segment}]}]}
+    assert timeline.rows(state(draft).draft)[0].label == label
+
+
+def _traced_lines(work: Any) -> int:
+    """Python lines executed in core/timeline.py by ``work()``: a machine-independent work count."""
+    import sys
+
+    count = 0
+    target = timeline.__file__
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal count
+        if frame.f_code.co_filename != target:
+            return None
+        if event == "line":
+            count += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        work()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def _same_id_state(n: int, offset_ms: int = 0) -> SessionState:
+    segments = [{"id": "dup", "s": i * 1000 + offset_ms, "d": 1000, "n": f"s{i}"} for i in range(n)]
+    return state({"t": [{"tt": 0, "sg": segments}]})
+
+
+@pytest.mark.parametrize(
+    "work",
+    [
+        lambda n: timeline.rows(_same_id_state(n).draft),
+        lambda n: timeline.summary(_same_id_state(n)),
+        lambda n: timeline.diff(_same_id_state(n), _same_id_state(n, offset_ms=500)),
+        lambda n: timeline.diff(
+            state({"t": [{"tt": 0, "sg": [{"id": f"o{i}", "s": i * 1000, "d": 1000}
+                                          for i in range(n)]}]}),
+            state({"t": [{"tt": 0, "sg": [{"id": f"n{i}", "s": i * 1000, "d": 1000}
+                                          for i in reversed(range(n))]}]}),
+        ),
+    ],
+    ids=["rows", "summary", "diff-shared-ids", "diff-replaced-in-place"],
+)  # fmt: skip
+def test_big_timelines_take_linear_work(work: Any) -> None:
+    small = _traced_lines(lambda: work(300))
+    large = _traced_lines(lambda: work(1200))
+    # 4x the segments: linear work is about 4x the lines, quadratic work would be about 16x.
+    assert large / small < 5.5, (small, large)
+
+
+def test_ten_thousand_segments_sharing_one_id_get_unique_keys() -> None:
+    keys = [r.key for r in timeline.rows(_same_id_state(10_000).draft)]
+    assert len(set(keys)) == 10_000
+    assert keys[:3] == ["seg:dup", "seg:dup#2", "seg:dup#3"]
