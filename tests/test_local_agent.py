@@ -211,6 +211,18 @@ def test_bench_stream_chunks() -> None:
     assert "## Section" in text and "- first item" in text and "```python" in text
 
 
+def test_paced_bench_stream_spreads_its_chunks_over_the_time_asked() -> None:
+    turn = turn_of({}, "/bench-stream 100 over 0.5s")
+    assert turn.kind == "bench" and turn.cost == 0
+    events = run(turn)
+    partials = [e for e in events if e.get("partial")]
+    assert len(partials) == 100
+    stamps = [e["timestamp"] for e in partials]
+    assert stamps == sorted(stamps)
+    # Chunk i is due at 0.5 * i / 100 s: the last one cannot leave before 0.495 s.
+    assert stamps[-1] - stamps[0] >= 0.49
+
+
 def test_music_and_title_on_an_empty_draft_have_a_length() -> None:
     st = apply({}, run(turn_of({}, "add music", silent_close_rate=0.0)))
     assert tracks(st)[1][0]["duration_ms"] == 10000 and st["draft"]["d"] == 10000

@@ -10,6 +10,7 @@ It understands (English and a little Chinese):
 - a style word (cinematic, watercolor, neon, …) restyles the generated segments.
 - ``/bench-stream N``: N small partial Markdown chunks (headings, paragraphs, lists, code fences)
   as fast as possible, then the aggregated event; for streaming benchmarks. Free, changes nothing.
+  ``/bench-stream N over S`` spreads the same chunks evenly over S seconds, as a real agent sends.
 
 Edits cost 10 credits and close silently (tool events only, no text) in ``silent_close_rate`` of
 cases, decided by a RNG seeded with (seed, session id, turn index). Anything else gets a text reply
@@ -94,7 +95,7 @@ MOOD_LABELS = {
     "dreamy": "Dreamy lo-fi beat",
 }
 
-_BENCH_RE = re.compile(r"^\s*/bench-stream(?:\s+(\d+))?\s*$")
+_BENCH_RE = re.compile(r"^\s*/bench-stream(?:\s+(\d+))?(?:\s+over\s+(\d+(?:\.\d+)?)\s*s?)?\s*$")
 _GEN_STRONG = re.compile(r"\b(generate|animate)\b|生成", re.I)
 _GEN_WEAK = re.compile(
     r"\b(create|make)\s+(?:me\s+)?(?:a|an)\b|\b(video|clip|film|animation)\s+(?:of|about)\b|制作|做一个",
@@ -270,7 +271,8 @@ class ScriptedAgent:
         bench = _BENCH_RE.match(message)
         if bench:
             n = min(int(bench.group(1) or 1000), 1_000_000)
-            return Turn("bench", 0, lambda: self._bench(n))
+            over = min(float(bench.group(2) or 0.0), 600.0)
+            return Turn("bench", 0, lambda: self._bench(n, over))
         is_edit_only = bool(_MUSIC.search(message) or _TITLE.search(message))
         if _GEN_STRONG.search(message) or (_GEN_WEAK.search(message) and not is_edit_only):
             return Turn("generate", GENERATION_COST, lambda: self._generate(state, message, rng))
@@ -473,8 +475,9 @@ class ScriptedAgent:
             yield ev
 
     # -- benchmark ---------------------------------------------------------------------------
-    async def _bench(self, n: int) -> AsyncIterator[Item]:
-        """Partial chunks serialised by template, 256 frames per write: as fast as possible."""
+    async def _bench(self, n: int, over: float = 0.0) -> AsyncIterator[Item]:
+        """Partial chunks serialised by template: 256 frames per write as fast as possible, or,
+        with ``over`` seconds, each frame at its even share of that time (paced like an agent)."""
         em = Emitter()
         probe = em.event({"parts": [{"text": "\x00"}], "role": "model"}, partial=True)
         probe["id"], probe["timestamp"] = "\x01", 0.5
@@ -485,7 +488,16 @@ class ScriptedAgent:
         id_base = str(uuid.uuid4())[:-8]
         parts: list[str] = []
         batch: list[bytes] = []
+        started = time.monotonic()
         for i, chunk in enumerate(bench_chunks(n)):
+            if over > 0:
+                due = started + over * i / n
+                if batch and time.monotonic() < due:
+                    yield RawFrames(b"".join(batch), len(batch))
+                    batch = []
+                delay = due - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
             parts.append(chunk)
             text = json.dumps(chunk, ensure_ascii=False).encode()
             ts = tail_b.replace(b"{ts}", repr(time.time()).encode())
