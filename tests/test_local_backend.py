@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -692,3 +695,39 @@ def test_listening_socket_is_tcp_so_replies_are_not_delayed_by_nagle() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def test_an_abandoned_upload_is_dropped_quietly(
+    local_backend: str, backend_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that hangs up mid-upload leaves no file and no traceback in the server's log."""
+    acct = account(local_backend)
+    sid = new_session(acct)
+    url = urlsplit(local_backend)
+    boundary = "b0undary"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="files"; filename="clip.mp4"\r\n'
+        "Content-Type: video/mp4\r\n\r\n"
+    ).encode()
+    request = (
+        f"POST /api/upload-video/nemo_agent/me/{sid} HTTP/1.1\r\n"
+        f"Host: {url.netloc}\r\n"
+        f"Authorization: Bearer {acct.token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {len(head) + 10_000_000}\r\n\r\n"
+    ).encode()
+    assert url.hostname and url.port
+    with caplog.at_level(logging.INFO):
+        with socket.create_connection((url.hostname, url.port)) as conn:
+            conn.sendall(request + head + b"\0" * 200_000)
+            time.sleep(0.3)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if any("upload abandoned" in r.getMessage() for r in caplog.records):
+                break
+            time.sleep(0.05)
+    assert any("upload abandoned" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert state(acct, sid)["video_infos"] == []
+    assert list((backend_dir / "files" / sid).glob("*")) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -22,8 +23,10 @@ from typing import IO, Any
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response
+
+log = logging.getLogger(__name__)
 
 CODE_BAD_TYPE = 4001
 CODE_TOO_LARGE = 4002
@@ -238,6 +241,11 @@ async def receive_multipart(
     except FormParserError as exc:
         rx.cleanup()
         raise TransferRejected(CODE_BAD_BODY, f"malformed multipart body: {exc}") from exc
+    except ClientDisconnect as exc:
+        # Nobody is left to answer: drop what arrived, note it, and keep the log free of tracebacks.
+        rx.cleanup()
+        log.info("upload abandoned: the client closed the connection before the upload finished")
+        raise TransferRejected(CODE_BAD_BODY, "the upload was abandoned") from exc
     except BaseException:
         rx.cleanup()
         raise
