@@ -1,0 +1,270 @@
+"""A hostile server for robustness tests: the real local backend behind a proxy that breaks things.
+
+:class:`HostileProxy` forwards every request to a running local backend (so whole flows work:
+tokens, sessions, turns, uploads, renders) and then spoils the answers according to its *modes*,
+the way a broken or malicious service would: control sequences in every string, absurd nesting,
+infinite or enormous numbers, bodies that drip one byte at a time, pages instead of videos…
+
+Each mode is a :class:`Mode` with optional hooks; a test names the modes it wants::
+
+    with backend(tmp_path / "b") as upstream, HostileProxy(upstream, "escapes") as url:
+        run("chat", "add music", url=url)
+
+New modes register themselves with :func:`mode`. Only loopback is ever contacted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from loopback import serve
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+# A sample of what must never reach a terminal raw: window title (OSC 2), clipboard write
+# (OSC 52), screen clear, alternate screen, a DCS query that makes terminals answer, C1 CSI, BEL.
+ESCAPES = '\x1b]2;pwned\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\x1b[?1049h\x1bP$q"p\x1b\\\x9b31m\x07'
+"""Control sequences inserted into every string of a spoiled answer."""
+
+CONTROL_CHARS = frozenset(chr(c) for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))) - {
+    "\n",
+    "\t",
+}
+"""Characters that must not appear raw in anything shown to the user (newline and tab may)."""
+
+
+def raw_controls(text: str) -> list[str]:
+    """The raw control characters in ``text`` (an empty list when it is safe to print)."""
+    return sorted({c for c in text if c in CONTROL_CHARS})
+
+
+@dataclass
+class Exchange:
+    """One proxied answer, as a mode may change it."""
+
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    request_body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+JsonHook = Callable[[Exchange, Any], Any]
+SseHook = Callable[[Exchange, str], str]
+ResponseHook = Callable[[Exchange], Response | None]
+
+
+@dataclass
+class Mode:
+    """How answers are spoiled. Every hook is optional.
+
+    ``json``: rewrite a decoded JSON body. ``sse``: rewrite each SSE ``data:`` payload of a chat
+    stream. ``respond``: replace the whole response (return ``None`` to keep it).
+    ``match``: which request paths the mode touches (substring; empty = all).
+    """
+
+    name: str
+    json: JsonHook | None = None
+    sse: SseHook | None = None
+    respond: ResponseHook | None = None
+    match: tuple[str, ...] = ()
+
+    def applies(self, path: str) -> bool:
+        return not self.match or any(m in path for m in self.match)
+
+
+MODES: dict[str, Mode] = {}
+
+
+def mode(m: Mode) -> Mode:
+    """Register ``m`` under its name."""
+    MODES[m.name] = m
+    return m
+
+
+def map_strings(value: Any, spoil: Callable[[str], str]) -> Any:
+    """``value`` with every string (keys excluded) passed through ``spoil``."""
+    if isinstance(value, str):
+        return spoil(value)
+    if isinstance(value, list):
+        return [map_strings(v, spoil) for v in value]
+    if isinstance(value, dict):
+        return {k: map_strings(v, spoil) for k, v in value.items()}
+    return value
+
+
+def map_numbers(value: Any, spoil: Callable[[float | int], Any]) -> Any:
+    """``value`` with every number (not booleans) passed through ``spoil``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return spoil(value)
+    if isinstance(value, list):
+        return [map_numbers(v, spoil) for v in value]
+    if isinstance(value, dict):
+        return {k: map_numbers(v, spoil) for k, v in value.items()}
+    return value
+
+
+def _escaped(text: str) -> str:
+    return f"{ESCAPES}{text}{ESCAPES}" if text else text
+
+
+def _escape_sse(_ex: Exchange, data: str) -> str:
+    try:
+        return json.dumps(map_strings(json.loads(data), _escaped))
+    except ValueError:
+        return data
+
+
+SESSION_PATHS = ("/run_sse", "/api/state", "/api/render", "/api/upload", "/api/credits")
+"""Everything but the token endpoint: what a working but hostile service answers."""
+
+mode(
+    Mode(
+        "escapes",
+        json=lambda _ex, body: map_strings(body, _escaped),
+        sse=_escape_sse,
+        match=SESSION_PATHS,
+    )
+)
+
+
+class HostileProxy:
+    """The local backend at ``upstream`` behind a loopback proxy applying ``modes``."""
+
+    def __init__(self, upstream: str, *modes: str | Mode) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.modes = [m if isinstance(m, Mode) else MODES[m] for m in modes]
+        self.exchanges: list[Exchange] = []
+        self.url = ""
+        self._stack = ExitStack()
+
+    def set_modes(self, *modes: str | Mode) -> None:
+        """Change the modes while the proxy runs (e.g. spoil only the second request)."""
+        self.modes = [m if isinstance(m, Mode) else MODES[m] for m in modes]
+
+    def _active(self, path: str) -> list[Mode]:
+        return [m for m in self.modes if m.applies(path)]
+
+    async def _handle(self, request: Request) -> Response:
+        path = request.url.path
+        body = await request.body()
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in ("host", "content-length", "accept-encoding")
+        }
+        target = self.upstream + path + (f"?{request.url.query}" if request.url.query else "")
+        client = httpx.AsyncClient(timeout=120)
+        upstream = await client.send(
+            client.build_request(request.method, target, headers=headers, content=body),
+            stream=True,
+        )
+        out_headers = {
+            k: v
+            for k, v in upstream.headers.items()
+            if k.lower() not in ("content-length", "transfer-encoding", "content-encoding")
+        }
+        content_type = upstream.headers.get("content-type", "")
+        active = self._active(path)
+        if "text/event-stream" in content_type:
+            ex = Exchange(request.method, path, upstream.status_code, out_headers, b"", body)
+            self.exchanges.append(ex)
+            replaced = _first_response(active, ex)
+            if replaced is not None:
+                await upstream.aclose()
+                await client.aclose()
+                return replaced
+            return StreamingResponse(
+                self._relay_sse(upstream, client, ex, active),
+                status_code=upstream.status_code,
+                headers=out_headers,
+            )
+        raw = await upstream.aread()
+        await upstream.aclose()
+        await client.aclose()
+        ex = Exchange(request.method, path, upstream.status_code, out_headers, raw, body)
+        self.exchanges.append(ex)
+        if "json" in content_type:
+            for m in active:
+                if m.json is not None:
+                    ex.body = json.dumps(m.json(ex, ex.json())).encode()
+        replaced = _first_response(active, ex)
+        if replaced is not None:
+            return replaced
+        return Response(ex.body, status_code=ex.status, headers=ex.headers)
+
+    async def _relay_sse(
+        self, upstream: httpx.Response, client: httpx.AsyncClient, ex: Exchange, active: list[Mode]
+    ) -> AsyncIterator[bytes]:
+        hooks = [m.sse for m in active if m.sse is not None]
+        try:
+            async for line in upstream.aiter_lines():
+                if line.startswith("data:") and hooks:
+                    data = line[5:].strip()
+                    for hook in hooks:
+                        data = hook(ex, data)
+                    line = f"data: {data}"
+                yield (line + "\n").encode()
+        except (httpx.HTTPError, asyncio.CancelledError):
+            pass
+        finally:
+            await upstream.aclose()
+            await client.aclose()
+
+    def app(self) -> Starlette:
+        methods = ["GET", "POST", "PUT", "DELETE", "HEAD"]
+        return Starlette(routes=[Route("/{path:path}", self._handle, methods=methods)])
+
+    def __enter__(self) -> str:
+        self._stack = ExitStack()
+        self.url = self._stack.enter_context(serve(self.app()))
+        return self.url
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+
+def _first_response(active: list[Mode], ex: Exchange) -> Response | None:
+    for m in active:
+        if m.respond is not None:
+            replaced = m.respond(ex)
+            if replaced is not None:
+                return replaced
+    return None
+
+
+@contextmanager
+def hostile(upstream: str, *modes: str | Mode) -> Iterator[HostileProxy]:
+    """A running :class:`HostileProxy`; its ``url`` is what the client should use."""
+    proxy = HostileProxy(upstream, *modes)
+    with proxy:
+        yield proxy
+
+
+__all__ = [
+    "CONTROL_CHARS",
+    "ESCAPES",
+    "MODES",
+    "Exchange",
+    "HostileProxy",
+    "Mode",
+    "hostile",
+    "map_numbers",
+    "map_strings",
+    "mode",
+    "raw_controls",
+]
