@@ -43,6 +43,7 @@ from artgen_tui.api.errors import (
 )
 from artgen_tui.api.events import ChatEvent, EventDecoder
 from artgen_tui.api.files import check_upload, content_type
+from artgen_tui.api.logsafe import redact
 from artgen_tui.api.models import (
     Credits,
     RenderJob,
@@ -53,8 +54,8 @@ from artgen_tui.api.models import (
     parse_render_job,
 )
 from artgen_tui.api.sse import iter_sse_data
+from artgen_tui.api.tokens import TokenStore
 from artgen_tui.api.transfer import FilePart, MultipartBody, ProgressCallback
-from artgen_tui.core.credentials import CredentialStore, redact
 
 NoticeCallback = Callable[[str], None]
 """Called with a short human sentence when the client recovers from something (429 wait, new token)."""
@@ -119,7 +120,7 @@ class NemoClient:
     def __init__(
         self,
         options: ClientOptions,
-        credentials: CredentialStore,
+        credentials: TokenStore,
         *,
         static_token: str | None = None,
         on_notice: NoticeCallback | None = None,
