@@ -368,7 +368,9 @@ class NemoClient:
         async with self._token_lock:
             if self._token is not None and self._token.token != stale:
                 return self._token  # another request already renewed it
-            return await self._fetch_anonymous_token()
+            token = await self._fetch_anonymous_token()
+            log.info("token renewed (new anonymous token %s)", redact(token.token))
+            return token
 
     async def _fetch_anonymous_token(self) -> Token:
         what = "Getting an anonymous token"
@@ -439,10 +441,12 @@ class NemoClient:
                 for event in decoder.feed(data):
                     yield event
         except httpx.ReadTimeout:
+            log.info("reply stream dropped: no data for %g s", self._options.stream_timeout)
             raise StreamInterrupted(
                 f"No data from the server for {self._options.stream_timeout:g} s."
             ) from None
         except httpx.HTTPError as exc:
+            log.info("reply stream dropped (%s)", type(exc).__name__)
             raise _scrub(
                 StreamInterrupted(f"The reply stream broke off ({type(exc).__name__}).")
             ) from exc

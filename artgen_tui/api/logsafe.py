@@ -8,7 +8,9 @@ same filter (:data:`FILTER`) so records from any logger are masked too.
 from __future__ import annotations
 
 import logging
+import os
 import re
+from pathlib import Path
 
 _TOKEN_RE = re.compile(r"(nmv_[A-Za-z0-9_]{4})[A-Za-z0-9_\-]+|(Bearer\s+)\S+")
 
@@ -55,3 +57,34 @@ def install() -> None:
         logger = logging.getLogger(name)
         if FILTER not in logger.filters:
             logger.addFilter(FILTER)
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_to_file(path: Path, level: str = "info") -> logging.Handler:
+    """Send every ``artgen_tui`` (and HTTP library) record at ``level`` or above to ``path``.
+
+    The file is appended to and created private (0600); the handler carries :data:`FILTER`, so
+    records from any logger are masked before they are written. Returns the handler (tests and
+    callers remove it with :func:`stop_logging`).
+    """
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(level.upper())
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(FILTER)
+    install()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.getEffectiveLevel() > handler.level:
+        root.setLevel(handler.level)
+    return handler
+
+
+def stop_logging(handler: logging.Handler) -> None:
+    """Detach and close a handler made by :func:`log_to_file`."""
+    logging.getLogger().removeHandler(handler)
+    handler.close()
