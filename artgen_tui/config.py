@@ -80,7 +80,7 @@ class LogSettings(BaseModel):
     def _known_level(cls, value: str) -> str:
         level = value.strip().lower()
         if level not in LOG_LEVELS:
-            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+            raise ValueError("must be debug, info, warning or error")
         return level
 
 
