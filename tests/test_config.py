@@ -144,3 +144,13 @@ def test_settings_from_different_files_do_not_leak(tmp_path: Path) -> None:
     assert (sa.language, sa.fast_downloads) == ("ja", True)
     assert (sb.language, sb.fast_downloads) == ("en", False)
     assert Settings().language == "en"
+
+
+async def test_fast_downloads_setting_reaches_the_client(tmp_path: Path) -> None:
+    from artgen_tui.core.workspace import Workspace
+
+    on = load_settings(tmp_path / "none.toml", api_url="http://127.0.0.1:9")
+    off = load_settings(write(tmp_path / "c.toml", "fast_downloads = false\n"), api_url=on.api_url)
+    for settings, fast in ((on, True), (off, False)):
+        async with Workspace(settings) as ws:
+            assert ws.client.download_policy.fast is fast
