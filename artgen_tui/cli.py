@@ -1,4 +1,4 @@
-"""The ``artgen`` command: the TUI by default, headless subcommands for scripts.
+"""The ``artgen`` command: the TUI by default, headless subcommands for scripts (README, Usage).
 
 Exit codes: 0 success, 1 a permanent error, 2 a transient one (trying again may help), 130 when
 interrupted. Errors are one line on stderr (``artgen: …``), never a traceback. With ``--json``

@@ -1,4 +1,4 @@
-"""NemoClient: every endpoint of protocol.md §4 over async httpx, with the recovery policy of design.md §3.
+"""NemoClient: every endpoint of ``docs/protocol.md`` §3 over async httpx, with its recovery policy (§2).
 
 Recovery: an expired token (1001) gets a fresh anonymous token for the same client id and one retry;
 a rate limit (429) waits ``Retry-After`` (or ``rate_limit_wait``) and retries once; everything else

@@ -1,6 +1,6 @@
-"""The local backend's HTTP app: the cloud's routes (protocol.md §4) on loopback.
+"""The local backend's HTTP app: the cloud's routes on loopback (``docs/protocol.md`` §3).
 
-Wire choices where the cloud's documentation leaves things open:
+Wire choices where the cloud's documentation leaves things open (``docs/protocol.md`` §2–§5):
 
 - Business endpoints answer ``{"code": 0, "message": "ok", "data": {...}}``. Business errors are
   **HTTP 200** with ``{"code": N, "message": "…"}``: 1001 bad/expired token, 1002 unknown session,
