@@ -35,4 +35,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/stream.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache .grimp_cache
