@@ -1,4 +1,4 @@
-"""The ``artgen`` command: the TUI by default, headless subcommands for scripts (design.md §4).
+"""The ``artgen`` command: the TUI by default, headless subcommands for scripts (README, Usage).
 
 Exit codes: 0 success, 1 a permanent error, 2 a transient one (trying again may help), 130 when
 interrupted. Errors are one line on stderr (``artgen: …``), never a traceback. With ``--json``
@@ -20,8 +20,8 @@ from typing import Any, TextIO
 
 from artgen_tui import __version__, paths
 from artgen_tui.api.errors import ApiError, InsufficientCredits
+from artgen_tui.api.logsafe import log_to_file, redact
 from artgen_tui.config import ConfigError, Settings, load_settings
-from artgen_tui.core.credentials import redact
 
 EXIT_OK = 0
 EXIT_PERMANENT = 1
@@ -40,12 +40,14 @@ examples:
   artgen upload clip.mp4 photo.png       upload media into the session
   artgen export --wait -o city.mp4       render, wait, and download the MP4
   artgen jobs list                       the export journal
+  artgen doctor                          versions, paths, token presence, reachability
   NEMO_API_URL=http://127.0.0.1:8765 artgen credits
 
 environment:
   NEMO_API_URL   API base URL (same as --api-url)
   NEMO_TOKEN     a fixed API token (default: an anonymous token, fetched and kept for you)
   ARTGEN_CONFIG  path of the config file (same as --config)
+  ARTGEN_LOG     write a diagnostic log to this file (same as --log; tokens are masked)
 
 exit codes: 0 ok, 1 permanent error, 2 transient error (retrying may help), 130 interrupted.
 """
@@ -82,6 +84,13 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
     g.add_argument(
         "--config", metavar="FILE", type=Path, default=default, help="Config file to use."
+    )
+    g.add_argument(
+        "--log",
+        metavar="FILE",
+        type=Path,
+        default=default,
+        help="Append a diagnostic log (recoveries, errors; tokens masked) to FILE.",
     )
 
 
@@ -168,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
         "action", nargs="?", default="list", choices=("list", "resume", "cancel", "retry")
     )
     p.add_argument("job_id", nargs="?", metavar="ID", help="Job id for cancel and retry.")
+
+    add(
+        "doctor",
+        "Print what artgen would use: version, config and state paths, API URL, token presence "
+        "(never the token), whether the API answers, and the log file.",
+        "  artgen doctor\n  artgen doctor --local\n  artgen doctor --json\n",
+    )
     return parser
 
 
@@ -563,14 +579,60 @@ def _serve_local(settings: Settings, args: argparse.Namespace, out: Output) -> i
     return EXIT_OK
 
 
-def _run_tui(settings: Settings, out: Output) -> int:
-    try:
-        module = importlib.import_module("artgen_tui.tui.app")
-        run_app: Callable[[Settings], int] = module.run_app
-    except (ImportError, AttributeError):
-        out.note("The TUI is not available in this build; use a subcommand (artgen --help).")
-        return EXIT_PERMANENT
+def _run_tui(settings: Settings) -> int:
+    # By name, so that the headless commands never load textual (see tests/test_layers.py).
+    module = importlib.import_module("artgen_tui.tui.app")
+    run_app: Callable[[Settings], int] = module.run_app
     return int(run_app(settings))
+
+
+DOCTOR_TIMEOUT = 3.0
+"""Seconds the reachability check waits for any answer from the API."""
+
+
+def _doctor(ctx: Context) -> int:
+    """A report for bug reports: every path and setting that matters, and never the token."""
+    import time
+
+    import httpx
+
+    from artgen_tui.core.credentials import CredentialStore
+    from artgen_tui.core.workspace import identity_for
+
+    settings = ctx.settings
+    store = CredentialStore.default(identity_for(settings.api_url))
+    if settings.token is not None:
+        token = "fixed (NEMO_TOKEN or config); not shown"
+    elif store.load_token() is not None:
+        token = f"saved anonymous token in {store.token_file}; not shown"
+    else:
+        token = "none yet (an anonymous token is fetched on first use)"
+    started = time.monotonic()
+    try:
+        answer = httpx.get(settings.api_url, timeout=DOCTOR_TIMEOUT, follow_redirects=False)
+        ms = (time.monotonic() - started) * 1000
+        reachable, reach = True, f"yes (HTTP {answer.status_code} in {ms:.0f} ms)"
+    except httpx.HTTPError as exc:
+        reachable, reach = False, f"no ({type(exc).__name__} within {DOCTOR_TIMEOUT:g} s)"
+    log_file = ctx.args.log or settings.log.file
+    report = {
+        "version": __version__,
+        "python": sys.version.split()[0],
+        "config": str(ctx.args.config or paths.config_file()),
+        "state_dir": str(paths.state_dir()),
+        "data_dir": str(paths.data_dir()),
+        "jobs_and_tokens_key": identity_for(settings.api_url),
+        "output_dir": str(settings.output_dir),
+        "api_url": settings.api_url,
+        "token": token,
+        "reachable": reach,
+        "log": f"{log_file} (level {settings.log.level})" if log_file else "off (--log FILE)",
+    }
+    ctx.out.emit("doctor", ok=reachable, **report)
+    width = max(len(k) for k in report)
+    for key, value in report.items():
+        ctx.out.text(f"{key.replace('_', ' '):<{width}}  {value}")
+    return EXIT_OK if reachable else EXIT_TRANSIENT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -586,13 +648,22 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         out.error(exc)
         return EXIT_PERMANENT
+    log_file = args.log or settings.log.file
+    if log_file is not None:
+        try:
+            log_to_file(log_file, settings.log.level)
+        except OSError as exc:
+            out.error(f"--log: cannot write {log_file} ({exc.strerror or exc}).")
+            return EXIT_PERMANENT
     try:
         if args.command == "serve-local":
             return _serve_local(settings, args, out)
         with _maybe_local(settings, bool(args.local)) as effective:
             if args.command is None:
-                return _run_tui(effective, out)
+                return _run_tui(effective)
             ctx = Context(args, effective, out)
+            if args.command == "doctor":
+                return _doctor(ctx)
             command = _WORKSPACE_COMMANDS[args.command]
             return asyncio.run(_workspace_call(ctx, lambda ws: command(ctx, ws)))
     except KeyboardInterrupt:

@@ -10,12 +10,26 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import tomli_w
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from artgen_tui import __version__, paths
 
@@ -38,6 +52,36 @@ class LocalBackendSettings(BaseModel):
     silent_close_rate: float = Field(0.3, ge=0, le=1, description="Edits that end with no text.")
     seed: int = Field(7, description="Seed for the scripted agent's choices.")
     faults: str = Field("", description="Fault spec, e.g. 'rate_limit=1,expire_token=1'.")
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class LogSettings(BaseModel):
+    """Where the diagnostic log goes (``[log]``, ``ARTGEN_LOG=FILE``, ``--log FILE``).
+
+    ``ARTGEN_LOG`` holds just the file path, so a plain string stands for ``{"file": …}``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: Path | None = Field(None, description="Log file; default: no log file.")
+    level: str = Field("info", description="debug, info, warning or error.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _path_alone(cls, value: Any) -> Any:
+        if isinstance(value, str | Path):
+            return {"file": str(value)} if str(value) else {}
+        return value
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().lower()
+        if level not in LOG_LEVELS:
+            raise ValueError("must be debug, info, warning or error")
+        return level
 
 
 class Settings(BaseSettings):
@@ -71,6 +115,10 @@ class Settings(BaseSettings):
     show_tool_activity: bool = True
     theme: str = "textual-dark"
     keymap: dict[str, str] = Field(default_factory=dict)
+    fast_downloads: bool = Field(
+        True, description="Stream plain downloads straight from the socket to disk."
+    )
+    log: Annotated[LogSettings, NoDecode] = Field(default_factory=LogSettings)
     local: LocalBackendSettings = Field(default_factory=LocalBackendSettings)
 
     @classmethod
@@ -82,20 +130,57 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _FileSource(settings_cls))
+        return (init_settings, _LogPathInEnv(env_settings), _FileSource(settings_cls, {}))
 
 
-_file_data: dict[str, Any] = {}
+class _LogPathInEnv(PydanticBaseSettingsSource):
+    """The environment, with ``ARTGEN_LOG=FILE`` read as ``[log] file`` so the file's level stays."""
+
+    def __init__(self, env: PydanticBaseSettingsSource) -> None:
+        super().__init__(env.settings_cls)
+        self._env = env
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._env.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        data = self._env()
+        if isinstance(data.get("log"), str):
+            data["log"] = {"file": data["log"]} if data["log"] else {}
+        return data
 
 
 class _FileSource(PydanticBaseSettingsSource):
-    """Feeds the already-parsed config file into the settings chain."""
+    """Feeds an already-parsed config file into the settings chain (below the environment)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return _file_data.get(field_name), field_name, False
+        return self._data.get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        return dict(_file_data)
+        return dict(self._data)
+
+
+def _settings_with_file(data: dict[str, Any]) -> type[Settings]:
+    """:class:`Settings` whose lowest source is ``data`` (sources are chosen per class)."""
+
+    class FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, _LogPathInEnv(env_settings), _FileSource(settings_cls, data))
+
+    FileSettings.__name__ = FileSettings.__qualname__ = "Settings"
+    return FileSettings
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -122,17 +207,13 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings; ``overrides`` are command-line flags (``None`` values are ignored)."""
-    global _file_data
     path = config_path or paths.config_file()
     data = read_config_file(path)
-    _file_data = data
     flags = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**flags)
+        return _settings_with_file(data)(**flags)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, path, data)) from exc
-    finally:
-        _file_data = {}
 
 
 def _explain(exc: ValidationError, path: Path, data: dict[str, Any]) -> str:

@@ -106,17 +106,6 @@ def test_each_subcommand_has_help_with_examples(
     assert "--json" in text
 
 
-def test_tui_missing_is_explained(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    def missing(name: str) -> Any:
-        raise ImportError(name)
-
-    monkeypatch.setattr(cli.importlib, "import_module", missing)
-    assert cli.main([]) == 1
-    assert "The TUI is not available in this build" in capsys.readouterr().err
-
-
 @pytest.mark.slow
 def test_chat_then_export_gives_a_playable_mp4(local_backend: str, tmp_path: Path) -> None:
     chat = run("chat", GENERATE, "--no-json", url=local_backend)

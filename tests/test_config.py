@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from artgen_tui import paths
-from artgen_tui.config import DEFAULT_API_URL, ConfigError, load_settings, save_config
+from artgen_tui.config import (
+    DEFAULT_API_URL,
+    ConfigError,
+    LocalBackendSettings,
+    LogSettings,
+    Settings,
+    load_settings,
+    save_config,
+)
 
 
 def write(path: Path, text: str) -> Path:
@@ -88,30 +96,10 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     example = Path(__file__).resolve().parent.parent / "config.example.toml"
     text = example.read_text("utf-8")
     uncommented = "\n".join(line.removeprefix("# ") for line in text.splitlines())
-    for key in (
-        "api_url",
-        "token",
-        "skill_source",
-        "skill_version",
-        "skill_platform",
-        "language",
-        "output_dir",
-        "request_timeout",
-        "stream_timeout",
-        "still_working_interval",
-        "render_poll_interval",
-        "low_credits_threshold",
-        "show_tool_activity",
-        "theme",
-        "keymap",
-        "data_dir",
-        "credits",
-        "stage_delay",
-        "heartbeat_interval",
-        "silent_close_rate",
-        "seed",
-        "faults",
-    ):
+    keys = set(Settings.model_fields)
+    for section in (LocalBackendSettings, LogSettings):
+        keys |= set(section.model_fields)
+    for key in sorted(keys):
         assert f"{key} =" in uncommented or f"[{key}]" in uncommented, key
     load_settings(example)
 
@@ -125,3 +113,44 @@ def test_atomic_write_modes(tmp_path: Path) -> None:
     target.write_text("{broken")
     assert paths.read_json(target) is None
     os.chmod(target, 0o644)
+
+
+def test_log_settings_from_file_env_and_their_mix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = write(tmp_path / "c.toml", '[log]\nlevel = "WARNING"\nfile = "/tmp/from-file.log"\n')
+    s = load_settings(cfg)
+    assert (s.log.file, s.log.level) == (Path("/tmp/from-file.log"), "warning")
+    monkeypatch.setenv("ARTGEN_LOG", "/tmp/from-env.log")
+    s = load_settings(cfg)  # the path from the environment, the level still from the file
+    assert (s.log.file, s.log.level) == (Path("/tmp/from-env.log"), "warning")
+    assert load_settings(tmp_path / "none.toml").log.level == "info"
+
+
+def test_bad_log_level_names_the_key(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", '[log]\nlevel = "loud"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    assert "key 'log.level'" in str(info.value) and "debug, info, warning or error" in str(
+        info.value
+    )
+
+
+def test_settings_from_different_files_do_not_leak(tmp_path: Path) -> None:
+    """Each load reads its own file: nothing is handed over through module state."""
+    a = write(tmp_path / "a.toml", 'language = "ja"\n')
+    b = write(tmp_path / "b.toml", "fast_downloads = false\n")
+    sa, sb = load_settings(a), load_settings(b)
+    assert (sa.language, sa.fast_downloads) == ("ja", True)
+    assert (sb.language, sb.fast_downloads) == ("en", False)
+    assert Settings().language == "en"
+
+
+async def test_fast_downloads_setting_reaches_the_client(tmp_path: Path) -> None:
+    from artgen_tui.core.workspace import Workspace
+
+    on = load_settings(tmp_path / "none.toml", api_url="http://127.0.0.1:9")
+    off = load_settings(write(tmp_path / "c.toml", "fast_downloads = false\n"), api_url=on.api_url)
+    for settings, fast in ((on, True), (off, False)):
+        async with Workspace(settings) as ws:
+            assert ws.client.download_policy.fast is fast

@@ -145,3 +145,27 @@ def test_filter_masks_formatted_records() -> None:
     record = logging.LogRecord("httpx", logging.DEBUG, __file__, 1, "auth %s", (SECRET,), None)
     assert RedactingFilter().filter(record)
     assert "TOPSECRET" not in record.getMessage()
+
+
+async def test_the_log_file_masks_tokens_from_every_logger(
+    echo: tuple[EchoServer, str], tmp_path: Path
+) -> None:
+    """The file handler carries the filter: a core or third-party record is masked too."""
+    from artgen_tui.api.logsafe import log_to_file, stop_logging
+
+    _, url = echo
+    log = tmp_path / "artgen.log"
+    handler = log_to_file(log, "debug")
+    try:
+        async with make_client(url) as client:
+            await client.credits()  # fetches SECRET; debug records of httpx and the client
+        logging.getLogger("artgen_tui.core.example").info("swallowed: bad token %s", SECRET)
+        logging.getLogger("somewhere.else").warning("Authorization: Bearer %s", SECRET)
+    finally:
+        stop_logging(handler)
+    text = log.read_text("utf-8")
+    assert "swallowed: bad token nmv_usr_…" in text
+    assert "Authorization: Bearer …" in text
+    assert " DEBUG " in text  # the level setting reaches the file
+    assert "TOPSECRET" not in text
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600

@@ -1,4 +1,4 @@
-"""NemoClient: every endpoint of protocol.md §4 over async httpx, with the recovery policy of design.md §3.
+"""NemoClient: every endpoint of ``docs/protocol.md`` §3 over async httpx, with its recovery policy (§2).
 
 Recovery: an expired token (1001) gets a fresh anonymous token for the same client id and one retry;
 a rate limit (429) waits ``Retry-After`` (or ``rate_limit_wait``) and retries once; everything else
@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from artgen_tui import __version__
 from artgen_tui.api import logsafe
-from artgen_tui.api.download import Downloader
+from artgen_tui.api.download import Downloader, DownloadPolicy
 from artgen_tui.api.errors import (
     ApiError,
     ExportBlocked,
@@ -43,6 +43,7 @@ from artgen_tui.api.errors import (
 )
 from artgen_tui.api.events import ChatEvent, EventDecoder
 from artgen_tui.api.files import check_upload, content_type
+from artgen_tui.api.logsafe import redact
 from artgen_tui.api.models import (
     Credits,
     RenderJob,
@@ -53,8 +54,8 @@ from artgen_tui.api.models import (
     parse_render_job,
 )
 from artgen_tui.api.sse import iter_sse_data
+from artgen_tui.api.tokens import TokenStore
 from artgen_tui.api.transfer import FilePart, MultipartBody, ProgressCallback
-from artgen_tui.core.credentials import CredentialStore, redact
 
 NoticeCallback = Callable[[str], None]
 """Called with a short human sentence when the client recovers from something (429 wait, new token)."""
@@ -113,13 +114,14 @@ class NemoClient:
     ``on_notice`` hears recoveries ("Rate limited; retrying in 30 s"). ``rate_limit_wait`` is the
     wait after a 429 without ``Retry-After``. ``download_retries`` and ``retry_backoff`` bound the
     resume attempts of a download. ``fast_downloads`` streams plain downloads straight from the
-    socket to disk (:mod:`artgen_tui.api.fastget`) instead of through httpx.
+    socket to disk (:mod:`artgen_tui.api.fastget`) when the answer allows it (the ``fast_downloads``
+    setting).
     """
 
     def __init__(
         self,
         options: ClientOptions,
-        credentials: CredentialStore,
+        credentials: TokenStore,
         *,
         static_token: str | None = None,
         on_notice: NoticeCallback | None = None,
@@ -367,7 +369,9 @@ class NemoClient:
         async with self._token_lock:
             if self._token is not None and self._token.token != stale:
                 return self._token  # another request already renewed it
-            return await self._fetch_anonymous_token()
+            token = await self._fetch_anonymous_token()
+            log.info("token renewed (new anonymous token %s)", redact(token.token))
+            return token
 
     async def _fetch_anonymous_token(self) -> Token:
         what = "Getting an anonymous token"
@@ -438,10 +442,12 @@ class NemoClient:
                 for event in decoder.feed(data):
                     yield event
         except httpx.ReadTimeout:
+            log.info("reply stream dropped: no data for %g s", self._options.stream_timeout)
             raise StreamInterrupted(
                 f"No data from the server for {self._options.stream_timeout:g} s."
             ) from None
         except httpx.HTTPError as exc:
+            log.info("reply stream dropped (%s)", type(exc).__name__)
             raise _scrub(
                 StreamInterrupted(f"The reply stream broke off ({type(exc).__name__}).")
             ) from exc
@@ -584,10 +590,48 @@ class NemoClient:
         (fsynced, atomically renamed) only once the byte count matches. Never re-submits a render.
         """
         proxy = f"/api/render/proxy/{quote(render_id, safe='')}/download"
-        return await Downloader(self).fetch(Path(dest), [url] if url else [], proxy, progress)
+        return await self._downloader().fetch(Path(dest), [url] if url else [], proxy, progress)
 
     async def download_url(
         self, url: str, dest: Path, *, progress: ProgressCallback | None = None
     ) -> Path:
         """Download any file (e.g. an uploaded asset's URL) with the same resume rules."""
-        return await Downloader(self).fetch(Path(dest), [url], None, progress)
+        return await self._downloader().fetch(Path(dest), [url], None, progress)
+
+    @property
+    def download_policy(self) -> DownloadPolicy:
+        """How downloads resume, wait, and whether they may take the lean socket path."""
+        return DownloadPolicy(
+            retries=self._download_retries,
+            backoff=self._retry_backoff,
+            timeout=self._options.request_timeout,
+            fast=self._fast_downloads,
+        )
+
+    def _downloader(self) -> Downloader:
+        return Downloader(_DownloadWire(self), self.download_policy)
+
+
+class _DownloadWire:
+    """The client as :class:`~artgen_tui.api.download.DownloadWire` sees it."""
+
+    def __init__(self, client: NemoClient) -> None:
+        self._client = client
+
+    def is_api_origin(self, url: str) -> bool:
+        return self._client._is_api_origin(url)
+
+    async def build_get(self, url: str, *, auth: bool, headers: dict[str, str]) -> httpx.Request:
+        timeout = httpx.Timeout(self._client.options.request_timeout)
+        return await self._client._build(
+            "GET", url, auth=auth, api=auth, headers=headers, timeout=timeout
+        )
+
+    async def open(self, request: httpx.Request) -> httpx.Response:
+        return await self._client._send(request, stream=True, follow_redirects=True)
+
+    async def raise_for_body(self, response: httpx.Response, what: str) -> None:
+        await self._client._read_body(response, what)
+
+    async def with_recovery(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        return await self._client._with_recovery(attempt)

@@ -1,10 +1,14 @@
 """Resumable downloads for :class:`~artgen_tui.api.client.NemoClient`.
 
 Bytes go to ``<dest>.part``. After an interruption the next attempt asks for the rest with
-``Range: bytes=N-`` (a ``206`` must start exactly at N; a ``200`` restarts the file cleanly), a few
-times. ``dest`` appears, fsynced and atomically renamed, only once the byte count matches. A public
-URL that is gone (403/404/410) or unreachable falls back to the authenticated proxy; the token is
-only sent to the API's own host.
+``Range: bytes=N-`` and acts on :func:`~artgen_tui.api.resume.decide` (a ``206`` must start
+exactly at N; a ``200`` restarts the file cleanly), a few times. ``dest`` appears, fsynced and
+atomically renamed, only once the byte count matches. A public URL that is gone (403/404/410) or
+unreachable falls back to the authenticated proxy; the token is only sent to the API's own host.
+
+Two transports share every rule: a lean socket path (:mod:`artgen_tui.api.fastget`, for a plain
+sized body; ``fast_downloads`` turns it off) and httpx for everything else. The downloader sees
+the client only through :class:`DownloadWire`.
 """
 
 from __future__ import annotations
@@ -12,27 +16,59 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
 import httpx
 
 from artgen_tui.api import fastget
 from artgen_tui.api.errors import ApiError, MalformedResponse, TransportError
-from artgen_tui.api.transfer import (
-    FileSink,
-    ProgressCallback,
-    fsync_file,
-    parse_content_range,
-    parse_unsatisfied_range,
-)
-
-if TYPE_CHECKING:
-    from artgen_tui.api.client import NemoClient
-
-GONE_STATUSES = frozenset({403, 404, 410})
+from artgen_tui.api.resume import Action, Decision, decide, shortfall
+from artgen_tui.api.transfer import FileWriter, ProgressCallback, fsync_file
 
 log = logging.getLogger("artgen_tui.api")
+
+T = TypeVar("T")
+
+WHAT = "Downloading the export"
+
+
+class DownloadWire(Protocol):
+    """What a download needs from the client: requests built and sent with its rules."""
+
+    def is_api_origin(self, url: str) -> bool:
+        """True when ``url`` is on the API's own host (the only one that may see the token)."""
+        ...
+
+    async def build_get(self, url: str, *, auth: bool, headers: dict[str, str]) -> httpx.Request:
+        """A GET for ``url`` (an API path or an absolute URL), with the token when ``auth``."""
+        ...
+
+    async def open(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` for a streamed answer, following redirects; raises TransportError."""
+        ...
+
+    async def raise_for_body(self, response: httpx.Response, what: str) -> None:
+        """Read a (JSON) answer whole and raise the API error it carries, if any."""
+        ...
+
+    async def with_recovery(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Run ``attempt`` with the client's token-renewal and rate-limit recovery."""
+        ...
+
+
+@dataclass(frozen=True)
+class DownloadPolicy:
+    retries: int = 3
+    """Resume attempts per source after an interruption."""
+    backoff: float = 0.5
+    """Seconds of wait before resume attempt n is ``backoff * n``."""
+    timeout: float = 30.0
+    """Seconds to wait for a connection, an answer, or the next bytes."""
+    fast: bool = True
+    """Use the lean socket path when the answer allows it."""
 
 
 class _SourceFailed(Exception):
@@ -51,11 +87,28 @@ class _Interrupted(Exception):
         self.error = error
 
 
+def _disk_error(part: Path, exc: OSError) -> ApiError:
+    return ApiError(
+        f"{WHAT}: could not write {part.name} ({exc.strerror or exc}).",
+        hint="Free some disk space or choose another output folder.",
+    )
+
+
+def _settle(decision: Decision, part: Path) -> None:
+    """Act on every decision but WRITE and ERROR (those need the body); return for DONE."""
+    if decision.action is Action.DISCARD:
+        part.unlink(missing_ok=True)
+        raise _Interrupted(ApiError(f"{WHAT}: {decision.reason}."))
+    if decision.action is Action.NEXT_SOURCE:
+        raise _SourceFailed(ApiError(f"{WHAT}: {decision.reason}."))
+
+
 class Downloader:
     """One download: the public URLs in order, then the proxy path (with the token)."""
 
-    def __init__(self, client: NemoClient) -> None:
-        self._client = client
+    def __init__(self, wire: DownloadWire, policy: DownloadPolicy) -> None:
+        self._wire = wire
+        self._policy = policy
 
     async def fetch(
         self,
@@ -71,7 +124,7 @@ class Downloader:
         for url in public:
             try:
                 await self._source(
-                    url, part, progress, auth=self._client._is_api_origin(url), public=True
+                    url, part, progress, auth=self._wire.is_api_origin(url), public=True
                 )
             except _SourceFailed as failed:
                 last = failed.error
@@ -80,6 +133,8 @@ class Downloader:
             return self._finish(part, dest)
         if proxy is not None:
             path = proxy
+            if public:
+                log.info("falling back to the authenticated download proxy")
 
             async def attempt() -> None:
                 try:
@@ -87,7 +142,7 @@ class Downloader:
                 except _SourceFailed as failed:
                     raise failed.error from None
 
-            await self._client._with_recovery(attempt)
+            await self._wire.with_recovery(attempt)
             return self._finish(part, dest)
         assert last is not None
         raise last
@@ -112,29 +167,22 @@ class Downloader:
                 return
             except _Interrupted as exc:
                 failures += 1
-                if failures > self._client._download_retries:
+                if failures > self._policy.retries:
                     raise _SourceFailed(exc.error) from None
                 log.info("download interrupted (%s); resuming", exc.error.message)
-                await asyncio.sleep(self._client._retry_backoff * failures)
+                await asyncio.sleep(self._policy.backoff * failures)
 
     async def _once(
         self, url: str, part: Path, progress: ProgressCallback | None, *, auth: bool, public: bool
     ) -> None:
-        have = part.stat().st_size if part.exists() else 0
+        held = part.stat().st_size if part.exists() else 0
         headers = {"Accept-Encoding": "identity"}
-        if have:
-            headers["Range"] = f"bytes={have}-"
-        request = await self._client._build(
-            "GET",
-            url,
-            auth=auth,
-            api=auth,
-            headers=headers,
-            timeout=httpx.Timeout(self._client.options.request_timeout),
-        )
-        if self._client._fast_downloads and fastget.usable_for(request.url):
+        if held:
+            headers["Range"] = f"bytes={held}-"
+        request = await self._wire.build_get(url, auth=auth, headers=headers)
+        if self._policy.fast and fastget.usable_for(request.url):
             try:
-                await self._fast(request, part, have, progress)
+                await self._fast(request, part, held, progress, public=public)
                 return
             except fastget.Answered as answer:
                 short = httpx.Response(
@@ -143,18 +191,18 @@ class Downloader:
                     content=answer.body,
                     request=request,
                 )
-                await self._receive(short, part, have, progress, public=public)
+                await self._receive(short, part, held, progress, public=public)
                 return
             except fastget.Declined as exc:
-                log.debug("fast download declined (%s); using httpx", exc)
+                log.info("fast download declined (%s); using httpx", exc)
         try:
-            response = await self._client._send(request, stream=True, follow_redirects=True)
+            response = await self._wire.open(request)
         except TransportError as err:
             if isinstance(err.__cause__, httpx.ConnectError | httpx.ConnectTimeout):
                 raise _SourceFailed(err) from None
             raise _Interrupted(err) from None
         try:
-            await self._receive(response, part, have, progress, public=public)
+            await self._receive(response, part, held, progress, public=public)
         finally:
             await response.aclose()
 
@@ -162,35 +210,27 @@ class Downloader:
         self,
         request: httpx.Request,
         part: Path,
-        have: int,
+        held: int,
         progress: ProgressCallback | None,
+        *,
+        public: bool,
     ) -> None:
         """The common case without httpx: a plain 200/206 streamed straight into ``part``."""
-        total: int | None = None
-        start = 0
+        plan = Decision(Action.ERROR)
 
         def accept(head: fastget.Head) -> tuple[int, bool] | None:
-            nonlocal total, start
+            nonlocal plan
             if head.status < 200 or 300 <= head.status < 400:
                 raise fastget.Declined(f"HTTP {head.status}")  # httpx follows redirects
-            if (
-                head.status not in (200, 206)
-                or "json" in (head.header("content-type") or "").lower()
-            ):
-                return None  # read whole, then handled like any other answer
+            plan = decide(head.status, head.header, held, public=public)
+            _settle(plan, part)
+            if plan.action is not Action.WRITE:
+                return None  # DONE or ERROR: read whole, then handled like any other answer
             encoding = (head.header("content-encoding") or "identity").lower()
             length = head.header("content-length") or ""
             if head.header("transfer-encoding") or encoding != "identity" or not length.isdigit():
                 raise fastget.Declined("not a plain sized body")
-            if head.status == 206:
-                rng = parse_content_range(head.header("content-range"))
-                if rng is None or rng[0] != have:
-                    part.unlink(missing_ok=True)
-                    raise _Interrupted(ApiError("The server resumed at the wrong offset."))
-                total, start = rng[2], have
-                return int(length), True
-            total, start = int(length), 0
-            return total, False
+            return int(length), plan.append
 
         done = 0
 
@@ -198,101 +238,77 @@ class Downloader:
             nonlocal done
             done += n
             if progress:
-                progress(start + done, total)
+                progress(plan.offset + done, plan.total)
 
-        what = "Downloading"
         try:
             await fastget.fetch_to_file(
                 request.url,
                 request.headers,
                 part,
                 accept=accept,
-                timeout=self._client.options.request_timeout,
+                timeout=self._policy.timeout,
                 progress=advance,
             )
         except fastget.ConnectFailed as exc:
-            raise _SourceFailed(TransportError(f"{what}: {exc}.")) from None
+            raise _SourceFailed(TransportError(f"{WHAT}: {exc}.")) from None
         except fastget.BodyInterrupted as exc:
-            raise _Interrupted(TransportError(f"{what}: {exc}; resuming.")) from None
+            raise _Interrupted(TransportError(f"{WHAT}: {exc}; resuming.")) from None
         except OSError as exc:
-            raise ApiError(
-                f"{what}: could not write {part.name} ({exc.strerror or exc}).",
-                hint="Free some disk space or choose another output folder.",
-            ) from exc
-        if total is not None and start + done != total:
-            raise _Interrupted(TransportError(f"{what}: got {start + done} of {total} bytes."))
+            raise _disk_error(part, exc) from exc
+        missing = shortfall(plan.offset + done, plan.total)
+        if missing:
+            raise _Interrupted(TransportError(f"{WHAT}: {missing}."))
 
     async def _receive(
         self,
         response: httpx.Response,
         part: Path,
-        have: int,
+        held: int,
         progress: ProgressCallback | None,
         *,
         public: bool,
     ) -> None:
         status = response.status_code
-        what = "Downloading the export"
-        if status == 416 and have:
-            if parse_unsatisfied_range(response.headers.get("content-range")) == have:
-                return  # the .part file already holds every byte
-            part.unlink(missing_ok=True)
-            raise _Interrupted(ApiError(f"{what}: the partial file did not match; restarting."))
-        if status in GONE_STATUSES and public:
-            raise _SourceFailed(ApiError(f"{what}: the download link answered HTTP {status}."))
-        ctype = response.headers.get("content-type", "").lower()
-        if status >= 400 or "json" in ctype:
+        plan = decide(status, response.headers.get, held, public=public)
+        _settle(plan, part)
+        if plan.action is Action.DONE:
+            return
+        if plan.action is Action.ERROR:
             try:
-                await self._client._read_body(response, what)
+                await self._wire.raise_for_body(response, WHAT)
             except ApiError as err:
                 if status >= 500:
                     raise _Interrupted(err) from None
                 if public:
                     raise _SourceFailed(err) from None
                 raise
-            raise _SourceFailed(MalformedResponse(f"{what}: got JSON instead of the video."))
-        total: int | None
-        if status == 206:
-            rng = parse_content_range(response.headers.get("content-range"))
-            if rng is None or rng[0] != have:
-                part.unlink(missing_ok=True)
-                raise _Interrupted(ApiError(f"{what}: the server resumed at the wrong offset."))
-            total = rng[2]
-            mode = "ab"
-        else:
-            have = 0
-            mode = "wb"
-            length = response.headers.get("content-length")
-            total = int(length) if length and length.isdigit() else None
+            raise _SourceFailed(MalformedResponse(f"{WHAT}: got JSON instead of the video."))
+        have = plan.offset
         if progress:
-            progress(have, total)
+            progress(have, plan.total)
         try:
-            with open(part, mode) as fh:
-                writer = FileSink(fh)
+            with open(part, "ab" if plan.append else "wb") as fh:
+                writer = FileWriter(fh.fileno())
                 try:
                     async for chunk in response.aiter_raw():
                         await writer.write(chunk)
                         have += len(chunk)
                         if progress:
-                            progress(have, total)
+                            progress(have, plan.total)
                     await writer.drain()
                 except httpx.HTTPError as exc:
                     await writer.drain()  # keep every byte that arrived, for the resume
                     raise _Interrupted(
-                        TransportError(f"{what}: the connection broke ({type(exc).__name__}).")
+                        TransportError(f"{WHAT}: the connection broke ({type(exc).__name__}).")
                     ) from None
                 except BaseException:
                     await writer.abort()
                     raise
-                if total is not None and have != total:
-                    if have > total:
+                missing = shortfall(have, plan.total)
+                if missing:
+                    if plan.total is not None and have > plan.total:
                         fh.truncate(0)
-                    raise _Interrupted(
-                        TransportError(f"{what}: got {have} of {total} bytes; resuming.")
-                    )
+                    raise _Interrupted(TransportError(f"{WHAT}: {missing}."))
                 await asyncio.to_thread(fsync_file, fh)
         except OSError as exc:
-            raise ApiError(
-                f"{what}: could not write {part.name} ({exc.strerror or exc}).",
-                hint="Free some disk space or choose another output folder.",
-            ) from exc
+            raise _disk_error(part, exc) from exc

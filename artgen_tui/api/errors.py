@@ -138,10 +138,6 @@ class RenderFailed(ApiError):
     default_hint = "The export failed on the server; press r to retry or try again later."
 
 
-class Cancelled(ApiError):
-    """The user cancelled the operation."""
-
-
 _BY_CODE: dict[int, type[ApiError]] = {
     cls.code: cls
     for cls in (

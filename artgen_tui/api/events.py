@@ -1,6 +1,6 @@
 """Typed chat events decoded from ``/run_sse`` data frames.
 
-Accepted variants (design.md §3): ADK events with camelCase keys (the main shape) or snake_case keys,
+Accepted variants (``docs/protocol.md`` §4): ADK events with camelCase keys (the main shape) or snake_case keys,
 simplified ``{"type": "text" | "tool_call" | "tool_result" | "heartbeat"}`` frames, a bare
 ``{"text": ...}``, empty ``data:`` (a keep-alive), ``{"error": ...}`` frames and ADK ``errorCode``.
 ``partial`` chunks are shown as they come; the aggregated non-partial event ADK sends after them is

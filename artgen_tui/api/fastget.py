@@ -2,8 +2,9 @@
 
 Large downloads through httpx copy every byte several times on the event loop (socket → h11 buffer
 → slices), which caps them at a fraction of what the disk and network allow. Here an
-:class:`asyncio.BufferedProtocol` receives into a few reusable 1 MiB buffers and a worker thread
-writes each full buffer to the file, so the loop only does bookkeeping.
+:class:`asyncio.BufferedProtocol` receives into a few reusable 1 MiB buffers and the shared
+:class:`~artgen_tui.api.transfer.FileWriter` writes each full buffer from its worker thread, so the
+loop only does bookkeeping. What to do with an answer is decided by :mod:`artgen_tui.api.resume`.
 
 Only the simple case is handled: a direct connection (no proxy), a ``200``/``206`` answer with a
 ``Content-Length`` and no transfer or content encoding. Anything else raises :class:`Declined` and
@@ -18,11 +19,12 @@ import ssl
 import urllib.request
 from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from artgen_tui.api.transfer import FileWriter
 
 BUFFER_BYTES = 1024 * 1024
 BUFFERS = 8
@@ -277,61 +279,6 @@ def _default_tls() -> ssl.SSLContext:
     return _TLS[key]
 
 
-WRITE_BYTES = 64 * 1024
-"""Bytes per ``write`` call: on Linux, 64 KiB writes into fresh page cache run about twice as
-fast as single 1 MiB writes (measured with the transfer bench), so buffers go out in slices."""
-
-
-def _write_view(fd: int, view: memoryview) -> None:
-    for start in range(0, len(view), WRITE_BYTES):
-        piece = view[start : start + WRITE_BYTES]
-        while piece:
-            piece = piece[os.write(fd, piece) :]
-
-
-class _FileWriter:
-    """Writes buffers in order on one worker thread; returns each buffer to the receiver."""
-
-    def __init__(self, fd: int, receiver: _Receiver) -> None:
-        self.fd = fd
-        self.receiver = receiver
-        self.loop = asyncio.get_running_loop()
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="artgen-download")
-        self.pending: deque[asyncio.Future[None]] = deque()
-        self.error: BaseException | None = None
-
-    def submit(self, view: memoryview, buf: bytearray) -> None:
-        while self.pending and self.pending[0].done():
-            self.pending.popleft()  # outcome already handled by its callback
-        fut = self.loop.run_in_executor(self.pool, _write_view, self.fd, view)
-        self.pending.append(fut)
-
-        def done(f: asyncio.Future[None]) -> None:
-            if f.cancelled():
-                return
-            exc = f.exception()
-            if exc is not None:
-                self.error = self.error or exc
-                self.receiver._finish(exc)
-            else:
-                self.receiver.give_back(buf)
-
-        fut.add_done_callback(done)
-
-    async def drain(self) -> None:
-        try:
-            while self.pending:
-                fut = self.pending.popleft()
-                try:
-                    await asyncio.shield(fut)
-                except Exception as exc:
-                    self.error = self.error or exc
-        finally:
-            self.pool.shutdown(wait=False)
-        if self.error is not None:
-            raise self.error
-
-
 async def fetch_to_file(
     url: httpx.URL,
     headers: Mapping[str, str],
@@ -380,14 +327,24 @@ async def fetch_to_file(
         flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
         fd = os.open(path, flags, 0o644)
         try:
-            writer = _FileWriter(fd, receiver)
+            writer = FileWriter(fd)
+
+            def hand_over(view: memoryview, buf: bytearray) -> None:
+                def written(exc: BaseException | None) -> None:
+                    if exc is None:
+                        receiver.give_back(buf)
+                    else:
+                        receiver._finish(exc)
+
+                writer.submit(view, written)
+
             if leftover:
                 leftover = leftover[:expected]
-                await loop.run_in_executor(None, _write_view, fd, memoryview(leftover))
+                writer.submit(leftover)
                 receiver.received = len(leftover)
                 if progress is not None:
                     progress(len(leftover))
-            receiver.start_body(expected, writer.submit, progress)
+            receiver.start_body(expected, hand_over, progress)
             try:
                 await _wait_with_stall_check(receiver, timeout)
             finally:

@@ -1,4 +1,4 @@
-"""Streaming file transfer: multipart upload bodies read from disk, resumable downloads to disk.
+"""Streaming file transfer: multipart upload bodies read from disk, and the one file writer.
 
 Memory stays flat: a file is never held whole. Disk reads and writes run in a worker thread, one
 chunk ahead of (or behind) the socket, so a slow disk never stalls the event loop and disk and
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import secrets
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -121,45 +120,92 @@ async def _settle(fut: asyncio.Future[Any]) -> None:
         fut.exception()
 
 
-class FileSink:
-    """Write a stream of chunks to a file from one worker thread, off the event loop.
+WRITE_BYTES = 64 * 1024
+"""Bytes per ``write`` call: on Linux, 64 KiB writes into fresh page cache run about twice as
+fast as single 1 MiB writes (measured with the transfer bench), so buffers go out in slices."""
 
-    Chunks are gathered into batches of ``batch_bytes`` and handed to the thread together; up to ``depth`` batches may be in flight, so a slow disk and the socket overlap
-    while memory stays bounded (about ``batch_bytes * (depth + 1)``).
+
+class FileWriter:
+    """The one way downloads reach the disk: writes run in order on one worker thread.
+
+    Two ways in. :meth:`submit` queues a buffer at once and reports its outcome to ``done`` on
+    the event loop (the socket path uses it to recycle its buffers). :meth:`write` gathers small
+    chunks into batches of ``batch_bytes`` and waits when more than ``depth`` batches are in
+    flight, so a slow disk and the socket overlap while memory stays bounded. The first write
+    error is kept and raised by :meth:`write` or :meth:`drain`.
     """
 
-    def __init__(self, fh: IO[bytes], *, batch_bytes: int = 1024 * 1024, depth: int = 4) -> None:
-        self._fd = fh.fileno()
+    def __init__(self, fd: int, *, batch_bytes: int = 1024 * 1024, depth: int = 4) -> None:
+        self._fd = fd
         self._loop = asyncio.get_running_loop()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="artgen-write")
-        self._batch: list[bytes] = []
+        self._batch: list[bytes | memoryview] = []
         self._batch_size = 0
         self._batch_bytes = batch_bytes
         self._depth = depth
         self._pending: deque[asyncio.Future[None]] = deque()
+        self.error: BaseException | None = None
+
+    def submit(
+        self,
+        data: bytes | memoryview,
+        done: Callable[[BaseException | None], None] | None = None,
+    ) -> None:
+        """Queue ``data`` for writing now (in order after everything queued before)."""
+        self._flush()
+        self._queue([data], done)
 
     async def write(self, data: bytes) -> None:
+        """Add a chunk to the current batch; hand the batch over once it is large enough."""
+        if self.error is not None:
+            raise self.error
         self._batch.append(data)
         self._batch_size += len(data)
         if self._batch_size >= self._batch_bytes:
-            await self._submit()
+            self._flush()
+            while len(self._pending) > self._depth:
+                await self._pending.popleft()
 
-    async def _submit(self) -> None:
-        if not self._batch:
-            return
-        batch, self._batch, self._batch_size = self._batch, [], 0
-        self._pending.append(self._loop.run_in_executor(self._pool, _write_all, self._fd, batch))
-        while len(self._pending) > self._depth:
-            await self._pending.popleft()
+    def _flush(self) -> None:
+        if self._batch:
+            batch, self._batch, self._batch_size = self._batch, [], 0
+            self._queue(batch, None)
+
+    def _queue(
+        self,
+        views: list[bytes | memoryview],
+        done: Callable[[BaseException | None], None] | None,
+    ) -> None:
+        fut = self._loop.run_in_executor(self._pool, _write_all, self._fd, views)
+
+        def settled(f: asyncio.Future[None]) -> None:
+            if f.cancelled():
+                return
+            exc = f.exception()
+            if exc is not None and self.error is None:
+                self.error = exc
+            if done is not None:
+                done(exc)
+
+        fut.add_done_callback(settled)
+        while self._pending and self._pending[0].done():
+            self._pending.popleft()  # its outcome is recorded by ``settled``
+        self._pending.append(fut)
 
     async def drain(self) -> None:
-        """Write everything still buffered and wait for the thread to finish."""
+        """Write everything still buffered, wait for the thread, and raise a write error."""
         try:
-            await self._submit()
+            self._flush()
             while self._pending:
-                await self._pending.popleft()
+                fut = self._pending.popleft()
+                try:
+                    await asyncio.shield(fut)
+                except Exception as exc:
+                    self.error = self.error or exc
         finally:
             self._pool.shutdown(wait=False)
+        if self.error is not None:
+            raise self.error
 
     async def abort(self) -> None:
         """Drop what is not yet handed over; wait for in-flight writes so the file can close."""
@@ -169,37 +215,15 @@ class FileSink:
         self._pool.shutdown(wait=False)
 
 
-def _write_all(fd: int, chunks: list[bytes]) -> None:
-    # One write per chunk (each at most a socket read): faster than one big writev here.
-    for chunk in chunks:
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(fd, view) :]
+def _write_all(fd: int, views: list[bytes | memoryview]) -> None:
+    for data in views:
+        view = memoryview(data)
+        for start in range(0, len(view), WRITE_BYTES):
+            piece = view[start : start + WRITE_BYTES]
+            while piece:
+                piece = piece[os.write(fd, piece) :]
 
 
 def fsync_file(fh: IO[bytes]) -> None:
     fh.flush()
     os.fsync(fh.fileno())
-
-
-_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
-_UNSATISFIED_RANGE = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
-
-
-def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
-    """``bytes a-b/total`` → ``(a, b, total)``; ``None`` when absent or malformed."""
-    if not value:
-        return None
-    m = _CONTENT_RANGE.match(value)
-    if not m:
-        return None
-    total = None if m.group(3) == "*" else int(m.group(3))
-    return int(m.group(1)), int(m.group(2)), total
-
-
-def parse_unsatisfied_range(value: str | None) -> int | None:
-    """``bytes */total`` (sent with 416) → ``total``."""
-    if not value:
-        return None
-    m = _UNSATISFIED_RANGE.match(value)
-    return int(m.group(1)) if m else None

@@ -1,6 +1,8 @@
 """The client id, the token and the last session, kept in the state dir (0700 dir, 0600 files).
 
-The token is never logged or printed; :func:`redact` masks it wherever text might carry it.
+The token is never logged or printed; :func:`redact` (from the wire layer) masks it wherever text
+might carry it. :class:`CredentialStore` is the :class:`~artgen_tui.api.tokens.TokenStore` the
+client reads and writes tokens through.
 """
 
 from __future__ import annotations
@@ -13,14 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from artgen_tui import paths
+from artgen_tui.api.logsafe import redact
 from artgen_tui.api.models import SessionInfo, Token
 
-_TOKEN_RE = re.compile(r"(nmv_[A-Za-z0-9_]{4})[A-Za-z0-9_\-]+|(Bearer\s+)\S+")
-
-
-def redact(text: str) -> str:
-    """Mask anything that looks like a token or a bearer credential."""
-    return _TOKEN_RE.sub(lambda m: (m.group(1) or m.group(2)) + "…", text)
+__all__ = ["CredentialStore", "as_dict", "redact"]
 
 
 @dataclass

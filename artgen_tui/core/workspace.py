@@ -34,6 +34,11 @@ def identity_for(api_url: str) -> str:
     return _LOCAL_IDENTITIES.get(api_url.rstrip("/"), api_url)
 
 
+def is_embedded(api_url: str) -> bool:
+    """True when ``api_url`` is a backend this process started (``--local``)."""
+    return api_url.rstrip("/") in _LOCAL_IDENTITIES
+
+
 SESSION_LOST_NOTICE = "The previous session no longer exists on the server; started a new one."
 
 
@@ -72,6 +77,7 @@ class Workspace:
             self.credentials,
             static_token=token or None,
             on_notice=self.notice,
+            fast_downloads=settings.fast_downloads,
         )
         self._session: SessionInfo | None = None
         self.last_state: SessionState | None = None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from artgen_tui.local.upload_rules import MAX_UPLOAD_BYTES
+
 if TYPE_CHECKING:
     from artgen_tui.config import LocalBackendSettings
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 @dataclass

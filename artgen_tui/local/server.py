@@ -1,6 +1,6 @@
-"""The local backend's HTTP app: the cloud's routes (protocol.md §4) on loopback.
+"""The local backend's HTTP app: the cloud's routes on loopback (``docs/protocol.md`` §3).
 
-Wire choices where the cloud's documentation leaves things open:
+Wire choices where the cloud's documentation leaves things open (``docs/protocol.md`` §2–§5):
 
 - Business endpoints answer ``{"code": 0, "message": "ok", "data": {...}}``. Business errors are
   **HTTP 200** with ``{"code": N, "message": "…"}``: 1001 bad/expired token, 1002 unknown session,
@@ -56,7 +56,6 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from artgen_tui.api.files import file_kind
 from artgen_tui.local import drafts
 from artgen_tui.local.agent import (
     APP_NAME,
@@ -72,6 +71,7 @@ from artgen_tui.local.probe import ProbeError, probe
 from artgen_tui.local.renders import SUBMIT_PROGRESS, RenderManager, now_ms
 from artgen_tui.local.store import Store, TooManyTokens, valid_render_id, valid_session_id
 from artgen_tui.local.transfer import TransferRejected, file_response, receive_multipart
+from artgen_tui.local.upload_rules import file_kind, refusal
 
 log = logging.getLogger("artgen.local")
 
@@ -79,7 +79,6 @@ HEARTBEAT_FRAME = b'data: {"type":"heartbeat"}\n\n'
 DROP_AFTER_FRAMES = 3
 _LOOPBACK_FILES = re.compile(r"http://(?:127\.0\.0\.1|localhost|\[::1\]):\d+/files/")
 SKILL_HEADERS = ("x-skill-source", "x-skill-version", "x-skill-platform")
-ACCEPTED = "MP4, MOV, AVI, WEBM, MKV, JPG, PNG, GIF, WEBP, MP3, WAV, M4A or AAC"
 
 
 class Problem(Exception):
@@ -450,20 +449,13 @@ class LocalApi:
             status=400,
         )
 
-    @staticmethod
-    def _refusal(filename: str) -> str | None:
-        if file_kind(filename) is not None:
-            return None
-        ext = Path(filename).suffix or "(no extension)"
-        return f"{filename}: {ext} files can't be uploaded. Use {ACCEPTED}."
-
     async def _upload_files(self, request: Request, sid: str) -> Response:
         try:
             received = await receive_multipart(
                 request,
                 self.store.files_dir(sid),
                 max_bytes=self.options.max_upload_bytes,
-                accept=self._refusal,
+                accept=refusal,
             )
         except TransferRejected as exc:
             status = 400 if exc.code == 400 else 200
@@ -502,9 +494,9 @@ class LocalApi:
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 return business(400, f"{url}: not an http(s) URL.", status=400)
             name = unquote(parsed.path.rsplit("/", 1)[-1]) or parsed.netloc
-            refusal = self._refusal(name)
-            if refusal:
-                return business(4001, refusal)
+            refused = refusal(name)
+            if refused:
+                return business(4001, refused)
             entries.append(
                 {
                     "filename": name,
