@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
         "action", nargs="?", default="list", choices=("list", "resume", "cancel", "retry")
     )
     p.add_argument("job_id", nargs="?", metavar="ID", help="Job id for cancel and retry.")
+    from artgen_tui import cli_library
+
+    cli_library.add_arguments(sub, add)
     return parser
 
 
@@ -251,7 +254,10 @@ async def _workspace_call(ctx: Context, body: Callable[[Any], Coroutine[Any, Any
 
     async with Workspace(ctx.settings, on_notice=lambda t: ctx.out.note(f"artgen: {t}")) as ws:
         # `credits` and `jobs` need no session (and `jobs list` not even the network).
-        if ctx.args.command in ("chat", "state", "upload", "export") or ctx.args.new_session:
+        if (
+            ctx.args.command in ("chat", "state", "upload", "export", "preview")
+            or ctx.args.new_session
+        ):
             await ws.ready(ctx.args.session, new=bool(ctx.args.new_session))
         return await body(ws)
 
@@ -326,6 +332,8 @@ async def _chat_command(ctx: Context, ws: Any, message: str) -> int | None:
         return EXIT_PERMANENT
     if intent.kind == "credits":
         return await cmd_credits(ctx, ws)
+    if intent.kind == "preview":
+        return await cmd_preview(ctx, ws)
     if intent.kind == "state":
         return await cmd_state(ctx, ws)
     if intent.kind == "export":
@@ -494,6 +502,12 @@ async def cmd_jobs(ctx: Context, ws: Any) -> int:
     return EXIT_OK
 
 
+async def cmd_preview(ctx: Context, ws: Any) -> int:
+    from artgen_tui.cli_library import cmd_preview as run_preview
+
+    return await run_preview(ctx, ws)
+
+
 # --- wiring ------------------------------------------------------------------------------------
 
 _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]]] = {
@@ -503,6 +517,7 @@ _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]
     "upload": cmd_upload,
     "export": cmd_export,
     "jobs": cmd_jobs,
+    "preview": cmd_preview,
 }
 
 
@@ -589,6 +604,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve-local":
             return _serve_local(settings, args, out)
+        if args.command == "library":
+            from artgen_tui.cli_library import cmd_library
+
+            return cmd_library(Context(args, settings, out))
         with _maybe_local(settings, bool(args.local)) as effective:
             if args.command is None:
                 return _run_tui(effective, out)
