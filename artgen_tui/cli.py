@@ -40,6 +40,8 @@ examples:
   artgen upload clip.mp4 photo.png       upload media into the session
   artgen export --wait -o city.mp4       render, wait, and download the MP4
   artgen jobs list                       the export journal
+  artgen preview                         a quick 360p render of the timeline, as a frame strip
+  artgen library                         every exported video, across sessions
   NEMO_API_URL=http://127.0.0.1:8765 artgen credits
 
 environment:

@@ -196,3 +196,19 @@ def test_library_command_with_nothing_yet(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "No exported videos yet" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["library", "preview"])
+def test_library_and_preview_have_help_with_examples(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from artgen_tui import cli
+
+    with pytest.raises(SystemExit) as info:
+        cli.main([command, "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert "examples:" in text and f"artgen {command}" in text and "--json" in text
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert f"artgen {command}" in capsys.readouterr().out
