@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from test_preview import COLOURS, make_segments_mp4
 
 from artgen_tui import __version__, paths
@@ -186,6 +187,11 @@ def test_library_merges_sidecars_and_journal_and_skips_what_is_gone(tmp_path: Pa
     library = Library([out], journal_path=journal)
     assert len(library.strip(city, count=2, width=8)) == 2
     assert library.thumbnail(older, width=8).width == 8
+    png = library.thumbnail_file(older, width=8)
+    assert png.is_file() and Image.open(png).size == (8, 6)
+    stamp = png.stat().st_mtime_ns
+    assert library.thumbnail_file(older, width=8) == png and png.stat().st_mtime_ns == stamp
+    assert library.thumbnail_file(older, width=16) != png
     assert Library([tmp_path / "nowhere"], journal_path=tmp_path / "none.json").items() == []
 
 

@@ -8,6 +8,7 @@ while listing; :meth:`Library.strip` and :meth:`Library.thumbnail` decode on dem
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -131,3 +132,20 @@ class Library:
 
     def thumbnail(self, item: LibraryItem, width: int = imaging.DEFAULT_STRIP_WIDTH) -> Image.Image:
         return imaging.thumbnail(item.path, width)
+
+    def thumbnail_file(self, item: LibraryItem, width: int = imaging.DEFAULT_STRIP_WIDTH) -> Path:
+        """A PNG of :meth:`thumbnail` in the cache, made once per file version and width."""
+        stat = item.path.stat()
+        key = f"{item.path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{width}"
+        target = thumbnails_dir() / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".png")
+        if not target.exists():
+            image = self.thumbnail(item, width)
+            paths.ensure_private_dir(target.parent)
+            tmp = target.with_name(f".{target.name}.tmp")
+            image.save(tmp, format="PNG")
+            tmp.replace(target)
+        return target
+
+
+def thumbnails_dir() -> Path:
+    return paths.cache_dir() / "thumbnails"

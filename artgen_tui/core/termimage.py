@@ -8,6 +8,12 @@ package, used only when it is installed.
 
 Renders are rich :class:`~rich.text.Text`, so a Textual widget can show them as they are and a
 headless command can print them with a rich console. No textual import here.
+
+For kitty and sixel, ``textual-image`` 0.12 is pinned: the newest release that installs on
+Python 3.11 (later ones need 3.12); it needs only rich and Pillow. Importing its ``renderable``
+or ``widget`` package queries the terminal on stdin when stdout is a TTY, so a Textual app must
+import it before ``App.run`` (never lazily while running), and only when
+:func:`graphics_protocol` chose kitty or sixel.
 """
 
 from __future__ import annotations
