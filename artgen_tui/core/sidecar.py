@@ -22,7 +22,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from artgen_tui import __version__, paths
 from artgen_tui.core.history import Transcript
-from artgen_tui.core.imaging import MediaError, probe_video
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +93,8 @@ def build(
     credits_spent: int | None = None,
 ) -> dict[str, Any]:
     """The sidecar's content for a downloaded ``mp4`` (reads and probes the file)."""
+    from artgen_tui.core.imaging import MediaError, probe_video  # PyAV/Pillow only when needed
+
     stat = mp4.stat()
     width = height = None
     duration = None
