@@ -41,6 +41,8 @@ examples:
   artgen export --wait -o city.mp4       render, wait, and download the MP4
   artgen jobs list                       the export journal
   artgen doctor                          versions, paths, token presence, reachability
+  artgen preview                         a quick 360p render of the timeline, as a frame strip
+  artgen library                         every exported video, across sessions
   NEMO_API_URL=http://127.0.0.1:8765 artgen credits
 
 environment:
@@ -184,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(never the token), whether the API answers, and the log file.",
         "  artgen doctor\n  artgen doctor --local\n  artgen doctor --json\n",
     )
+
+    from artgen_tui import cli_library
+
+    cli_library.add_arguments(sub, add)
     return parser
 
 
@@ -267,7 +273,10 @@ async def _workspace_call(ctx: Context, body: Callable[[Any], Coroutine[Any, Any
 
     async with Workspace(ctx.settings, on_notice=lambda t: ctx.out.note(f"artgen: {t}")) as ws:
         # `credits` and `jobs` need no session (and `jobs list` not even the network).
-        if ctx.args.command in ("chat", "state", "upload", "export") or ctx.args.new_session:
+        if (
+            ctx.args.command in ("chat", "state", "upload", "export", "preview")
+            or ctx.args.new_session
+        ):
             await ws.ready(ctx.args.session, new=bool(ctx.args.new_session))
         return await body(ws)
 
@@ -342,6 +351,8 @@ async def _chat_command(ctx: Context, ws: Any, message: str) -> int | None:
         return EXIT_PERMANENT
     if intent.kind == "credits":
         return await cmd_credits(ctx, ws)
+    if intent.kind == "preview":
+        return await cmd_preview(ctx, ws)
     if intent.kind == "state":
         return await cmd_state(ctx, ws)
     if intent.kind == "export":
@@ -510,6 +521,12 @@ async def cmd_jobs(ctx: Context, ws: Any) -> int:
     return EXIT_OK
 
 
+async def cmd_preview(ctx: Context, ws: Any) -> int:
+    from artgen_tui.cli_library import cmd_preview as run_preview
+
+    return await run_preview(ctx, ws)
+
+
 # --- wiring ------------------------------------------------------------------------------------
 
 _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]]] = {
@@ -519,6 +536,7 @@ _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]
     "upload": cmd_upload,
     "export": cmd_export,
     "jobs": cmd_jobs,
+    "preview": cmd_preview,
 }
 
 
@@ -658,6 +676,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve-local":
             return _serve_local(settings, args, out)
+        if args.command == "library":
+            from artgen_tui.cli_library import cmd_library
+
+            return cmd_library(Context(args, settings, out))
         with _maybe_local(settings, bool(args.local)) as effective:
             if args.command is None:
                 return _run_tui(effective)

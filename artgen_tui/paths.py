@@ -44,6 +44,11 @@ def data_dir() -> Path:
     return home / "data" if home else platformdirs.user_data_path(APP_NAME)
 
 
+def cache_dir() -> Path:
+    home = _home_override()
+    return home / "cache" if home else platformdirs.user_cache_path(APP_NAME)
+
+
 def local_backend_dir() -> Path:
     return data_dir() / "local-backend"
 
@@ -63,9 +68,13 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` atomically with the given file mode; the parent is made 0700."""
-    ensure_private_dir(path.parent)
+def atomic_write_bytes(
+    path: Path, data: bytes, mode: int = 0o600, *, private_dir: bool = True
+) -> None:
+    """Write ``data`` to ``path`` atomically with the given file mode; the parent is made 0700
+    (with ``private_dir=False``, as for a file beside the user's own, it must already exist)."""
+    if private_dir:
+        ensure_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
@@ -80,12 +89,15 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
         raise
 
 
-def atomic_write_text(path: Path, text: str, mode: int = 0o600) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"), mode)
+def atomic_write_text(
+    path: Path, text: str, mode: int = 0o600, *, private_dir: bool = True
+) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), mode, private_dir=private_dir)
 
 
-def atomic_write_json(path: Path, obj: Any, mode: int = 0o600) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n", mode)
+def atomic_write_json(path: Path, obj: Any, mode: int = 0o600, *, private_dir: bool = True) -> None:
+    text = json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n"
+    atomic_write_text(path, text, mode, private_dir=private_dir)
 
 
 def read_json(path: Path) -> Any | None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-GuiActionKind = Literal["export", "state", "focus_timeline"]
+GuiActionKind = Literal["export", "preview", "state", "focus_timeline"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class GuiAction:
 
 LABELS: dict[GuiActionKind, str] = {
     "export": "Export video",
+    "preview": "Preview",
     "state": "Show project state",
     "focus_timeline": "Go to timeline",
 }
@@ -36,6 +37,14 @@ _RULES: list[tuple[GuiActionKind, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:click|press|tap|hit|use|select)\s+(?:on\s+)?(?:the\s+)?[\"'“*]*export\b[\"'”*]*"
             r"(?:\s+button)?|\bexport\s+button\b|点击[“\"「]?导出|导出按钮",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "preview",
+        re.compile(
+            r"\bpreview\s+(?:the\s+|your\s+)?(?:final\s+)?(?:result|video|output|render|cut)\b"
+            r"|预览(?:结果|成品|视频)",
             re.IGNORECASE,
         ),
     ),

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-IntentKind = Literal["chat", "export", "credits", "state", "upload", "new", "help"]
+IntentKind = Literal["chat", "export", "preview", "credits", "state", "upload", "new", "help"]
 
 MAX_COMMAND_WORDS = 8
 
@@ -48,6 +48,12 @@ SLASH_COMMANDS: dict[str, SlashCommand] = {
     for c in (
         SlashCommand(
             "export", "export", "/export", "Render the timeline to an MP4 and download it."
+        ),
+        SlashCommand(
+            "preview",
+            "preview",
+            "/preview",
+            "Render a quick low-resolution preview and show frames.",
         ),
         SlashCommand("credits", "credits", "/credits", "Show available, frozen and total credits."),
         SlashCommand("status", "state", "/status", "Print a summary of the timeline."),
@@ -84,6 +90,7 @@ _KEYWORDS: dict[IntentKind, tuple[str, ...]] = {
         "渲染",
         "发给我",
     ),
+    "preview": ("preview", "预览"),
     "credits": ("credits", "credit", "balance", "积分", "余额", "点数"),
     "state": (
         "show tracks",
@@ -214,7 +221,7 @@ def help_text() -> str:
     lines = ["Commands:"]
     lines += [f"  {c.usage.ljust(width)}  {c.help}" for c in SLASH_COMMANDS.values()]
     lines.append(
-        "Typed on their own, these also work: export / 导出 / download, credits / 积分 / "
+        "Typed on their own, these also work: export / 导出 / download, preview / 预览, credits / 积分 / "
         "balance / 余额, status / 状态 / show tracks, upload / 上传. Anything else goes to the agent."
     )
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from artgen_tui import paths
 from artgen_tui.api.errors import ApiError, NotFound, RenderFailed
 from artgen_tui.api.models import RenderJob
+from artgen_tui.core import sidecar
 from artgen_tui.core.workspace import Workspace
 
 JobStatus = Literal[
@@ -163,6 +164,8 @@ class JobManager:
         self.poll_interval = poll_interval or ws.settings.render_poll_interval
         self._jobs: dict[str, ExportJob] = {}
         self._cancelled: set[str] = set()
+        self._drafts: dict[str, dict[str, Any]] = {}
+        """The draft each job submitted here was rendered from, for its sidecar."""
         self._load()
 
     # --- journal -----------------------------------------------------------------------------
@@ -251,6 +254,7 @@ class JobManager:
             path=str(Path(output_path).expanduser().resolve()) if output_path else None,
         )
         self._save(job)
+        self._drafts[job.id] = payload
         return job
 
     async def follow(self, job_id: str) -> AsyncIterator[ExportJob]:
@@ -388,6 +392,9 @@ class JobManager:
         size = target.stat().st_size if target.exists() else job.download_bytes
         job.status, job.download_bytes, job.download_total = "downloaded", size, size
         self._save(job)
+        await asyncio.to_thread(
+            sidecar.write_for_job, job, target, journal=self.jobs(), draft=self._drafts.get(job.id)
+        )
         yield job
 
 

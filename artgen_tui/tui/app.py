@@ -81,6 +81,9 @@ def is_loopback(url: str) -> bool:
     return host in ("127.0.0.1", "localhost", "::1")
 
 
+PREVIEW_HEADLESS = "A frame-strip preview is not in the app yet; run `artgen preview` in a shell."
+
+
 class ArtgenApp(App[int]):
     """artgen's terminal UI. ``clock``/``wall_clock`` are injectable for deterministic tests."""
 
@@ -430,6 +433,8 @@ class ArtgenApp(App[int]):
                 self.action_upload()
         elif intent.kind == "new":
             self.action_new_session()
+        elif intent.kind == "preview":
+            await self.chat.add_notice(PREVIEW_HEADLESS, "info")
 
     # --- chat turns --------------------------------------------------------------------------
 
@@ -519,6 +524,8 @@ class ArtgenApp(App[int]):
             self.show_status()
         elif event.kind == "focus_timeline":
             self.action_focus_timeline()
+        elif event.kind == "preview":
+            self.notify(PREVIEW_HEADLESS)
 
     def action_cancel_turn(self) -> None:
         """Esc: stop the reply in progress and put the message back in the prompt."""

@@ -1,0 +1,129 @@
+"""Headless ``artgen library`` and ``artgen preview``: the results so far, and a quick draft preview.
+
+``library`` needs no server: it reads the output folder(s), the sidecars and the export journal.
+``preview`` renders a low-resolution export of the timeline into the cache and prints its frame
+strip as half-blocks when stdout is a terminal, else the path (``--json``: one ``preview`` line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from artgen_tui.core import imaging
+
+if TYPE_CHECKING:
+    from artgen_tui.cli import Context
+
+LIBRARY_EPILOG = (
+    "  artgen library                  every exported MP4, newest first\n"
+    "  artgen library --json           one JSON line per result\n"
+    "  artgen library --dir ~/Videos   also look in this folder\n"
+)
+PREVIEW_EPILOG = (
+    "  artgen preview                  a 360p render of the timeline, shown as a frame strip\n"
+    "  artgen preview --frames 6\n"
+    "  artgen chat preview             the same, typed (also: /preview, 预览)\n"
+)
+
+
+def add_arguments(sub: Any, add: Any) -> None:
+    """Register ``library`` and ``preview`` with the main parser (``add`` is its helper)."""
+    p = add(
+        "library", "List every exported MP4 across sessions (from the sidecars).", LIBRARY_EPILOG
+    )
+    p.add_argument(
+        "--dir", metavar="DIR", type=Path, action="append", default=[], help="Another folder."
+    )
+    p = add("preview", "Render a quick low-resolution preview and show its frames.", PREVIEW_EPILOG)
+    add_preview_arguments(p)
+
+
+def add_preview_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--frames", type=int, default=imaging.DEFAULT_STRIP_COUNT, help="Frames shown.")
+
+
+def _human_size(size: int) -> str:
+    from artgen_tui.api.files import human_size
+
+    return human_size(size)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def cmd_library(ctx: Context) -> int:
+    from artgen_tui.core.library import Library
+
+    folders = [Path(ctx.settings.output_dir).expanduser(), *ctx.args.dir]
+    items = Library(folders).items()
+    for item in items:
+        ctx.out.emit("result", **item.to_json())
+        date = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.created_at))
+        ctx.out.text(
+            f"{date}  {_duration(item.duration_s):>6}  {_human_size(item.size):>9}  "
+            f"{item.title}\n{'':18}{item.path}  session {item.session_id or '?'}"
+        )
+    if not items:
+        ctx.out.text("No exported videos yet. Export one with `artgen export --wait`.")
+    return 0
+
+
+def strip_columns(count: int, terminal_width: int, gap: int = 1) -> int:
+    """Columns per frame so that ``count`` frames fit side by side (between 8 and 40)."""
+    usable = max(8, terminal_width - gap * (count - 1))
+    return max(8, min(40, usable // max(1, count)))
+
+
+async def cmd_preview(ctx: Context, ws: Any) -> int:
+    from artgen_tui.core.preview import PreviewReady, preview
+    from artgen_tui.core.termimage import halfblock_strip
+
+    out = ctx.out
+    count = max(1, min(imaging.MAX_COUNT, int(getattr(ctx.args, "frames", 0) or 5)))
+    ready: PreviewReady | None = None
+    last = None
+    async for update in preview(ws, count=count):
+        if isinstance(update, PreviewReady):
+            ready = update
+            continue
+        last = update
+        if update.status in ("pending", "processing"):
+            out.progress(f"rendering preview {update.progress:3d}%")
+        elif update.status == "downloading":
+            out.progress("downloading preview…")
+    out.clear_progress()
+    if ready is None:
+        status = last.status if last else "failed"
+        error = last.error if last and last.error else "no details"
+        out.error(f"The preview did not finish ({status}: {error}).")
+        return 2 if status == "download_failed" else 1
+    out.emit(
+        "preview",
+        path=str(ready.path),
+        frames=len(ready.frames),
+        error=ready.error,
+        session_id=ws.session_id,
+    )
+    if ready.error:
+        out.note(f"artgen: {ready.error}")
+    if out.json_mode:
+        return 0
+    if out.out.isatty() and ready.frames:
+        from rich.console import Console
+
+        width = shutil.get_terminal_size((80, 24)).columns
+        columns = strip_columns(len(ready.frames), width)
+        console = Console(file=out.out, force_terminal=True, color_system="truecolor")
+        console.print(halfblock_strip(ready.frames, columns), soft_wrap=True)
+        out.note(f"Preview saved in {ready.path}", dim=True)
+    else:
+        out.text(str(ready.path))
+    return 0
