@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  artgen chat 积分                  typed commands work too (credits, status, /export…)\n",
     )
     p.add_argument("message", nargs="+", metavar="MESSAGE", help="The message (quote it).")
+    p.add_argument("--yes", action="store_true", help="Send even when over balance or limit.")
 
     p = add(
         "upload",
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help="Wait for the render and download it.")
     p.add_argument("-o", "--output", metavar="FILE", type=Path, help="Where to save the MP4.")
     p.add_argument("--resolution", choices=RESOLUTIONS, help="Output size (default: server's).")
+    p.add_argument("--yes", action="store_true", help="Send even when over balance or limit.")
 
     p = add(
         "jobs",
@@ -168,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
         "action", nargs="?", default="list", choices=("list", "resume", "cancel", "retry")
     )
     p.add_argument("job_id", nargs="?", metavar="ID", help="Job id for cancel and retry.")
+    from artgen_tui.cli_batch import add_batch_parser
+
+    add_batch_parser(add)
     return parser
 
 
@@ -266,6 +271,14 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
     local = await _chat_command(ctx, ws, message)
     if local is not None:
         return local
+    from artgen_tui import cli_spend
+    from artgen_tui.core.spend import classify
+
+    has_timeline = ws.last_state.draft.ready_for_export if ws.last_state else None
+    kind = classify(message, has_timeline=has_timeline)
+    priced = await cli_spend.check(ctx.out, ws, kind, yes=bool(ctx.args.yes))
+    if priced.refused:
+        return EXIT_PERMANENT
     out = ctx.out
     printed = False
     async for event in conv.run_turn(ws, message):
@@ -309,6 +322,7 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
             )
             if event.silent is False and event.diff is not None and not event.diff.empty:
                 out.note(event.diff.sentence, dim=True)
+            cli_spend.report(out, priced, event.credits)
             _warn_low(ctx, event.credits.available if event.credits else None)
     return EXIT_OK
 
@@ -447,10 +461,15 @@ async def _follow(ctx: Context, updates: Any) -> int:
 
 
 async def cmd_export(ctx: Context, ws: Any) -> int:
+    from artgen_tui import cli_spend
     from artgen_tui.core.jobs import JobManager
 
+    priced = await cli_spend.check(ctx.out, ws, "export", yes=bool(getattr(ctx.args, "yes", 0)))
+    if priced.refused:
+        return EXIT_PERMANENT
     manager = JobManager(ws)
     job = await manager.submit(resolution=ctx.args.resolution, output_path=ctx.args.output)
+    cli_spend.report(ctx.out, priced, await cli_spend.balance(ws))
     ctx.out.emit("job", **job.to_json())
     if not ctx.args.wait:
         ctx.out.text(
@@ -494,6 +513,12 @@ async def cmd_jobs(ctx: Context, ws: Any) -> int:
     return EXIT_OK
 
 
+async def cmd_batch(ctx: Context, ws: Any) -> int:
+    from artgen_tui.cli_batch import run_batch
+
+    return await run_batch(ctx, ws)
+
+
 # --- wiring ------------------------------------------------------------------------------------
 
 _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]]] = {
@@ -503,6 +528,7 @@ _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]
     "upload": cmd_upload,
     "export": cmd_export,
     "jobs": cmd_jobs,
+    "batch": cmd_batch,
 }
 
 
@@ -600,6 +626,8 @@ def main(argv: list[str] | None = None) -> int:
         hint = ""
         if args.command in ("export", "jobs"):
             hint = " Unfinished exports are kept; finish them with `artgen jobs resume`."
+        elif args.command == "batch":
+            hint = " Run the same batch again to finish it; done items are kept."
         out.note("artgen: interrupted." + hint)
         return EXIT_INTERRUPTED
     except InsufficientCredits as exc:
