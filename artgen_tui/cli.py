@@ -309,6 +309,7 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
                 out.out.write("\n")
                 out.out.flush()
             out.clear_progress()
+            cli_spend.report(out, priced, event.credits)
             credits = event.credits.model_dump() if event.credits else None
             out.emit(
                 "done",
@@ -322,7 +323,6 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
             )
             if event.silent is False and event.diff is not None and not event.diff.empty:
                 out.note(event.diff.sentence, dim=True)
-            cli_spend.report(out, priced, event.credits)
             _warn_low(ctx, event.credits.available if event.credits else None)
     return EXIT_OK
 
