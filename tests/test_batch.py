@@ -292,3 +292,12 @@ def test_display_prints_one_line_per_stage_change_off_a_terminal(
     assert len(lines) == 2 and "upload" in lines[0] and "/out/a.mp4" in lines[1]
     stages = [json.loads(x)["stage"] for x in captured.out.splitlines()]
     assert stages == ["waiting", "upload", "done"]
+
+
+def test_batch_has_help_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["batch", "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for words in ("examples:", "artgen batch", "--retry-failed", "--concurrency", "[[item]]"):
+        assert words in text

@@ -306,11 +306,19 @@ class BatchRunner:
             before = await ws.credits()
             self._step(item, "turn", turn_sent=True)
             after: Credits | None = None
-            async for event in conv.run_turn(ws, item.prompt):
-                if isinstance(event, conv.Heartbeat | conv.ToolActivity):
-                    self._report(item)
-                elif isinstance(event, conv.TurnDone):
-                    after = event.credits
+            heard = False
+            try:
+                async for event in conv.run_turn(ws, item.prompt):
+                    heard = heard or not isinstance(event, conv.Heartbeat)
+                    if isinstance(event, conv.Heartbeat | conv.ToolActivity):
+                        self._report(item)
+                    elif isinstance(event, conv.TurnDone):
+                        after = event.credits
+            except ApiError:
+                if not heard:  # refused before the agent started (e.g. too few credits)
+                    rec.turn_sent = False
+                    self.journal.save(rec)
+                raise
             spent = rec.credits_spent
             if after is not None:
                 spent += max(0, self.guard.record(item_kind(item), before, after))
