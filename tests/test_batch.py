@@ -301,3 +301,44 @@ def test_batch_has_help_with_examples(capsys: pytest.CaptureFixture[str]) -> Non
     text = capsys.readouterr().out
     for words in ("examples:", "artgen batch", "--retry-failed", "--concurrency", "[[item]]"):
         assert words in text
+
+
+@pytest.mark.slow
+def test_steps_done_but_not_journaled_are_found_on_the_server(
+    local_backend: str,
+    backend_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A kill can land between a step finishing and its journal entry: the next run asks the
+    server (the file on the timeline, the draft moved on, the render in the export journal)
+    instead of doing the step again."""
+    folder = tmp_path / "media"
+    folder.mkdir()
+    png(folder / "red.png", RED)
+    batch = folder / "one.jsonl"
+    batch.write_text(json.dumps({"file": "red.png", "prompt": 'add title "Red"'}) + "\n")
+    monkeypatch.setenv("NEMO_API_URL", local_backend)
+    monkeypatch.setenv("ARTGEN_RENDER_POLL_INTERVAL", "0.05")
+    args = ["batch", str(batch), "--out-dir", str(tmp_path / "out"), "--json"]
+    assert cli.main(args) == 0
+    (journal,) = (Path(os.environ["ARTGEN_HOME"]) / "state" / "batches").glob("*.json")
+    full = json.loads(journal.read_text())
+    (session,) = (backend_dir / "sessions").glob("*.json")
+
+    def turns() -> int:
+        return int(json.loads(session.read_text())["turns"])
+
+    lost = [
+        {"stage": "upload", "uploaded": False},  # uploaded, not journaled
+        {"stage": "turn", "turn_sent": True, "turn_done": False, "draft_after_upload": "x"},
+        {"stage": "export", "render_id": None},  # render submitted, id not journaled
+    ]
+    for changes in lost:
+        record = {**full["items"]["0"], "status": "running", **changes}
+        journal.write_text(json.dumps({**full, "items": {"0": record}}))
+        capsys.readouterr()
+        assert cli.main(args) == 0, (changes, capsys.readouterr().err)
+        assert summary(capsys.readouterr().out)["done"] == 1
+        assert (len(uploads(backend_dir)), turns(), len(renders(backend_dir))) == (1, 1, 1)

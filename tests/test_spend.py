@@ -70,6 +70,8 @@ def turns(data_dir: Path) -> int:
         ("a calm ocean at dawn", False, "generation"),
         ("a calm ocean at dawn", True, "chat"),
         ("what can you do?", False, "chat"),
+        ("hello there", False, "chat"),
+        ("hello", False, "chat"),
         ("export", True, "export"),
         ("credits", True, None),
         ("/status", True, None),

@@ -46,6 +46,11 @@ _EDIT = re.compile(
 )
 
 
+_GREETING = re.compile(
+    r"^(hi|hello|hey|thanks|thank you|ok|okay|help|你好|您好|谢谢|帮助)(?![a-z])", re.IGNORECASE
+)
+
+
 def classify(text: str, *, has_timeline: bool | None = None) -> SpendKind | None:
     """What kind of request ``text`` is for pricing; ``None`` for a local command (free, nothing is
     sent). :func:`artgen_tui.core.intents.route` decides local commands and exports; a message
@@ -61,9 +66,19 @@ def classify(text: str, *, has_timeline: bool | None = None) -> SpendKind | None
         return "generation"
     if _EDIT.search(text):
         return "edit"
-    if has_timeline is False and not text.rstrip().endswith(("?", "？")):
+    if has_timeline is False and _describes_a_scene(text):
         return "generation"
     return "chat"
+
+
+def _describes_a_scene(text: str) -> bool:
+    """Not a question, a greeting or a single word: "a calm ocean at dawn", not "hello"."""
+    stripped = text.strip()
+    if stripped.endswith(("?", "？")) or _GREETING.match(stripped):
+        return False
+    if stripped.isascii():
+        return len(re.findall(r"\w+", stripped)) >= 2
+    return len(stripped) >= 4
 
 
 def charged(before: Credits, after: Credits) -> int:
