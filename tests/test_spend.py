@@ -89,6 +89,9 @@ def test_estimates_start_at_published_prices_then_follow_charges(tmp_path: Path)
     assert first.needs_confirmation and not first.over_limit
     assert "100 credits" in first.sentence and "balance of 80" in first.sentence
     assert guard.estimate("edit").credits == 10 and guard.estimate("export").credits == 0
+    assert guard.estimate_message("/credits") is None
+    message = guard.estimate_message("a neon city", Credits(available=500), has_timeline=False)
+    assert message is not None and (message.what, message.credits) == ("generation", 100)
 
     for before, after in ((500, 488), (488, 476), (476, 450)):
         guard.record("edit", Credits(available=before), Credits(available=after, frozen=5))

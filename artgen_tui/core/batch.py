@@ -154,8 +154,8 @@ class BatchRunner:
             rec = self.rec(item)
             if not rec.turn_done:
                 kinds.append(item_kind(item))
-            if rec.render_id is None:
-                kinds.append("export")
+            if rec.render_id is None or rec.status == "failed":
+                kinds.append("export")  # a failed item may render again
         return kinds
 
     def target(self, item: BatchItem) -> Path:

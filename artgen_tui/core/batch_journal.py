@@ -1,7 +1,7 @@
 """The batch journal: what each item of a batch has done, so an interrupted batch resumes.
 
 One private JSON file per batch under the state dir (``batches/<key>.json``), keyed by the batch
-file's absolute path and the sha256 of its content, rewritten atomically after every step (see
+file's absolute path, the sha256 of its content and the account's identity, rewritten atomically after every step (see
 :func:`artgen_tui.paths.atomic_write_json`). A process killed at any point leaves the journal as
 it was after the last completed step, and the runner picks up from there.
 """
@@ -74,8 +74,10 @@ def _same_type(value: Any, default: Any, annotation: str) -> bool:
     return isinstance(value, str)
 
 
-def journal_key(batch_path: Path, digest: str) -> str:
-    raw = f"{batch_path.expanduser().resolve()}\n{digest}"
+def journal_key(batch_path: Path, digest: str, identity: str = "") -> str:
+    """The batch file's absolute path and content hash, and the account it runs against (the
+    same file run on the cloud and on a local backend are two batches)."""
+    raw = f"{batch_path.expanduser().resolve()}\n{digest}\n{identity}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:24]
 
 
@@ -89,7 +91,8 @@ class BatchJournal:
     def __init__(
         self, batch_path: Path, digest: str, identity: str, directory: Path | None = None
     ) -> None:
-        self.path = (directory or default_journal_dir()) / f"{journal_key(batch_path, digest)}.json"
+        key = journal_key(batch_path, digest, identity)
+        self.path = (directory or default_journal_dir()) / f"{key}.json"
         self.batch_path = str(batch_path)
         self.identity = identity
         self.records: dict[int, ItemRecord] = {}

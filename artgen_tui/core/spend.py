@@ -206,6 +206,13 @@ class SpendGuard:
             ((kind, cost),),
         )
 
+    def estimate_message(
+        self, text: str, credits: Credits | None = None, *, has_timeline: bool | None = None
+    ) -> Estimate | None:
+        """Price a typed message as :func:`classify` sees it; ``None`` for a local command."""
+        kind = classify(text, has_timeline=has_timeline)
+        return None if kind is None else self.estimate(kind, credits)
+
     def estimate_many(
         self, kinds: Sequence[SpendKind], credits: Credits | None = None, *, what: str = ""
     ) -> Estimate:
