@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -342,3 +343,40 @@ def test_steps_done_but_not_journaled_are_found_on_the_server(
         assert cli.main(args) == 0, (changes, capsys.readouterr().err)
         assert summary(capsys.readouterr().out)["done"] == 1
         assert (len(uploads(backend_dir)), turns(), len(renders(backend_dir))) == (1, 1, 1)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_display_redraws_the_table_in_place_on_a_terminal() -> None:
+    from artgen_tui.cli import Output
+    from artgen_tui.cli_batch import BatchDisplay
+    from artgen_tui.core.batch import ItemUpdate
+
+    err, ticks = _Terminal(), iter(range(100))
+    display = BatchDisplay(
+        Output(json_mode=False, out=io.StringIO(), err=err), clock=lambda: next(ticks) * 0.01
+    )
+    display.update(ItemUpdate(0, "a.png", "waiting"))
+    display.update(ItemUpdate(1, "b.png", "waiting"))
+    drawn = err.getvalue()
+    display.update(ItemUpdate(0, "a.png", "upload", 0.5))  # a stage change: drawn at once
+    redraw = err.getvalue()[len(drawn) :]
+    assert redraw.startswith("\x1b[3F")  # back up over the header and both rows
+    assert " 50%" in redraw and redraw.count("\n") == 3  # header and two rows, in place
+    display.update(ItemUpdate(0, "a.png", "upload", 0.6))  # progress alone, 10 ms later: not yet
+    assert err.getvalue().endswith(redraw)
+
+
+def test_exit_codes() -> None:
+    from artgen_tui.cli_batch import exit_code
+    from artgen_tui.core.batch import BatchSummary, ItemUpdate
+
+    done = ItemUpdate(0, "a", "done")
+    transient = ItemUpdate(1, "b", "failed", error="timeout", transient=True)
+    permanent = ItemUpdate(2, "c", "failed", error="refused")
+    assert exit_code(BatchSummary([done], 1, 0)) == 0
+    assert exit_code(BatchSummary([done, transient], 2, 0)) == 2
+    assert exit_code(BatchSummary([done, transient, permanent], 3, 0)) == 1
