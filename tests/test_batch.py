@@ -380,3 +380,28 @@ def test_exit_codes() -> None:
     assert exit_code(BatchSummary([done], 1, 0)) == 0
     assert exit_code(BatchSummary([done, transient], 2, 0)) == 2
     assert exit_code(BatchSummary([done, transient, permanent], 3, 0)) == 1
+
+
+def test_a_damaged_journal_entry_is_read_safely() -> None:
+    from artgen_tui.core.batch_journal import ItemRecord
+
+    record = ItemRecord.from_json(
+        {
+            "fingerprint": "f",
+            "status": "exploded",
+            "stage": "nowhere",
+            "uploaded": "yes",
+            "render_id": 5,
+            "credits_spent": 10,
+            "session_id": "s1",
+        }
+    )
+    assert record is not None
+    assert (record.status, record.stage, record.uploaded, record.render_id) == (
+        "pending",
+        "waiting",
+        False,
+        None,
+    )
+    assert (record.credits_spent, record.session_id) == (10, "s1")
+    assert ItemRecord.from_json(["not", "a", "record"]) is None

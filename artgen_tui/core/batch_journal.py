@@ -12,12 +12,13 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from artgen_tui import paths
 
 ItemStatus = Literal["pending", "running", "done", "failed"]
 Stage = Literal["waiting", "session", "upload", "turn", "export", "download", "done", "failed"]
+STAGES: frozenset[str] = frozenset(get_args(Stage))
 
 
 @dataclass
@@ -57,6 +58,8 @@ class ItemRecord:
         record = cls(**data)
         if record.status not in ("pending", "running", "done", "failed"):
             record.status = "pending"
+        if record.stage not in STAGES:
+            record.stage = "waiting"
         return record
 
 
