@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  artgen chat 积分                  typed commands work too (credits, status, /export…)\n",
     )
     p.add_argument("message", nargs="+", metavar="MESSAGE", help="The message (quote it).")
+    p.add_argument("--yes", action="store_true", help="Send even when over balance or limit.")
 
     p = add(
         "upload",
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help="Wait for the render and download it.")
     p.add_argument("-o", "--output", metavar="FILE", type=Path, help="Where to save the MP4.")
     p.add_argument("--resolution", choices=RESOLUTIONS, help="Output size (default: server's).")
+    p.add_argument("--yes", action="store_true", help="Send even when over balance or limit.")
 
     p = add(
         "jobs",
@@ -190,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     from artgen_tui import cli_library
 
     cli_library.add_arguments(sub, add)
+
+    from artgen_tui.cli_batch import add_batch_parser
+
+    add_batch_parser(add)
     return parser
 
 
@@ -291,6 +297,14 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
     local = await _chat_command(ctx, ws, message)
     if local is not None:
         return local
+    from artgen_tui import cli_spend
+    from artgen_tui.core.spend import classify
+
+    has_timeline = ws.last_state.draft.ready_for_export if ws.last_state else False
+    kind = classify(message, has_timeline=has_timeline)
+    priced = await cli_spend.check(ctx.out, ws, kind, yes=bool(ctx.args.yes))
+    if priced.refused:
+        return EXIT_PERMANENT
     out = ctx.out
     printed = False
     async for event in conv.run_turn(ws, message):
@@ -321,6 +335,7 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
                 out.out.write("\n")
                 out.out.flush()
             out.clear_progress()
+            cli_spend.report(out, priced, event.credits)
             credits = event.credits.model_dump() if event.credits else None
             out.emit(
                 "done",
@@ -474,10 +489,15 @@ async def _follow(ctx: Context, updates: Any) -> int:
 
 
 async def cmd_export(ctx: Context, ws: Any) -> int:
+    from artgen_tui import cli_spend
     from artgen_tui.core.jobs import JobManager
 
+    priced = await cli_spend.check(ctx.out, ws, "export", yes=bool(getattr(ctx.args, "yes", 0)))
+    if priced.refused:
+        return EXIT_PERMANENT
     manager = JobManager(ws)
     job = await manager.submit(resolution=ctx.args.resolution, output_path=ctx.args.output)
+    cli_spend.report(ctx.out, priced, await cli_spend.balance(ws))
     ctx.out.emit("job", **job.to_json())
     if not ctx.args.wait:
         ctx.out.text(
@@ -527,6 +547,12 @@ async def cmd_preview(ctx: Context, ws: Any) -> int:
     return await run_preview(ctx, ws)
 
 
+async def cmd_batch(ctx: Context, ws: Any) -> int:
+    from artgen_tui.cli_batch import run_batch
+
+    return await run_batch(ctx, ws)
+
+
 # --- wiring ------------------------------------------------------------------------------------
 
 _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]]] = {
@@ -537,6 +563,7 @@ _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]
     "export": cmd_export,
     "jobs": cmd_jobs,
     "preview": cmd_preview,
+    "batch": cmd_batch,
 }
 
 
@@ -693,6 +720,8 @@ def main(argv: list[str] | None = None) -> int:
         hint = ""
         if args.command in ("export", "jobs"):
             hint = " Unfinished exports are kept; finish them with `artgen jobs resume`."
+        elif args.command == "batch":
+            hint = " Run the same batch again to finish it; done items are kept."
         out.note("artgen: interrupted." + hint)
         return EXIT_INTERRUPTED
     except InsufficientCredits as exc:

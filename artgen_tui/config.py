@@ -84,6 +84,22 @@ class LogSettings(BaseModel):
         return level
 
 
+class BatchSettings(BaseModel):
+    """``artgen batch``: how many items run at once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    concurrency: int = Field(2, ge=1, le=16, description="Items processed at the same time.")
+
+
+class SpendSettings(BaseModel):
+    """The spend guard: ask before a request whose estimate exceeds this (0 = no limit)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(0, ge=0, description="Most credits one run may spend without asking.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ARTGEN_",
@@ -120,6 +136,8 @@ class Settings(BaseSettings):
     )
     log: Annotated[LogSettings, NoDecode] = Field(default_factory=LogSettings)
     local: LocalBackendSettings = Field(default_factory=LocalBackendSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
+    spend: SpendSettings = Field(default_factory=SpendSettings)
 
     @classmethod
     def settings_customise_sources(
