@@ -266,51 +266,64 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
     local = await _chat_command(ctx, ws, message)
     if local is not None:
         return local
-    out = ctx.out
     printed = False
     async for event in conv.run_turn(ws, message):
-        if isinstance(event, conv.TextChunk):
-            out.emit("text", text=event.text)
-            if not out.json_mode:
-                out.clear_progress()
-                out.out.write(event.text)
-                out.out.flush()
-                printed = True
-        elif isinstance(event, conv.ToolActivity):
-            out.emit("tool", name=event.name, label=event.label)
-            if ws.settings.show_tool_activity:
-                out.note(f"· {event.label}", dim=True)
-        elif isinstance(event, conv.StillWorking):
-            out.emit("still_working", elapsed=round(event.elapsed, 1))
-            out.note(event.text)
-        elif isinstance(event, conv.Heartbeat):
-            out.progress(f"working… {int(event.elapsed)} s")
-        elif isinstance(event, conv.TimelineChanged):
-            out.emit(
-                "timeline", sentence=event.diff.sentence, changed=sorted(event.diff.changed_keys)
-            )
-        elif isinstance(event, conv.SessionChanged):
-            out.emit("session", session_id=event.session.session_id)
-        elif isinstance(event, conv.TurnDone):
-            if printed and not out.json_mode:
-                out.out.write("\n")
-                out.out.flush()
-            out.clear_progress()
-            credits = event.credits.model_dump() if event.credits else None
-            out.emit(
-                "done",
-                reply=event.reply,
-                silent=event.silent,
-                interrupted=event.interrupted,
-                diff=event.diff.sentence if event.diff else None,
-                credits=credits,
-                session_id=ws.session_id,
-                actions=[a.kind for a in event.actions],
-            )
-            if event.silent is False and event.diff is not None and not event.diff.empty:
-                out.note(event.diff.sentence, dim=True)
-            _warn_low(ctx, event.credits.available if event.credits else None)
+        printed = _show_turn_event(ctx, ws, event, printed)
     return EXIT_OK
+
+
+def _show_turn_event(ctx: Context, ws: Any, event: Any, printed: bool) -> bool:
+    """Print one turn event; returns whether reply text has been printed."""
+    from artgen_tui.core import conversation as conv
+
+    out = ctx.out
+    if isinstance(event, conv.TextChunk):
+        out.emit("text", text=event.text)
+        if not out.json_mode:
+            out.clear_progress()
+            out.out.write(event.text)
+            out.out.flush()
+            return True
+    elif isinstance(event, conv.ToolActivity):
+        out.emit("tool", name=event.name, label=event.label)
+        if ws.settings.show_tool_activity:
+            out.note(f"· {event.label}", dim=True)
+    elif isinstance(event, conv.StillWorking):
+        out.emit("still_working", elapsed=round(event.elapsed, 1))
+        out.note(event.text)
+    elif isinstance(event, conv.Heartbeat):
+        out.progress(f"working… {int(event.elapsed)} s")
+    elif isinstance(event, conv.TimelineChanged):
+        out.emit("timeline", sentence=event.diff.sentence, changed=sorted(event.diff.changed_keys))
+    elif isinstance(event, conv.SessionChanged):
+        out.emit("session", session_id=event.session.session_id)
+    elif isinstance(event, conv.Notice):
+        out.note(f"artgen: {event.text}")
+    elif isinstance(event, conv.TurnDone):
+        _show_turn_done(ctx, ws, event, printed)
+    return printed
+
+
+def _show_turn_done(ctx: Context, ws: Any, event: Any, printed: bool) -> None:
+    out = ctx.out
+    if printed and not out.json_mode:
+        out.out.write("\n")
+        out.out.flush()
+    out.clear_progress()
+    credits = event.credits.model_dump() if event.credits else None
+    out.emit(
+        "done",
+        reply=event.reply,
+        silent=event.silent,
+        interrupted=event.interrupted,
+        diff=event.diff.sentence if event.diff else None,
+        credits=credits,
+        session_id=ws.session_id,
+        actions=[a.kind for a in event.actions],
+    )
+    if event.silent is False and event.diff is not None and not event.diff.empty:
+        out.note(event.diff.sentence, dim=True)
+    _warn_low(ctx, event.credits.available if event.credits else None)
 
 
 async def _chat_command(ctx: Context, ws: Any, message: str) -> int | None:

@@ -15,9 +15,11 @@ import httpx
 import pytest
 
 from artgen_tui.api.errors import InsufficientCredits
+from artgen_tui.api.models import SessionState
 from artgen_tui.config import Settings, load_settings
 from artgen_tui.core import conversation as conv
 from artgen_tui.core.history import Transcript
+from artgen_tui.core.timeline import diff
 from artgen_tui.core.workspace import SESSION_LOST_NOTICE, Workspace
 from artgen_tui.local.options import LocalOptions
 from artgen_tui.local.runner import LocalBackend
@@ -137,7 +139,11 @@ async def test_lost_session_mid_turn_continues_in_a_new_one(local_backend: str) 
         assert ws.session_id != first
     changed = [e for e in events if isinstance(e, conv.SessionChanged)]
     assert [c.session.session_id for c in changed] == [ws.session_id]
-    assert SESSION_LOST_NOTICE in notices
+    # The notice is a turn event, just before the session change it explains, and said once.
+    kinds = [type(e) for e in events if isinstance(e, conv.Notice | conv.SessionChanged)]
+    assert kinds == [conv.Notice, conv.SessionChanged]
+    assert [e.text for e in events if isinstance(e, conv.Notice)] == [SESSION_LOST_NOTICE]
+    assert notices == []
     done = done_of(events)
     assert "Futuristic City At Sunset" in done.reply
 
@@ -151,7 +157,8 @@ async def test_lost_session_before_the_turn_is_reported(local_backend: str) -> N
         events = await collect(ws, "hello")
     assert any(isinstance(e, conv.SessionChanged) for e in events)
     assert ws.session_id != first
-    assert notices == [SESSION_LOST_NOTICE]
+    assert [e.text for e in events if isinstance(e, conv.Notice)] == [SESSION_LOST_NOTICE]
+    assert notices == []
 
 
 async def test_dropped_stream_catches_up_by_polling_state(tmp_path: Path) -> None:
@@ -319,3 +326,33 @@ async def test_queued_text_deltas_merge_and_keep_their_order() -> None:
     assert (text, nxt) == ("abc", ev.ToolCall("x"))
     assert _merge_queued_text("", queue) == ("d", None)
     assert queue.empty()
+
+
+def test_compose_reply_silent_interrupted_and_normal() -> None:
+    empty = SessionState()
+    turn_diff = diff(None, empty)
+    reply, extra = conv.compose_reply("", turn_diff, interrupted=False)
+    assert reply.silent and reply.text == turn_diff.sentence == extra
+    reply, extra = conv.compose_reply("  ", None, interrupted=True)
+    assert reply.silent and reply.text.endswith(conv.INTERRUPTED_NOTE)
+    assert reply.text.startswith("The agent finished without a reply.")
+    reply, extra = conv.compose_reply("Done. I encountered a temporary issue.", None, True)
+    assert not reply.silent and reply.text == f"Done.\n\n{conv.INTERRUPTED_NOTE}"
+    assert extra == f"\n\n{conv.INTERRUPTED_NOTE}"
+    reply, extra = conv.compose_reply("Done.", turn_diff, interrupted=False)
+    assert (reply.text, reply.silent, extra) == ("Done.", False, "")
+
+
+async def test_silent_close_diff_is_computed_once_and_travels_on_turn_done(
+    tmp_path: Path,
+) -> None:
+    with backend(tmp_path / "be", silent_close_rate=1.0) as url:
+        async with Workspace(settings_for(url)) as ws:
+            await ws.ready()
+            await collect(ws, GENERATE)
+            events = await collect(ws, 'add title "Neon Nights"')
+    changes = [e for e in events if isinstance(e, conv.TimelineChanged)]
+    done = done_of(events)
+    assert len(changes) == 1
+    assert done.diff is changes[0].diff and done.state is not None
+    assert done.state.draft == changes[0].state.draft

@@ -32,7 +32,7 @@ from artgen_tui.core.gui_phrases import GuiAction
 from artgen_tui.core.history import Transcript
 from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.jobs import ExportJob, JobManager
-from artgen_tui.core.workspace import Workspace, identity_for
+from artgen_tui.core.workspace import Workspace, is_embedded
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.exports import ExportFlow
 from artgen_tui.tui.gc_policy import IDLE_COLLECT_AFTER, CollectorPolicy
@@ -294,9 +294,7 @@ class ArtgenApp(App[int]):
 
     @property
     def is_local(self) -> bool:
-        return identity_for(self.settings.api_url).startswith("local ") or is_loopback(
-            self.settings.api_url
-        )
+        return is_embedded(self.settings.api_url) or is_loopback(self.settings.api_url)
 
     @property
     def turn_running(self) -> bool:
@@ -336,7 +334,7 @@ class ArtgenApp(App[int]):
         self.resume_jobs()
 
     async def _connection_failed(self, exc: ApiError) -> None:
-        embedded = identity_for(self.settings.api_url).startswith("local ")
+        embedded = is_embedded(self.settings.api_url)
         if isinstance(exc, TransportError) and embedded:
             hint = "Press F5 to retry; if it keeps failing, restart `artgen --local`."
         elif isinstance(exc, TransportError) and self.is_local:
@@ -486,15 +484,11 @@ class ArtgenApp(App[int]):
             self._turn_widgets.append(await chat.add_notice(event.text, "working"))
         elif isinstance(event, conv.TimelineChanged):
             self.timeline.show_state(event.state, event.diff)
-        elif isinstance(event, conv.SessionChanged):
-            await chat.add_notice("The session was lost on the server; continuing in a new one.")
+        elif isinstance(event, conv.Notice):
+            await chat.add_notice(event.text, "info")
         elif isinstance(event, conv.TurnDone):
             if reply is not None:
                 await reply.finish()
-            if event.diff is not None and not event.diff.empty and self.ws is not None:
-                state = self.ws.last_state
-                if state is not None:
-                    self.timeline.show_state(state, event.diff)
             if event.credits is not None:
                 self.show_credits(event.credits)
             if event.actions:
@@ -592,7 +586,8 @@ class ArtgenApp(App[int]):
         except ApiError as exc:
             await self.show_api_error(exc)
             return
-        self.timeline.show_state(state)
+        shown = self.timeline.state
+        self.timeline.show_state(state, timeline.diff(shown, state) if shown is not None else None)
         await self.chat.add_notice(timeline.summary(state), "info")
 
     def action_new_session(self) -> None:
