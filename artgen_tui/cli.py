@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  artgen jobs                     same as `artgen jobs list`\n"
         "  artgen jobs resume              finish every interrupted export\n"
         "  artgen jobs cancel render_123\n"
-        "  artgen jobs retry render_123    download a finished render again (no re-render)\n",
+        "  artgen jobs retry render_123    download a finished render again (no re-render);\n"
+        "                                  a failed render: export the current timeline again\n",
     )
     p.add_argument(
         "action", nargs="?", default="list", choices=("list", "resume", "cancel", "retry")
@@ -361,8 +362,15 @@ async def _chat_command(ctx: Context, ws: Any, message: str) -> int | None:
 
 
 def _warn_low(ctx: Context, available: int | None) -> None:
-    if available is not None and available < ctx.settings.low_credits_threshold:
-        ctx.out.note(f"artgen: low balance: {available} credits left.")
+    from artgen_tui.core.credits import low_credits_warning
+
+    warning = (
+        low_credits_warning(available, ctx.settings.low_credits_threshold)
+        if available is not None
+        else None
+    )
+    if warning is not None:
+        ctx.out.note(f"artgen: {warning}")
 
 
 async def cmd_state(ctx: Context, ws: Any) -> int:
@@ -387,11 +395,11 @@ async def cmd_state(ctx: Context, ws: Any) -> int:
 
 
 async def cmd_credits(ctx: Context, ws: Any) -> int:
+    from artgen_tui.core.credits import credits_sentence
+
     credits = await ws.credits()
     ctx.out.emit("credits", **credits.model_dump())
-    ctx.out.text(
-        f"Credits: {credits.available} available · {credits.frozen} frozen · {credits.total} total"
-    )
+    ctx.out.text(f"Credits: {credits_sentence(credits)}")
     _warn_low(ctx, credits.available)
     return EXIT_OK
 
@@ -400,9 +408,7 @@ async def cmd_upload(ctx: Context, ws: Any) -> int:
     from artgen_tui.api.files import human_size
     from artgen_tui.core import uploads
 
-    items: list[Path | str] = [
-        i if uploads.is_url(i) else Path(i).expanduser() for i in ctx.args.items
-    ]
+    items = uploads.items_from_args(ctx.args.items)
     uploads.validate([i for i in items if not uploads.is_url(i)])
 
     def progress(p: uploads.UploadProgress) -> None:
@@ -474,6 +480,25 @@ async def cmd_export(ctx: Context, ws: Any) -> int:
     return await _follow(ctx, manager.follow(job.id))
 
 
+async def _retry(ctx: Context, ws: Any, manager: Any, job_id: str) -> int:
+    """`artgen jobs retry ID`: the same rule as the app's r key (core.jobs.retry_kind)."""
+    from artgen_tui.core.jobs import retry_kind, retry_notice
+
+    old = manager.get(job_id)
+    if retry_kind(old) == "export":
+        await ws.ready(ctx.args.session)
+
+    async def updates() -> Any:
+        told = False
+        async for update in manager.retry(job_id):
+            if update.id != old.id and not told:
+                told = True
+                ctx.out.note(f"artgen: {retry_notice(old, update)}")
+            yield update
+
+    return await _follow(ctx, updates())
+
+
 async def cmd_jobs(ctx: Context, ws: Any) -> int:
     from artgen_tui.core.jobs import JobManager
 
@@ -488,7 +513,7 @@ async def cmd_jobs(ctx: Context, ws: Any) -> int:
         ctx.out.text(job.describe())
         return EXIT_OK
     if action == "retry":
-        return await _follow(ctx, manager.retry_download(ctx.args.job_id))
+        return await _retry(ctx, ws, manager, ctx.args.job_id)
     if action == "resume":
         pending = manager.resumable()
         if not pending:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from artgen_tui.api.errors import ApiError, FileTooLarge, UnsupportedFileType
 from artgen_tui.api.files import check_upload, file_kind, human_size
@@ -72,7 +73,27 @@ class UploadOutcome:
 
 
 def is_url(item: str | Path) -> bool:
-    return isinstance(item, str) and item.lower().startswith(("http://", "https://"))
+    """An http(s) address with a host (anything else is taken for a file path)."""
+    if not isinstance(item, str):
+        return False
+    parts = urlsplit(item.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def items_from_args(args: Sequence[str]) -> list[Path | str]:
+    """Upload arguments (already split, see :func:`artgen_tui.core.intents.split_args`) as URLs
+    and expanded file paths."""
+    return [a if is_url(a) else Path(a).expanduser() for a in args]
+
+
+def parse_urls(text: str) -> tuple[list[str], str | None]:
+    """Split pasted text into web addresses; the second item explains the first bad one."""
+    urls: list[str] = []
+    for raw in text.replace(",", " ").split():
+        if not is_url(raw):
+            return [], f"“{raw}” is not a web address; paste a link starting with https://."
+        urls.append(raw)
+    return urls, None
 
 
 def validate(paths: Sequence[Path | str]) -> list[ValidatedFile]:

@@ -21,7 +21,7 @@ from artgen_tui.core import timeline
 from artgen_tui.core.gui_phrases import find_actions
 from artgen_tui.core.jobs import ExportJob
 from artgen_tui.tui.app import ArtgenApp
-from artgen_tui.tui.widgets.chat_log import Reply
+from artgen_tui.tui.turn_view import TurnState
 
 NOW = 1_800_000_000.0
 """The frozen wall clock (Unix time) of every scene."""
@@ -123,9 +123,9 @@ async def _ready(app: ArtgenApp, credits: Credits | None = None) -> None:
 
 
 async def _turn(app: ArtgenApp, events: list[conv.TurnEvent]) -> None:
-    reply: Reply | None = None
+    turn = TurnState("")
     for event in events:
-        reply = await app.apply_turn_event(event, reply)
+        await app.turns.apply(event, turn)
 
 
 async def scene_connecting(pilot: Pilot[Any]) -> None:

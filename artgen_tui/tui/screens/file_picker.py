@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 from rich.style import Style
 from rich.text import Text
@@ -30,6 +29,7 @@ from artgen_tui.api.files import (
     file_kind,
     human_size,
 )
+from artgen_tui.core.uploads import parse_urls
 
 
 @dataclass(frozen=True)
@@ -48,17 +48,6 @@ def display_path(path: Path) -> str:
     except ValueError:
         return str(path)
     return "~" if rel == Path() else f"~/{rel.as_posix()}"
-
-
-def parse_urls(text: str) -> tuple[list[str], str | None]:
-    """Split pasted text into web addresses; the second item explains the first bad one."""
-    urls: list[str] = []
-    for raw in text.replace(",", " ").split():
-        parts = urlsplit(raw)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            return [], f"“{raw}” is not a web address; paste a link starting with https://."
-        urls.append(raw)
-    return urls, None
 
 
 def refusal(path: Path) -> tuple[int | None, str | None]:

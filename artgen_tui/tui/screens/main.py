@@ -6,16 +6,16 @@ from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import Footer
 
 from artgen_tui.tui.widgets.chat_log import ChatLog
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.status_bar import StatusBar
 from artgen_tui.tui.widgets.timeline_table import TimelineTable
+from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 NARROW_WIDTH = 110
 """Below this many columns the side area moves under the chat."""
@@ -32,9 +32,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="chat-pane"):
                 yield ChatLog(id="chat")
-                with Horizontal(id="upload-row"):
-                    yield Static(Content(""), id="upload-label")
-                    yield ProgressBar(total=100, show_eta=False, id="upload-progress")
+                yield UploadBar(id="upload-row")
                 yield PromptInput(id="prompt")
             with Vertical(id="side"):
                 yield TimelineTable(id="timeline")
@@ -42,7 +40,6 @@ class MainScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#upload-row").display = False
         self._apply_width(self.size.width)
         self.query_one(PromptInput).focus()
 
@@ -58,3 +55,33 @@ class MainScreen(Screen[None]):
 
     def show_side(self, visible: bool) -> None:
         self.query_one("#side").display = visible
+
+    def show_jobs(self) -> None:
+        """The exports panel has something to show (it takes room in the side area)."""
+        self.add_class("-has-jobs")
+
+    def toggle_timeline(self) -> None:
+        """Show and focus the timeline; again while it has focus, hide it (back to the prompt)."""
+        table = self.query_one(TimelineTable)
+        if table.has_focus:
+            table.display = False
+            self.query_one(PromptInput).focus()
+            return
+        self.show_side(True)
+        table.display = True
+        table.focus()
+
+    def toggle_jobs(self) -> bool:
+        """Show and focus the exports; again while they have focus, hide them. ``False`` when
+        there is no job to focus yet."""
+        panel = self.query_one(JobsPanel)
+        if panel.has_focus_within:
+            panel.display = False
+            self.query_one(PromptInput).focus()
+            return True
+        self.show_side(True)
+        panel.display = True
+        if not panel.has_jobs:
+            return False
+        panel.focus()
+        return True

@@ -19,10 +19,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from artgen_tui.api.files import human_size
-from artgen_tui.core.jobs import FINAL, ExportJob
+from artgen_tui.core.jobs import CANCELLABLE, FINAL, RETRYABLE, ExportJob
 
 EMPTY_TEXT = "No exports yet — press Ctrl+E or type 'export'"
-BAR_WIDTH = 10
 
 STATUS_TEXT: dict[str, str] = {
     "pending": "queued",
@@ -34,8 +33,6 @@ STATUS_TEXT: dict[str, str] = {
     "cancelled": "cancelled",
     "download_failed": "✗ not saved",
 }
-RETRYABLE = frozenset({"failed", "cancelled", "download_failed"})
-CANCELLABLE = frozenset({"pending", "processing", "completed", "downloading"})
 
 ID_WIDTH = 14
 STATUS_WIDTH = 11
@@ -203,6 +200,10 @@ class JobsPanel(Vertical):
     @property
     def jobs(self) -> list[ExportJob]:
         return list(self._jobs.values())
+
+    @property
+    def has_jobs(self) -> bool:
+        return bool(self._jobs)
 
     @property
     def table(self) -> JobsTable:

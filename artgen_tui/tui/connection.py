@@ -1,0 +1,48 @@
+"""Connecting the app: what to tell the user when it fails, and the resumed conversation."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from artgen_tui.api.errors import ApiError, TransportError
+from artgen_tui.core.history import Transcript
+from artgen_tui.core.workspace import is_embedded
+from artgen_tui.tui.widgets.chat_log import ChatLog
+
+RESTORED_MESSAGES = 30
+"""How many transcript entries are shown when a session is resumed."""
+
+
+def is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def connection_hint(exc: ApiError, api_url: str) -> str:
+    """What to try after failing to connect to ``api_url``."""
+    if not isinstance(exc, TransportError):
+        return "Press F5 to retry."
+    if is_embedded(api_url):
+        return "Press F5 to retry; if it keeps failing, restart `artgen --local`."
+    if is_loopback(api_url):
+        return (
+            f"Press F5 to retry. Is `artgen serve-local` running at {api_url}? "
+            "Or run `artgen --local` to start one inside the app."
+        )
+    return "Press F5 to retry, or run `artgen --local` to work offline."
+
+
+async def restore_transcript(chat: ChatLog, session_id: str) -> None:
+    """Replace the chat with the session's last messages (a marker says it was resumed)."""
+    entries = Transcript(session_id).load(limit=RESTORED_MESSAGES)
+    await chat.remove_children()
+    if not entries:
+        return
+    for entry in entries:
+        if entry.role == "user":
+            await chat.add_user(entry.text)
+        elif entry.role == "assistant":
+            await chat.add_reply(entry.text)
+        else:
+            await chat.add_notice(entry.text, "info")
+    await chat.add_notice("Resumed your last session.", "marker")

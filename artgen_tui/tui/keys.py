@@ -1,0 +1,32 @@
+"""Key hints built from the app's live bindings and the user's keymap, never from constants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from textual.binding import Binding, BindingType
+
+_NAMES = {"escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space"}
+
+
+def bound_key(bindings: Iterable[BindingType], keymap: Mapping[str, str], action: str) -> str:
+    """The key that runs ``action`` (the first of a remap like ``"f6,ctrl+e"``), or ``""``."""
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.action == action:
+            keys = keymap.get(binding.id or "", binding.key)
+            return keys.split(",")[0].strip()
+    return ""
+
+
+def key_display(key: str) -> str:
+    """``ctrl+u`` → ``Ctrl+U``, ``f5`` → ``F5``, ``escape`` → ``Esc``."""
+    if not key:
+        return ""
+    parts = key.split("+")
+    return "+".join(_NAMES.get(p, p.upper() if len(p) <= 3 else p.capitalize()) for p in parts)
+
+
+def hint(key: str, *extra: str) -> str:
+    """`` (Ctrl+U, /upload)`` from the pieces that exist; ``""`` when none do."""
+    pieces = [p for p in (key_display(key), *extra) if p]
+    return f" ({', '.join(pieces)})" if pieces else ""
