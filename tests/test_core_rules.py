@@ -65,3 +65,29 @@ def test_bench_stream_goes_to_the_agent_in_both_faces() -> None:
     intent = route("/bench-stream 500")
     assert (intent.kind, intent.text, intent.error) == ("chat", "/bench-stream 500", None)
     assert route("/no-such-command").kind == "help"
+
+
+def test_retry_means_one_thing() -> None:
+    from artgen_tui.core.jobs import RETRYABLE, ExportJob, NotRetryable, retry_kind, retry_notice
+
+    kinds = {
+        status: retry_kind(ExportJob(id="render_1", session_id="s", status=status))
+        for status in ("failed", "cancelled", "download_failed", "completed", "downloaded")
+    }
+    assert kinds == {
+        "failed": "export",
+        "cancelled": "export",
+        "download_failed": "download",
+        "completed": "download",
+        "downloaded": "download",
+    }
+    assert {"failed", "cancelled", "download_failed"} == RETRYABLE
+    for status in ("pending", "processing"):
+        with pytest.raises(NotRetryable):
+            retry_kind(ExportJob(id="render_1", session_id="s", status=status))
+    old = ExportJob(id="render_1", session_id="s", status="failed")
+    new = ExportJob(id="render_2", session_id="s")
+    assert retry_notice(old, new) == (
+        "Export render_1 failed; it cannot be re-run as it was, so the current timeline is "
+        "exported again as render_2."
+    )

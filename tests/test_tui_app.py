@@ -130,6 +130,10 @@ async def test_jobs_panel_cancel_and_retry_keys(backend: str) -> None:
         await wait_until(pilot, lambda: len(app.jobs_panel.jobs) == 2, 20, "the retry")
         second = app.jobs_panel.jobs[1]
         assert second.id != app.jobs_panel.jobs[0].id
+        # Said in the chat, in the words `artgen jobs retry` uses (core.jobs.retry_notice).
+        await wait_until(
+            pilot, lambda: any("cannot be re-run as it was" in n for n in notices(app)), 10
+        )
         jobs = app.jobs
         assert jobs is not None
         await jobs.cancel(second.id)
