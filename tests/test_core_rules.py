@@ -32,7 +32,7 @@ def test_credits_sentence_and_levels() -> None:
 
 
 def test_upload_arguments_keep_quoted_spaces() -> None:
-    intent = route('/upload "my clip.mp4" \'two words.png\' https://x.test/a.mp4 plain.mp3')
+    intent = route("/upload \"my clip.mp4\" 'two words.png' https://x.test/a.mp4 plain.mp3")
     assert intent.kind == "upload"
     assert intent.args == ["my clip.mp4", "two words.png", "https://x.test/a.mp4", "plain.mp3"]
     items = items_from_args(intent.args)

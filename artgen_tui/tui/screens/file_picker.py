@@ -111,7 +111,7 @@ class UploadTree(DirectoryTree):
 
     def render_label(self, node: TreeNode[DirEntry], base_style: Style, style: Style) -> Text:
         label = super().render_label(node, base_style, style)
-        if node._allow_expand or node.data is None or node is self.root:
+        if node.allow_expand or node.data is None or node is self.root:
             return label
         path = node.data.path
         size = self.size_of(path)
@@ -127,7 +127,7 @@ class UploadTree(DirectoryTree):
         node = self.cursor_node
         if node is None or node.data is None:
             return
-        if node._allow_expand:
+        if node.allow_expand:
             self.action_toggle_node()
         else:
             self.post_message(self.MarkToggled(node.data.path))

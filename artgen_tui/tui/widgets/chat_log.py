@@ -34,7 +34,7 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Button, Markdown, Static
-from textual.widgets._markdown import MarkdownStream
+from textual.widgets.markdown import MarkdownStream
 
 from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.widgets.markdown_lite import LiteStyles
@@ -483,6 +483,3 @@ class ChatLog(VerticalScroll, can_focus=False):
 
     def messages(self) -> list[ChatMessage]:
         return [c for c in self.children if isinstance(c, ChatMessage)]
-
-    def clear_log(self) -> None:
-        self.remove_children()
