@@ -13,8 +13,8 @@ import inspect
 
 from textual.app import App, ComposeResult
 from textual.widgets import Markdown
-from textual.widgets.tree import TreeNode
 from textual.widgets.markdown import MarkdownStream
+from textual.widgets.tree import TreeNode
 
 
 class _Host(App[None]):

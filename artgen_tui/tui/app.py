@@ -10,50 +10,48 @@ handling), so a failure is shown to the user and never closes the app.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from artgen_tui.api.errors import ApiError, InsufficientCredits, TransportError
-from artgen_tui.api.models import Credits, SessionState
+from artgen_tui.api.errors import ApiError, TransportError
+from artgen_tui.api.models import Credits
 from artgen_tui.config import Settings
-from artgen_tui.core import timeline, uploads
-from artgen_tui.core.credits import credits_sentence
+from artgen_tui.core import uploads
 from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.jobs import ExportJob, JobManager
 from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.commands import palette_entries
-from artgen_tui.tui.connection import connection_hint, restore_transcript
+from artgen_tui.tui.connection import (
+    connection_hint,
+    restore_transcript,
+    show_project_status,
+    start_new_session,
+)
 from artgen_tui.tui.credits_view import CreditsView
+from artgen_tui.tui.errors import ErrorView
 from artgen_tui.tui.exports import ExportFlow, ExportOutlets
 from artgen_tui.tui.gc_policy import CollectorPolicy
-from artgen_tui.tui.keys import bound_key, key_display
+from artgen_tui.tui.keys import bound_key, key_display, key_help
 from artgen_tui.tui.messages import ActionChosen
-from artgen_tui.tui.screens.error import ErrorModal
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
-from artgen_tui.tui.screens.main import MainScreen
+from artgen_tui.tui.screens.main import MainPart, MainScreen
 from artgen_tui.tui.turn_view import TurnOutlets, TurnState, TurnView
 from artgen_tui.tui.uploads import UploadOutlets, upload_items
-from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage, Reply
+from artgen_tui.tui.widgets.chat_log import ChatLog
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.status_bar import StatusBar
 from artgen_tui.tui.widgets.timeline_table import TimelineTable
 from artgen_tui.tui.widgets.upload_bar import UploadBar
-
-LONG_ERROR = 240
-"""Errors longer than this (or multi-line) also open the copyable error modal."""
-
-_W = TypeVar("_W", bound="Widget")
 
 WorkspaceFactory = Callable[[Settings], Workspace]
 
@@ -109,8 +107,8 @@ class ArtgenApp(App[int]):
             lambda text: self.notify(text, title="Credits", severity="warning", markup=False),
             settings.low_credits_threshold,
         )
-        self._widgets: dict[type[Widget], Widget] = {}
         self._collector = CollectorPolicy()
+        self.errors = ErrorView(lambda: self.chat, lambda: self.status, self.push_screen)
         self.turns = TurnView(
             TurnOutlets(
                 chat=lambda: self.chat,
@@ -180,34 +178,11 @@ class ArtgenApp(App[int]):
         assert isinstance(screen, MainScreen)
         return screen
 
-    def _widget(self, kind: type[_W]) -> _W:
-        """The main screen's one widget of ``kind`` (looked up once: the layout never changes)."""
-        found = self._widgets.get(kind)
-        if found is None or not found.is_attached:
-            found = self.main.query_one(kind)
-            self._widgets[kind] = found
-        assert isinstance(found, kind)
-        return found
-
-    @property
-    def chat(self) -> ChatLog:
-        return self._widget(ChatLog)
-
-    @property
-    def prompt(self) -> PromptInput:
-        return self._widget(PromptInput)
-
-    @property
-    def status(self) -> StatusBar:
-        return self._widget(StatusBar)
-
-    @property
-    def timeline(self) -> TimelineTable:
-        return self._widget(TimelineTable)
-
-    @property
-    def jobs_panel(self) -> JobsPanel:
-        return self._widget(JobsPanel)
+    chat = MainPart(ChatLog)
+    prompt = MainPart(PromptInput)
+    status = MainPart(StatusBar)
+    timeline = MainPart(TimelineTable)
+    jobs_panel = MainPart(JobsPanel)
 
     @property
     def turn_running(self) -> bool:
@@ -353,15 +328,7 @@ class ArtgenApp(App[int]):
     async def refresh_credits(self, *, announce: bool = False) -> None:
         if self.ws is None or not self.ready:
             return
-        try:
-            credits = await self.ws.credits()
-        except ApiError as exc:
-            if announce:
-                await self.show_api_error(exc)
-            return
-        self.show_credits(credits)
-        if announce:
-            await self.chat.add_notice(f"Credits: {credits_sentence(credits)}.", "info")
+        await self.credits.fetch(self.ws, self._say if announce else None, self.show_api_error)
 
     def show_credits(self, credits: Credits) -> None:
         self.credits.show(credits)
@@ -373,16 +340,8 @@ class ArtgenApp(App[int]):
 
     @work(exclusive=True, group="state", exit_on_error=False)
     async def show_status(self) -> None:
-        if self.ws is None:
-            return
-        try:
-            state = await self.ws.state()
-        except ApiError as exc:
-            await self.show_api_error(exc)
-            return
-        shown = self.timeline.state
-        self.timeline.show_state(state, timeline.diff(shown, state) if shown is not None else None)
-        await self.chat.add_notice(timeline.summary(state), "info")
+        if self.ws is not None:
+            await self._or_error(show_project_status(self.ws, self.timeline, self._say))
 
     def action_new_session(self) -> None:
         if not self.ready or self.turn_running:
@@ -392,17 +351,10 @@ class ArtgenApp(App[int]):
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def _new_session(self) -> None:
-        if self.ws is None:
-            return
-        try:
-            await self.ws.new_session()
-        except ApiError as exc:
-            await self.show_api_error(exc)
-            return
-        await self.chat.remove_children()
-        self.timeline.show_state(SessionState())
-        await self.chat.add_notice("Started a new session: an empty project.", "info")
-        self.refresh_credits()
+        if self.ws is not None and await self._or_error(
+            start_new_session(self.ws, self.chat, self.timeline)
+        ):
+            self.refresh_credits()
 
     # --- uploads -----------------------------------------------------------------------------
 
@@ -456,27 +408,25 @@ class ArtgenApp(App[int]):
 
     # --- errors ------------------------------------------------------------------------------
 
+    async def _or_error(self, work: Awaitable[object]) -> bool:
+        """Await ``work``; an :class:`ApiError` is shown instead (``False``)."""
+        try:
+            await work
+        except ApiError as exc:
+            await self.show_api_error(exc)
+            return False
+        return True
+
     async def show_api_error(self, exc: ApiError) -> None:
-        if isinstance(exc, InsufficientCredits):
-            await self.chat.add_notice(exc.user_text(), "error")
-            self.status.mark_out_of_credits()
-            return
-        await self.show_error("Something went wrong", exc.user_text())
+        await self.errors.api_error(exc)
 
     async def show_error(self, title: str, text: str) -> None:
-        """In the chat; long or multi-line text also opens the copyable modal."""
-        await self.chat.add_notice(text, "error")
-        if len(text) > LONG_ERROR or text.count("\n") > 2:
-            self.push_screen(ErrorModal(title, text))
+        await self.errors.error(title, text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Last line of defence: an unexpected exception in a worker becomes an error modal."""
         if event.state != WorkerState.ERROR:
             return
-        error = event.worker.error
-        name = event.worker.name or "task"
-        detail = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
-        self.push_screen(ErrorModal(f"Unexpected error in {name}", detail))
+        self.errors.worker_failed(event.worker)
         if event.worker.group == "turn":
             self.status.stop_timer()
             if self.ready:
@@ -501,38 +451,16 @@ class ArtgenApp(App[int]):
     def action_focus_prompt(self) -> None:
         self.prompt.focus()
 
-    def on_key(self, event: events.Key) -> None:
-        """Typing while a message is focused goes to the prompt (only ``c`` copies)."""
-        if (
-            isinstance(self.focused, ChatMessage)
-            and event.is_printable
-            and event.character
-            and event.character != "c"
-        ):
-            event.stop()
-            prompt = self.prompt
-            prompt.focus()
-            prompt.insert_text_at_cursor(event.character)
-
     def action_copy_last(self) -> None:
-        replies = [m for m in self.chat.messages() if isinstance(m, Reply)]
-        if not replies:
+        if not self.chat.copy_last_reply():
             self.notify("No reply to copy yet.", timeout=2)
-            return
-        replies[-1].action_copy()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_help()))
 
     def key_help(self) -> list[tuple[str, str]]:
         """(key, description) for every app binding, with the user's remaps applied."""
-        rows = [
-            (self.key_of(b.action), b.tooltip or b.description)
-            for b in self.BINDINGS
-            if isinstance(b, Binding)
-        ]
-        rows.append(("ctrl+p", "Command palette (every action)"))
-        return rows
+        return key_help(self.BINDINGS, self.settings.keymap)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

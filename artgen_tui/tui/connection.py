@@ -1,13 +1,19 @@
-"""Connecting the app: what to tell the user when it fails, and the resumed conversation."""
+"""Connection and session in the app: what to say when connecting fails, the resumed
+conversation, the project status and a fresh session. Each raises :class:`ApiError` for the
+caller to show."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlparse
 
 from artgen_tui.api.errors import ApiError, TransportError
+from artgen_tui.api.models import SessionState
+from artgen_tui.core import timeline
 from artgen_tui.core.history import Transcript
-from artgen_tui.core.workspace import is_embedded
+from artgen_tui.core.workspace import Workspace, is_embedded
 from artgen_tui.tui.widgets.chat_log import ChatLog
+from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 RESTORED_MESSAGES = 30
 """How many transcript entries are shown when a session is resumed."""
@@ -46,3 +52,20 @@ async def restore_transcript(chat: ChatLog, session_id: str) -> None:
         else:
             await chat.add_notice(entry.text, "info")
     await chat.add_notice("Resumed your last session.", "marker")
+
+
+async def show_project_status(
+    ws: Workspace, table: TimelineTable, say: Callable[[str, str], Awaitable[object]]
+) -> None:
+    """Fetch the state: the timeline shows it (what changed highlighted), the chat sums it up."""
+    state = await ws.state()
+    shown = table.state
+    table.show_state(state, timeline.diff(shown, state) if shown is not None else None)
+    await say(timeline.summary(state), "info")
+
+
+async def start_new_session(ws: Workspace, chat: ChatLog, table: TimelineTable) -> None:
+    await ws.new_session()
+    await chat.remove_children()
+    table.show_state(SessionState())
+    await chat.add_notice("Started a new session: an empty project.", "info")

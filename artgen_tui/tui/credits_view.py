@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
+from artgen_tui.api.errors import ApiError
 from artgen_tui.api.models import Credits
-from artgen_tui.core.credits import low_credits_warning
+from artgen_tui.core.credits import credits_sentence, low_credits_warning
+from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.widgets.status_bar import StatusBar
 
 
@@ -20,6 +22,23 @@ class CreditsView:
         self._threshold = low_threshold
         self._warned = False
         self.last: Credits | None = None
+
+    async def fetch(
+        self,
+        ws: Workspace,
+        say: Callable[[str, str], Awaitable[object]] | None,
+        show_error: Callable[[ApiError], Awaitable[None]],
+    ) -> None:
+        """Refresh the balance; with ``say`` (the user asked) also in the chat, errors shown."""
+        try:
+            credits = await ws.credits()
+        except ApiError as exc:
+            if say is not None:
+                await show_error(exc)
+            return
+        self.show(credits)
+        if say is not None:
+            await say(f"Credits: {credits_sentence(credits)}.", "info")
 
     def show(self, credits: Credits) -> None:
         self.last = credits

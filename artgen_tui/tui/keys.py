@@ -18,6 +18,17 @@ def bound_key(bindings: Iterable[BindingType], keymap: Mapping[str, str], action
     return ""
 
 
+def key_help(bindings: Iterable[BindingType], keymap: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(key, description) for every binding, with the user's remaps applied (the help screen)."""
+    rows = [
+        (bound_key([b], keymap, b.action), b.tooltip or b.description)
+        for b in bindings
+        if isinstance(b, Binding)
+    ]
+    rows.append(("ctrl+p", "Command palette (every action)"))
+    return rows
+
+
 def key_display(key: str) -> str:
     """``ctrl+u`` → ``Ctrl+U``, ``f5`` → ``F5``, ``escape`` → ``Esc``."""
     if not key:

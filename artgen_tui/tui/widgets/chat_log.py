@@ -483,3 +483,10 @@ class ChatLog(VerticalScroll, can_focus=False):
 
     def messages(self) -> list[ChatMessage]:
         return [c for c in self.children if isinstance(c, ChatMessage)]
+
+    def copy_last_reply(self) -> bool:
+        """Copy the last reply to the clipboard; ``False`` when there is none yet."""
+        replies = [m for m in self.messages() if isinstance(m, Reply)]
+        if replies:
+            replies[-1].action_copy()
+        return bool(replies)
