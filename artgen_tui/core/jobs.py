@@ -57,7 +57,7 @@ def retry_kind(job: ExportJob) -> RetryKind:
     """What retrying ``job`` does; raises :class:`NotRetryable` while it is still rendering."""
     if job.status in DOWNLOADABLE:
         return "download"
-    if job.status in ("failed", "cancelled"):
+    if job.status in RETRYABLE:
         return "export"
     raise NotRetryable(
         f"Export {job.id} is still {job.status}; wait for it or cancel it first.",

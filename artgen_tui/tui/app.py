@@ -131,6 +131,7 @@ class ArtgenApp(App[int]):
                 say=self._say,
                 show_error=self.show_api_error,
                 credits_changed=self.refresh_credits,
+                key_of=self.key_of,
             ),
             jobs=lambda: self.jobs,
             resolution=export_resolution,
@@ -143,6 +144,7 @@ class ArtgenApp(App[int]):
 
     def on_ready(self) -> None:
         self._collector.startup_done()
+        self.jobs_panel.set_export_key(key_display(self.key_of("export")))
         # Connect only once the first frame is on screen: a failure that arrives before it (a
         # refused connection takes milliseconds) would otherwise never be painted.
         if self._autoconnect:
@@ -189,8 +191,8 @@ class ArtgenApp(App[int]):
         return self.turns.running
 
     def key_of(self, action: str) -> str:
-        """The key bound to an app action now, with the user's keymap applied."""
-        return bound_key(self.BINDINGS, self.settings.keymap, action)
+        """The key bound to an action now (the app's or the exports panel's), keymap applied."""
+        return bound_key([*self.BINDINGS, *JobsPanel.BINDINGS], self.settings.keymap, action)
 
     # --- connection (see :mod:`artgen_tui.tui.connection`) ------------------------------------
 
@@ -304,12 +306,13 @@ class ArtgenApp(App[int]):
 
     @on(ActionChosen)
     def _action_chosen(self, event: ActionChosen) -> None:
-        if event.kind == "export":
-            self.action_export()
-        elif event.kind == "state":
-            self.show_status()
-        elif event.kind == "focus_timeline":
-            self.action_focus_timeline()
+        chosen: dict[str, Callable[[], object]] = {
+            "export": self.action_export,
+            "state": self.show_status,
+            "focus_timeline": self.action_focus_timeline,
+        }
+        if event.kind in chosen:
+            chosen[event.kind]()
 
     def action_cancel_turn(self) -> None:
         """Esc: stop the reply in progress and put the message back in the prompt."""

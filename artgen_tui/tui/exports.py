@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core.jobs import ExportJob, JobManager, retry_notice
+from artgen_tui.tui.keys import key_display
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class ExportOutlets:
     """Add a chat notice ``(text, kind)``."""
     show_error: Callable[[ApiError], Awaitable[None]]
     credits_changed: Callable[[], object]
+    key_of: Callable[[str], str]
+    """The key bound to an action now (``focus_jobs``, ``retry_job``), for hints."""
 
 
 class ExportFlow:
@@ -86,7 +89,8 @@ class ExportFlow:
         elif job.status in ("failed", "download_failed"):
             await self.out.say(
                 f"Export {job.id} {job.status.replace('_', ' ')}: {job.error or 'no details'}"
-                " · focus Exports (Ctrl+O) and press r to retry.",
+                f" · focus Exports ({key_display(self.out.key_of('focus_jobs'))}) and press"
+                f" {key_display(self.out.key_of('retry_job'))} to retry.",
                 "error",
             )
 

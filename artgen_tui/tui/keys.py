@@ -34,7 +34,11 @@ def key_display(key: str) -> str:
     if not key:
         return ""
     parts = key.split("+")
-    return "+".join(_NAMES.get(p, p.upper() if len(p) <= 3 else p.capitalize()) for p in parts)
+    return "+".join(_NAMES.get(p, p if len(p) == 1 and len(parts) == 1 else _cap(p)) for p in parts)
+
+
+def _cap(part: str) -> str:
+    return part.upper() if len(part) <= 3 else part.capitalize()
 
 
 def hint(key: str, *extra: str) -> str:
