@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -128,7 +129,10 @@ async def test_default_interval_comes_from_settings(tmp_path: Path) -> None:
     assert any(isinstance(e, conv.StillWorking) for e in events)
 
 
-async def test_lost_session_mid_turn_continues_in_a_new_one(local_backend: str) -> None:
+async def test_lost_session_mid_turn_continues_in_a_new_one(
+    local_backend: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="artgen_tui.core")
     notices: list[str] = []
     async with Workspace(settings_for(local_backend), on_notice=notices.append) as ws:
         await ws.ready()
@@ -144,6 +148,9 @@ async def test_lost_session_mid_turn_continues_in_a_new_one(local_backend: str) 
     assert kinds == [conv.Notice, conv.SessionChanged]
     assert [e.text for e in events if isinstance(e, conv.Notice)] == [SESSION_LOST_NOTICE]
     assert notices == []
+    # The recovery is in the log (the CLI's --log handler writes it out).
+    logged = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert any("session lost at the start of the turn" in m for m in logged), logged
     done = done_of(events)
     assert "Futuristic City At Sunset" in done.reply
 
@@ -161,7 +168,10 @@ async def test_lost_session_before_the_turn_is_reported(local_backend: str) -> N
     assert notices == []
 
 
-async def test_dropped_stream_catches_up_by_polling_state(tmp_path: Path) -> None:
+async def test_dropped_stream_catches_up_by_polling_state(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="artgen_tui.core")
     with backend(tmp_path / "be", stage_delay=0.3, heartbeat_interval=0.05) as url:
         async with Workspace(settings_for(url)) as ws:
             await ws.ready()
@@ -180,6 +190,9 @@ async def test_dropped_stream_catches_up_by_polling_state(tmp_path: Path) -> Non
     assert {r.track_kind for r in done.diff.added} == {"video", "audio", "text"}
     assert any(isinstance(e, conv.TimelineChanged) for e in events)
     assert any(isinstance(e, conv.Heartbeat) for e in events)
+    logged = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("reply stream dropped") for m in logged), logged
+    assert any(m.startswith("catching up after a dropped stream: poll 1") for m in logged)
 
 
 async def test_catch_up_gives_up_when_nothing_changes(local_backend: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import time
 from collections.abc import AsyncIterator
@@ -71,6 +72,8 @@ def retry_notice(old: ExportJob, new: ExportJob) -> str:
         f"is exported again as {new.id}."
     )
 
+
+log = logging.getLogger(__name__)
 
 MAX_POLL_FAILURES = 5
 """Consecutive transient poll errors tolerated before :meth:`JobManager.follow` gives up."""
@@ -311,6 +314,9 @@ class JobManager:
                 failures += 1
                 if not exc.transient or failures >= MAX_POLL_FAILURES:
                     raise
+                log.info(
+                    "polling export %s failed (%d so far), retrying: %s", job.id, failures, exc
+                )
                 await asyncio.sleep(self.poll_interval)
                 continue
             failures = 0
@@ -331,8 +337,10 @@ class JobManager:
         job = self.get(job_id)
         self._cancelled.add(job_id)
         if job.status in RENDERING:
-            with contextlib.suppress(ApiError):
+            try:
                 await self.ws.client.cancel_render(job.id)
+            except ApiError as exc:
+                log.info("cancelling export %s on the server failed: %s", job.id, exc)
         if not job.finished:
             job.status = "cancelled"
             job.error = None
@@ -434,6 +442,7 @@ class JobManager:
                 with contextlib.suppress(BaseException):
                     await task
         if error is not None:
+            log.info("download of export %s failed: %s", job.id, error)
             job.status = "download_failed"
             job.error = error.user_text() if isinstance(error, ApiError) else str(error)
             self._save(job)

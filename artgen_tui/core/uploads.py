@@ -7,6 +7,7 @@ per file), URLs in one request, then refreshes the session state.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from artgen_tui.api.files import check_upload, file_kind, human_size
 from artgen_tui.api.models import SessionState, UploadedFile
 from artgen_tui.core.timeline import TimelineDiff, diff
 from artgen_tui.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class UploadRefused(ApiError):
@@ -150,7 +153,8 @@ async def upload(
             progress(UploadProgress(label, len(files), count, 1, 1))
     try:
         state: SessionState | None = await ws.state()
-    except ApiError:
+    except ApiError as exc:
+        log.info("state after the upload unavailable: %s", exc)
         state = None
     change = diff(before, state) if state is not None else None
     return UploadOutcome(uploaded, state, change)
