@@ -369,3 +369,35 @@ async def test_silent_close_diff_is_computed_once_and_travels_on_turn_done(
     assert len(changes) == 1
     assert done.diff is changes[0].diff and done.state is not None
     assert done.state.draft == changes[0].state.draft
+
+
+async def test_relay_on_its_own_merges_text_and_starts_a_paragraph_after_a_tool() -> None:
+    """The streaming part without a server: a queue of decoded items in, turn events out."""
+    from artgen_tui.api import events as ev
+
+    turn = conv._Turn(
+        ws=None,  # type: ignore[arg-type]  # no tool result here, so no state is fetched
+        text="hi",
+        interval=60.0,
+        tick=1.0,
+        started=0.0,
+        before=None,
+    )
+    queue: asyncio.Queue[conv._Item] = asyncio.Queue()
+    for item in (
+        ev.TextDelta("Hello"),
+        ev.TextDelta(" there."),
+        ev.ToolCall("edit_multitrack"),
+        ev.TextDelta("Done."),
+        conv._End(),
+    ):
+        queue.put_nowait(item)
+    outcome = conv._Outcome()
+    events = [e async for e in conv._relay(turn, queue, outcome)]
+    assert events == [
+        conv.TextChunk("Hello there."),
+        conv.ToolActivity("edit_multitrack", "working: edit multitrack"),
+        conv.TextChunk("\n\nDone."),
+    ]
+    assert outcome.got_any and outcome.error is None
+    assert "".join(turn.shown) == "Hello there.\n\nDone."
