@@ -26,9 +26,11 @@ from artgen_tui.tui.screens.file_picker import (
     UploadChoice,
     UploadTree,
 )
-from artgen_tui.tui.widgets.jobs_panel import EMPTY_TEXT as NO_JOBS_TEXT
+from artgen_tui.tui.widgets.jobs_panel import EMPTY_TEXT as NO_JOBS_TEMPLATE
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.timeline_table import CHANGED_MARK, EMPTY_TEXT, TimelineTable
+
+NO_JOBS_TEXT = NO_JOBS_TEMPLATE.format(key="Ctrl+E")
 
 PICKER_SIZE = (100, 32)
 
