@@ -1,16 +1,12 @@
-"""The full-screen app: key bindings, the screen's composition, and routing to the flows.
-
-What a turn, an export, an upload or a connection shows lives in its own module
-(:mod:`~artgen_tui.tui.turn_view`, :mod:`~artgen_tui.tui.exports`, :mod:`~artgen_tui.tui.uploads`,
-:mod:`~artgen_tui.tui.connection`), each given only the widgets and callbacks it needs. Workers run
-core async generators; every worker catches its errors (``exit_on_error=False`` plus typed
-handling), so a failure is shown to the user and never closes the app.
+"""The full-screen app: key bindings, composition, and routing to the flows (``turn_view``,
+``exports``, ``uploads``, ``connection``, ``credits_view``, ``errors``), each given only the widgets
+and callbacks it needs. Every worker catches its errors, so a failure never closes the app.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,7 +18,6 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError, TransportError
-from artgen_tui.api.models import Credits
 from artgen_tui.config import Settings
 from artgen_tui.core import uploads
 from artgen_tui.core.intents import Intent, route
@@ -30,7 +25,7 @@ from artgen_tui.core.jobs import ExportJob, JobManager
 from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.connection import (
-    connection_hint,
+    connection_failed,
     restore_transcript,
     show_project_status,
     start_new_session,
@@ -96,8 +91,7 @@ class ArtgenApp(App[int]):
         self.settings = settings
         self._workspace_factory = workspace_factory or (lambda s: Workspace(s))
         self._autoconnect = autoconnect
-        self.clock = clock
-        self.wall_clock = wall_clock
+        self.clock, self.wall_clock = clock, wall_clock
         self._journal_path = journal_path
         self.ws: Workspace | None = None
         self.jobs: JobManager | None = None
@@ -114,7 +108,7 @@ class ArtgenApp(App[int]):
                 chat=lambda: self.chat,
                 timeline=lambda: self.timeline,
                 status=lambda: self.status,
-                show_credits=self.show_credits,
+                show_credits=self.credits.show,
                 key_of=self.key_of,
                 show_tool_activity=settings.show_tool_activity,
             )
@@ -123,13 +117,13 @@ class ArtgenApp(App[int]):
             bar=lambda: self.main.query_one(UploadBar),
             say=self._say,
             show_state=lambda state, diff: self.timeline.show_state(state, diff),
-            show_error=self.show_api_error,
+            show_error=self.errors.api_error,
         )
         self.exports = ExportFlow(
             ExportOutlets(
                 show_job=self.show_job,
                 say=self._say,
-                show_error=self.show_api_error,
+                show_error=self.errors.api_error,
                 credits_changed=self.refresh_credits,
                 key_of=self.key_of,
             ),
@@ -208,9 +202,7 @@ class ArtgenApp(App[int]):
             await ws.ready(new=new_session)
         except (ApiError, OSError, ValueError) as exc:
             error = exc if isinstance(exc, ApiError) else TransportError(str(exc))
-            hint = connection_hint(error, self.settings.api_url)
-            self.status.set_connection("error", f"Offline · {hint}")
-            await self.show_error("Could not connect", f"{error.user_text()}\n{hint}")
+            await connection_failed(error, self.settings.api_url, self.status, self.errors.error)
             return
         self.jobs = JobManager(ws, journal_path=self._journal_path)
         await restore_transcript(self.chat, ws.session_id)
@@ -218,7 +210,7 @@ class ArtgenApp(App[int]):
         if ws.last_state is not None:
             self.timeline.show_state(ws.last_state)
         self.refresh_credits()
-        self.resume_jobs()
+        self._export_worker(self.exports.resume())
 
     def _notice(self, text: str) -> None:
         """Workspace notices outside a turn (a turn yields its own) go to the chat."""
@@ -239,10 +231,8 @@ class ArtgenApp(App[int]):
 
     @on(Input.Submitted, "#prompt")
     async def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text:
-            return
-        await self.submit(text)
+        if event.value.strip():
+            await self.submit(event.value.strip())
 
     async def submit(self, text: str) -> None:
         """Handle one line typed in the prompt."""
@@ -297,7 +287,7 @@ class ArtgenApp(App[int]):
         try:
             await self.turns.run(self.ws, turn)
         except ApiError as exc:
-            await self.show_api_error(exc)
+            await self.errors.api_error(exc)
         finally:
             self._collector.turn_finished()
             self._collector.collect_when_idle(self.set_timer, lambda: self.turn_running)
@@ -325,26 +315,21 @@ class ArtgenApp(App[int]):
         self.prompt.focus()
         self.call_later(self.chat.add_notice, "Cancelled; your message is back in the prompt.")
 
-    # --- credits -----------------------------------------------------------------------------
+    # --- credits, project status and sessions ------------------------------------------------
 
     @work(exclusive=True, group="credits", exit_on_error=False)
     async def refresh_credits(self, *, announce: bool = False) -> None:
         if self.ws is None or not self.ready:
             return
-        await self.credits.fetch(self.ws, self._say if announce else None, self.show_api_error)
-
-    def show_credits(self, credits: Credits) -> None:
-        self.credits.show(credits)
+        await self.credits.fetch(self.ws, self._say if announce else None, self.errors.api_error)
 
     def action_credits(self) -> None:
         self.refresh_credits(announce=True)
 
-    # --- status and sessions -----------------------------------------------------------------
-
     @work(exclusive=True, group="state", exit_on_error=False)
     async def show_status(self) -> None:
         if self.ws is not None:
-            await self._or_error(show_project_status(self.ws, self.timeline, self._say))
+            await self.errors.shown(show_project_status(self.ws, self.timeline, self._say))
 
     def action_new_session(self) -> None:
         if not self.ready or self.turn_running:
@@ -354,7 +339,7 @@ class ArtgenApp(App[int]):
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def _new_session(self) -> None:
-        if self.ws is not None and await self._or_error(
+        if self.ws is not None and await self.errors.shown(
             start_new_session(self.ws, self.chat, self.timeline)
         ):
             self.refresh_credits()
@@ -385,9 +370,6 @@ class ArtgenApp(App[int]):
             return
         self._export_worker(self.exports.start())
 
-    def resume_jobs(self) -> None:
-        self._export_worker(self.exports.resume())
-
     def _export_worker(self, work: Coroutine[Any, Any, None]) -> None:
         self.run_worker(work, group="export", exit_on_error=False)
 
@@ -410,18 +392,6 @@ class ArtgenApp(App[int]):
         self._export_worker(self.exports.retry(event.job_id))
 
     # --- errors ------------------------------------------------------------------------------
-
-    async def _or_error(self, work: Awaitable[object]) -> bool:
-        """Await ``work``; an :class:`ApiError` is shown instead (``False``)."""
-        try:
-            await work
-        except ApiError as exc:
-            await self.show_api_error(exc)
-            return False
-        return True
-
-    async def show_api_error(self, exc: ApiError) -> None:
-        await self.errors.api_error(exc)
 
     async def show_error(self, title: str, text: str) -> None:
         await self.errors.error(title, text)

@@ -13,6 +13,7 @@ from artgen_tui.core import timeline
 from artgen_tui.core.history import Transcript
 from artgen_tui.core.workspace import Workspace, is_embedded
 from artgen_tui.tui.widgets.chat_log import ChatLog
+from artgen_tui.tui.widgets.status_bar import StatusBar
 from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 RESTORED_MESSAGES = 30
@@ -36,6 +37,18 @@ def connection_hint(exc: ApiError, api_url: str) -> str:
             "Or run `artgen --local` to start one inside the app."
         )
     return "Press F5 to retry, or run `artgen --local` to work offline."
+
+
+async def connection_failed(
+    exc: ApiError,
+    api_url: str,
+    status: StatusBar,
+    show_error: Callable[[str, str], Awaitable[None]],
+) -> None:
+    """Offline in the status bar with what to try, and the error in the chat."""
+    hint = connection_hint(exc, api_url)
+    status.set_connection("error", f"Offline · {hint}")
+    await show_error("Could not connect", f"{exc.user_text()}\n{hint}")
 
 
 async def restore_transcript(chat: ChatLog, session_id: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from textual.worker import Worker
 
@@ -23,6 +23,15 @@ class ErrorView:
         open_modal: Callable[[ErrorModal], object],
     ) -> None:
         self._chat, self._status, self._open = chat, status, open_modal
+
+    async def shown(self, work: Awaitable[object]) -> bool:
+        """Await ``work``; an :class:`ApiError` is shown instead (``False``)."""
+        try:
+            await work
+        except ApiError as exc:
+            await self.api_error(exc)
+            return False
+        return True
 
     async def api_error(self, exc: ApiError) -> None:
         if isinstance(exc, InsufficientCredits):
