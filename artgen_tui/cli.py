@@ -175,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  artgen jobs                     same as `artgen jobs list`\n"
         "  artgen jobs resume              finish every interrupted export\n"
         "  artgen jobs cancel render_123\n"
-        "  artgen jobs retry render_123    download a finished render again (no re-render)\n",
+        "  artgen jobs retry render_123    download a finished render again (no re-render);\n"
+        "                                  a failed render: export the current timeline again\n",
     )
     p.add_argument(
         "action", nargs="?", default="list", choices=("list", "resume", "cancel", "retry")
@@ -305,52 +306,67 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
     priced = await cli_spend.check(ctx.out, ws, kind, yes=bool(ctx.args.yes))
     if priced.refused:
         return EXIT_PERMANENT
-    out = ctx.out
     printed = False
     async for event in conv.run_turn(ws, message):
-        if isinstance(event, conv.TextChunk):
-            out.emit("text", text=event.text)
-            if not out.json_mode:
-                out.clear_progress()
-                out.out.write(event.text)
-                out.out.flush()
-                printed = True
-        elif isinstance(event, conv.ToolActivity):
-            out.emit("tool", name=event.name, label=event.label)
-            if ws.settings.show_tool_activity:
-                out.note(f"· {event.label}", dim=True)
-        elif isinstance(event, conv.StillWorking):
-            out.emit("still_working", elapsed=round(event.elapsed, 1))
-            out.note(event.text)
-        elif isinstance(event, conv.Heartbeat):
-            out.progress(f"working… {int(event.elapsed)} s")
-        elif isinstance(event, conv.TimelineChanged):
-            out.emit(
-                "timeline", sentence=event.diff.sentence, changed=sorted(event.diff.changed_keys)
-            )
-        elif isinstance(event, conv.SessionChanged):
-            out.emit("session", session_id=event.session.session_id)
-        elif isinstance(event, conv.TurnDone):
-            if printed and not out.json_mode:
-                out.out.write("\n")
-                out.out.flush()
-            out.clear_progress()
-            cli_spend.report(out, priced, event.credits)
-            credits = event.credits.model_dump() if event.credits else None
-            out.emit(
-                "done",
-                reply=event.reply,
-                silent=event.silent,
-                interrupted=event.interrupted,
-                diff=event.diff.sentence if event.diff else None,
-                credits=credits,
-                session_id=ws.session_id,
-                actions=[a.kind for a in event.actions],
-            )
-            if event.silent is False and event.diff is not None and not event.diff.empty:
-                out.note(event.diff.sentence, dim=True)
-            _warn_low(ctx, event.credits.available if event.credits else None)
+        if isinstance(event, conv.TurnDone):
+            # What the turn cost comes before the "done" line, so scripts read it first.
+            cli_spend.report(ctx.out, priced, event.credits)
+        printed = _show_turn_event(ctx, ws, event, printed)
     return EXIT_OK
+
+
+def _show_turn_event(ctx: Context, ws: Any, event: Any, printed: bool) -> bool:
+    """Print one turn event; returns whether reply text has been printed."""
+    from artgen_tui.core import conversation as conv
+
+    out = ctx.out
+    if isinstance(event, conv.TextChunk):
+        out.emit("text", text=event.text)
+        if not out.json_mode:
+            out.clear_progress()
+            out.out.write(event.text)
+            out.out.flush()
+            return True
+    elif isinstance(event, conv.ToolActivity):
+        out.emit("tool", name=event.name, label=event.label)
+        if ws.settings.show_tool_activity:
+            out.note(f"· {event.label}", dim=True)
+    elif isinstance(event, conv.StillWorking):
+        out.emit("still_working", elapsed=round(event.elapsed, 1))
+        out.note(event.text)
+    elif isinstance(event, conv.Heartbeat):
+        out.progress(f"working… {int(event.elapsed)} s")
+    elif isinstance(event, conv.TimelineChanged):
+        out.emit("timeline", sentence=event.diff.sentence, changed=sorted(event.diff.changed_keys))
+    elif isinstance(event, conv.SessionChanged):
+        out.emit("session", session_id=event.session.session_id)
+    elif isinstance(event, conv.Notice):
+        out.note(f"artgen: {event.text}")
+    elif isinstance(event, conv.TurnDone):
+        _show_turn_done(ctx, ws, event, printed)
+    return printed
+
+
+def _show_turn_done(ctx: Context, ws: Any, event: Any, printed: bool) -> None:
+    out = ctx.out
+    if printed and not out.json_mode:
+        out.out.write("\n")
+        out.out.flush()
+    out.clear_progress()
+    credits = event.credits.model_dump() if event.credits else None
+    out.emit(
+        "done",
+        reply=event.reply,
+        silent=event.silent,
+        interrupted=event.interrupted,
+        diff=event.diff.sentence if event.diff else None,
+        credits=credits,
+        session_id=ws.session_id,
+        actions=[a.kind for a in event.actions],
+    )
+    if event.silent is False and event.diff is not None and not event.diff.empty:
+        out.note(event.diff.sentence, dim=True)
+    _warn_low(ctx, event.credits.available if event.credits else None)
 
 
 async def _chat_command(ctx: Context, ws: Any, message: str) -> int | None:
@@ -390,8 +406,15 @@ async def _chat_command(ctx: Context, ws: Any, message: str) -> int | None:
 
 
 def _warn_low(ctx: Context, available: int | None) -> None:
-    if available is not None and available < ctx.settings.low_credits_threshold:
-        ctx.out.note(f"artgen: low balance: {available} credits left.")
+    from artgen_tui.core.credits import low_credits_warning
+
+    warning = (
+        low_credits_warning(available, ctx.settings.low_credits_threshold)
+        if available is not None
+        else None
+    )
+    if warning is not None:
+        ctx.out.note(f"artgen: {warning}")
 
 
 async def cmd_state(ctx: Context, ws: Any) -> int:
@@ -416,11 +439,11 @@ async def cmd_state(ctx: Context, ws: Any) -> int:
 
 
 async def cmd_credits(ctx: Context, ws: Any) -> int:
+    from artgen_tui.core.credits import credits_sentence
+
     credits = await ws.credits()
     ctx.out.emit("credits", **credits.model_dump())
-    ctx.out.text(
-        f"Credits: {credits.available} available · {credits.frozen} frozen · {credits.total} total"
-    )
+    ctx.out.text(f"Credits: {credits_sentence(credits)}")
     _warn_low(ctx, credits.available)
     return EXIT_OK
 
@@ -429,9 +452,7 @@ async def cmd_upload(ctx: Context, ws: Any) -> int:
     from artgen_tui.api.files import human_size
     from artgen_tui.core import uploads
 
-    items: list[Path | str] = [
-        i if uploads.is_url(i) else Path(i).expanduser() for i in ctx.args.items
-    ]
+    items = uploads.items_from_args(ctx.args.items)
     uploads.validate([i for i in items if not uploads.is_url(i)])
 
     def progress(p: uploads.UploadProgress) -> None:
@@ -508,6 +529,25 @@ async def cmd_export(ctx: Context, ws: Any) -> int:
     return await _follow(ctx, manager.follow(job.id))
 
 
+async def _retry(ctx: Context, ws: Any, manager: Any, job_id: str) -> int:
+    """`artgen jobs retry ID`: the same rule as the app's r key (core.jobs.retry_kind)."""
+    from artgen_tui.core.jobs import retry_kind, retry_notice
+
+    old = manager.get(job_id)
+    if retry_kind(old) == "export":
+        await ws.ready(ctx.args.session)
+
+    async def updates() -> Any:
+        told = False
+        async for update in manager.retry(job_id):
+            if update.id != old.id and not told:
+                told = True
+                ctx.out.note(f"artgen: {retry_notice(old, update)}")
+            yield update
+
+    return await _follow(ctx, updates())
+
+
 async def cmd_jobs(ctx: Context, ws: Any) -> int:
     from artgen_tui.core.jobs import JobManager
 
@@ -522,7 +562,7 @@ async def cmd_jobs(ctx: Context, ws: Any) -> int:
         ctx.out.text(job.describe())
         return EXIT_OK
     if action == "retry":
-        return await _follow(ctx, manager.retry_download(ctx.args.job_id))
+        return await _retry(ctx, ws, manager, ctx.args.job_id)
     if action == "resume":
         pending = manager.resumable()
         if not pending:
@@ -701,28 +741,10 @@ def main(argv: list[str] | None = None) -> int:
             out.error(f"--log: cannot write {log_file} ({exc.strerror or exc}).")
             return EXIT_PERMANENT
     try:
-        if args.command == "serve-local":
-            return _serve_local(settings, args, out)
-        if args.command == "library":
-            from artgen_tui.cli_library import cmd_library
-
-            return cmd_library(Context(args, settings, out))
-        with _maybe_local(settings, bool(args.local)) as effective:
-            if args.command is None:
-                return _run_tui(effective)
-            ctx = Context(args, effective, out)
-            if args.command == "doctor":
-                return _doctor(ctx)
-            command = _WORKSPACE_COMMANDS[args.command]
-            return asyncio.run(_workspace_call(ctx, lambda ws: command(ctx, ws)))
+        return _dispatch(args, settings, out)
     except KeyboardInterrupt:
         out.clear_progress()
-        hint = ""
-        if args.command in ("export", "jobs"):
-            hint = " Unfinished exports are kept; finish them with `artgen jobs resume`."
-        elif args.command == "batch":
-            hint = " Run the same batch again to finish it; done items are kept."
-        out.note("artgen: interrupted." + hint)
+        out.note("artgen: interrupted." + _INTERRUPT_HINTS.get(args.command, ""))
         return EXIT_INTERRUPTED
     except InsufficientCredits as exc:
         out.error(exc)
@@ -736,6 +758,32 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         out.error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
         return EXIT_PERMANENT
+
+
+_JOBS_KEPT = " Unfinished exports are kept; finish them with `artgen jobs resume`."
+_INTERRUPT_HINTS = {
+    "export": _JOBS_KEPT,
+    "jobs": _JOBS_KEPT,
+    "batch": " Run the same batch again to finish it; done items are kept.",
+}
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings, out: Output) -> int:
+    """Run the command ``args`` names (the TUI when there is none)."""
+    if args.command == "serve-local":
+        return _serve_local(settings, args, out)
+    if args.command == "library":
+        from artgen_tui.cli_library import cmd_library
+
+        return cmd_library(Context(args, settings, out))
+    with _maybe_local(settings, bool(args.local)) as effective:
+        if args.command is None:
+            return _run_tui(effective)
+        ctx = Context(args, effective, out)
+        if args.command == "doctor":
+            return _doctor(ctx)
+        command = _WORKSPACE_COMMANDS[args.command]
+        return asyncio.run(_workspace_call(ctx, lambda ws: command(ctx, ws)))
 
 
 if __name__ == "__main__":  # pragma: no cover

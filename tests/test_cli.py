@@ -355,3 +355,22 @@ async def test_export_json_lines_are_one_per_change_not_per_read(tmp_path: Path)
     lines = json_lines(buf.getvalue())
     assert lines[-1]["status"] == "downloaded"
     assert 100 <= len(lines) <= 105, len(lines)
+
+
+def test_jobs_retry_of_a_failed_render_exports_the_current_timeline_and_says_so(
+    local_backend: str, artgen: Callable[..., Result], tmp_path: Path
+) -> None:
+    """The same rule as the app's r key (core.jobs.retry_kind): a new export, announced."""
+    assert artgen("chat", GENERATE, url=local_backend).returncode == 0
+    httpx.post(f"{local_backend}/_faults", content="fail_render=1").raise_for_status()
+    out = str(tmp_path / "clip.mp4")
+    failed = artgen("export", "--wait", "-o", out, "--resolution", "360p", url=local_backend)
+    (job,) = [j for j in json_lines(failed.stdout) if j.get("status") == "failed"][-1:]
+    assert failed.returncode != 0
+    retried = artgen("jobs", "retry", job["id"], "--no-json", url=local_backend)
+    assert retried.returncode == 0, retried.stderr
+    assert f"Export {job['id']} failed; it cannot be re-run as it was" in retried.stderr
+    assert "the current timeline is exported again as render_" in retried.stderr
+    assert "Saved " in retried.stdout
+    rendering = artgen("jobs", "retry", "render_nope", url=local_backend)
+    assert rendering.returncode != 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -15,9 +16,11 @@ import httpx
 import pytest
 
 from artgen_tui.api.errors import InsufficientCredits
+from artgen_tui.api.models import SessionState
 from artgen_tui.config import Settings, load_settings
 from artgen_tui.core import conversation as conv
 from artgen_tui.core.history import Transcript
+from artgen_tui.core.timeline import diff
 from artgen_tui.core.workspace import SESSION_LOST_NOTICE, Workspace
 from artgen_tui.local.options import LocalOptions
 from artgen_tui.local.runner import LocalBackend
@@ -126,7 +129,10 @@ async def test_default_interval_comes_from_settings(tmp_path: Path) -> None:
     assert any(isinstance(e, conv.StillWorking) for e in events)
 
 
-async def test_lost_session_mid_turn_continues_in_a_new_one(local_backend: str) -> None:
+async def test_lost_session_mid_turn_continues_in_a_new_one(
+    local_backend: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="artgen_tui.core")
     notices: list[str] = []
     async with Workspace(settings_for(local_backend), on_notice=notices.append) as ws:
         await ws.ready()
@@ -137,7 +143,14 @@ async def test_lost_session_mid_turn_continues_in_a_new_one(local_backend: str) 
         assert ws.session_id != first
     changed = [e for e in events if isinstance(e, conv.SessionChanged)]
     assert [c.session.session_id for c in changed] == [ws.session_id]
-    assert SESSION_LOST_NOTICE in notices
+    # The notice is a turn event, just before the session change it explains, and said once.
+    kinds = [type(e) for e in events if isinstance(e, conv.Notice | conv.SessionChanged)]
+    assert kinds == [conv.Notice, conv.SessionChanged]
+    assert [e.text for e in events if isinstance(e, conv.Notice)] == [SESSION_LOST_NOTICE]
+    assert notices == []
+    # The recovery is in the log (the CLI's --log handler writes it out).
+    logged = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert any("session lost at the start of the turn" in m for m in logged), logged
     done = done_of(events)
     assert "Futuristic City At Sunset" in done.reply
 
@@ -151,10 +164,14 @@ async def test_lost_session_before_the_turn_is_reported(local_backend: str) -> N
         events = await collect(ws, "hello")
     assert any(isinstance(e, conv.SessionChanged) for e in events)
     assert ws.session_id != first
-    assert notices == [SESSION_LOST_NOTICE]
+    assert [e.text for e in events if isinstance(e, conv.Notice)] == [SESSION_LOST_NOTICE]
+    assert notices == []
 
 
-async def test_dropped_stream_catches_up_by_polling_state(tmp_path: Path) -> None:
+async def test_dropped_stream_catches_up_by_polling_state(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="artgen_tui.core")
     with backend(tmp_path / "be", stage_delay=0.3, heartbeat_interval=0.05) as url:
         async with Workspace(settings_for(url)) as ws:
             await ws.ready()
@@ -173,6 +190,9 @@ async def test_dropped_stream_catches_up_by_polling_state(tmp_path: Path) -> Non
     assert {r.track_kind for r in done.diff.added} == {"video", "audio", "text"}
     assert any(isinstance(e, conv.TimelineChanged) for e in events)
     assert any(isinstance(e, conv.Heartbeat) for e in events)
+    logged = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("reply stream dropped") for m in logged), logged
+    assert any(m.startswith("catching up after a dropped stream: poll 1") for m in logged)
 
 
 async def test_catch_up_gives_up_when_nothing_changes(local_backend: str) -> None:
@@ -319,3 +339,65 @@ async def test_queued_text_deltas_merge_and_keep_their_order() -> None:
     assert (text, nxt) == ("abc", ev.ToolCall("x"))
     assert _merge_queued_text("", queue) == ("d", None)
     assert queue.empty()
+
+
+def test_compose_reply_silent_interrupted_and_normal() -> None:
+    empty = SessionState()
+    turn_diff = diff(None, empty)
+    reply, extra = conv.compose_reply("", turn_diff, interrupted=False)
+    assert reply.silent and reply.text == turn_diff.sentence == extra
+    reply, extra = conv.compose_reply("  ", None, interrupted=True)
+    assert reply.silent and reply.text.endswith(conv.INTERRUPTED_NOTE)
+    assert reply.text.startswith("The agent finished without a reply.")
+    reply, extra = conv.compose_reply("Done. I encountered a temporary issue.", None, True)
+    assert not reply.silent and reply.text == f"Done.\n\n{conv.INTERRUPTED_NOTE}"
+    assert extra == f"\n\n{conv.INTERRUPTED_NOTE}"
+    reply, extra = conv.compose_reply("Done.", turn_diff, interrupted=False)
+    assert (reply.text, reply.silent, extra) == ("Done.", False, "")
+
+
+async def test_silent_close_diff_is_computed_once_and_travels_on_turn_done(
+    tmp_path: Path,
+) -> None:
+    with backend(tmp_path / "be", silent_close_rate=1.0) as url:
+        async with Workspace(settings_for(url)) as ws:
+            await ws.ready()
+            await collect(ws, GENERATE)
+            events = await collect(ws, 'add title "Neon Nights"')
+    changes = [e for e in events if isinstance(e, conv.TimelineChanged)]
+    done = done_of(events)
+    assert len(changes) == 1
+    assert done.diff is changes[0].diff and done.state is not None
+    assert done.state.draft == changes[0].state.draft
+
+
+async def test_relay_on_its_own_merges_text_and_starts_a_paragraph_after_a_tool() -> None:
+    """The streaming part without a server: a queue of decoded items in, turn events out."""
+    from artgen_tui.api import events as ev
+
+    turn = conv._Turn(
+        ws=None,  # type: ignore[arg-type]  # no tool result here, so no state is fetched
+        text="hi",
+        interval=60.0,
+        tick=1.0,
+        started=0.0,
+        before=None,
+    )
+    queue: asyncio.Queue[conv._Item] = asyncio.Queue()
+    for item in (
+        ev.TextDelta("Hello"),
+        ev.TextDelta(" there."),
+        ev.ToolCall("edit_multitrack"),
+        ev.TextDelta("Done."),
+        conv._End(),
+    ):
+        queue.put_nowait(item)
+    outcome = conv._Outcome()
+    events = [e async for e in conv._relay(turn, queue, outcome)]
+    assert events == [
+        conv.TextChunk("Hello there."),
+        conv.ToolActivity("edit_multitrack", "working: edit multitrack"),
+        conv.TextChunk("\n\nDone."),
+    ]
+    assert outcome.got_any and outcome.error is None
+    assert "".join(turn.shown) == "Hello there.\n\nDone."

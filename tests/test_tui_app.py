@@ -11,7 +11,7 @@ import textual.constants
 from loopback import free_port
 from PIL import Image
 from textual.app import App, ComposeResult
-from textual.widgets import Button, Markdown
+from textual.widgets import Button, Markdown, Static
 from tui_helpers import (
     finish_turn,
     local_backend,
@@ -130,6 +130,10 @@ async def test_jobs_panel_cancel_and_retry_keys(backend: str) -> None:
         await wait_until(pilot, lambda: len(app.jobs_panel.jobs) == 2, 20, "the retry")
         second = app.jobs_panel.jobs[1]
         assert second.id != app.jobs_panel.jobs[0].id
+        # Said in the chat, in the words `artgen jobs retry` uses (core.jobs.retry_notice).
+        await wait_until(
+            pilot, lambda: any("cannot be re-run as it was" in n for n in notices(app)), 10
+        )
         jobs = app.jobs
         assert jobs is not None
         await jobs.cancel(second.id)
@@ -347,6 +351,12 @@ async def test_keymap_remap_palette_and_help(backend: str) -> None:
         system = [c.title for c in app.get_system_commands(app.screen)]
         assert set(titles) <= set(system)
         assert ("f6", "Render and download") in app.key_help()
+        # Hints name the remapped key, not the default one.
+        helps = {title: help_text for title, help_text, _ in palette_entries(app)}
+        assert helps["Export video"].endswith("(F6)")
+        assert helps["Upload media"].endswith("(Ctrl+U, /upload)")
+        empty = app.jobs_panel.query_one("#jobs-empty", Static).render()
+        assert "press F6 or type" in str(empty)
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5)
         await pilot.press("escape")

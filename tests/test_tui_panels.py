@@ -26,9 +26,11 @@ from artgen_tui.tui.screens.file_picker import (
     UploadChoice,
     UploadTree,
 )
-from artgen_tui.tui.widgets.jobs_panel import EMPTY_TEXT as NO_JOBS_TEXT
+from artgen_tui.tui.widgets.jobs_panel import EMPTY_TEXT as NO_JOBS_TEMPLATE
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.timeline_table import CHANGED_MARK, EMPTY_TEXT, TimelineTable
+
+NO_JOBS_TEXT = NO_JOBS_TEMPLATE.format(key="Ctrl+E")
 
 PICKER_SIZE = (100, 32)
 
@@ -281,7 +283,7 @@ async def test_timeline_highlights_only_changed_rows() -> None:
         assert str(table.get_cell("seg:seg_7a8b", "volume")) == "60%"
         assert table.caption == "3 segments · 10 s · 16:9 1920×1080 24 fps"
 
-        table.show_state(state_of(edited()))
+        table.show_state(state_of(edited()), timeline.diff(state_of(DRAFT), state_of(edited())))
         await pilot.pause()
         assert table.changed_keys == {"seg:seg_7a8b", "seg:seg_9c0d"}
         assert marked_keys(table) == {"seg:seg_7a8b", "seg:seg_9c0d"}
@@ -289,7 +291,7 @@ async def test_timeline_highlights_only_changed_rows() -> None:
         assert str(table.get_cell("seg:seg_9c0d", "end")) == "4s"
 
         # The same state again: the highlight is gone.
-        table.show_state(state_of(edited()))
+        table.show_state(state_of(edited()), timeline.diff(state_of(edited()), state_of(edited())))
         await pilot.pause()
         assert marked_keys(table) == set()
 
@@ -378,7 +380,7 @@ def test_snapshot_timeline_changed_rows(snap_compare: Any) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         table = pilot.app.query_one(TimelineTable)
         table.show_state(state_of(DRAFT))
-        table.show_state(state_of(edited()))
+        table.show_state(state_of(edited()), timeline.diff(state_of(DRAFT), state_of(edited())))
         table.move_cursor(row=0)
         await pilot.pause()
 
@@ -540,7 +542,7 @@ async def test_timeline_state_given_before_mount_and_theme_change() -> None:
         table = app.query_one(TimelineTable)
         await pilot.pause()
         assert table.row_count == 3
-        table.show_state(state_of(edited()))
+        table.show_state(state_of(edited()), timeline.diff(state_of(DRAFT), state_of(edited())))
         await pilot.pause()
         before = table.get_cell("seg:seg_7a8b", "label").spans
         app.theme = "nord"

@@ -169,46 +169,12 @@ def error_from_response(
     Accepts ``{"code": N, "message": ...}``, ``{"success": false, "error": ...}`` and
     ``{"detail": ...}`` bodies, with any HTTP status.
     """
-    code: int | None = None
-    message = ""
-    if isinstance(body, dict):
-        raw_code = body.get("code")
-        if isinstance(raw_code, int) and not isinstance(raw_code, bool):
-            code = raw_code
-        elif isinstance(raw_code, str) and raw_code.isdigit():
-            code = int(raw_code)
-        msg = body.get("message") or body.get("msg") or body.get("error") or body.get("detail")
-        if isinstance(msg, str):
-            message = msg
-        elif isinstance(msg, dict):
-            message = str(msg.get("message") or msg.get("error_message") or msg)
-        elif msg is not None:
-            message = str(msg)
-        if body.get("success") is False and code is None and status < 400:
-            return ServerError(message or "The request failed.", http_status=status)
-    if code == 0 and status < 400:
+    code, message = _code_and_message(body)
+    if isinstance(body, dict) and body.get("success") is False and code is None and status < 400:
+        return ServerError(message or "The request failed.", http_status=status)
+    if status < 400 and code in (None, 0):
         return None
-    if code is None and status < 400:
-        return None
-    if code is not None and code in _BY_CODE:
-        cls = _BY_CODE[code]
-    elif status in _BY_CODE:
-        cls = _BY_CODE[status]
-        code = status
-    elif status == 400 and "client" in message.lower():
-        cls = MissingClientId
-    elif status == 404 and "session" in message.lower():
-        cls = SessionNotFound
-    elif status == 401:
-        cls = TokenExpired
-    elif status == 404:
-        cls = NotFound
-    elif status in (400, 422):
-        cls = BadRequest
-    elif status >= 500:
-        cls = ServerError
-    else:
-        cls = ApiError
+    cls, code = _error_class(status, code, message)
     text = message or _DEFAULT_MESSAGES.get(cls, f"Request failed (HTTP {status}, code {code}).")
     if cls is RateLimited:
         return RateLimited(text, retry_after=_retry_after(headers), http_status=status, code=code)
@@ -218,6 +184,41 @@ def error_from_response(
             uid = body["data"].get("user_id") or uid
         return InsufficientCredits(text, user_id=uid, http_status=status, code=code)
     return cls(text, http_status=status, code=code)
+
+
+def _code_and_message(body: Any) -> tuple[int | None, str]:
+    """The business code (ASCII digits only: ``"①"`` is no code) and the message, if any."""
+    if not isinstance(body, dict):
+        return None, ""
+    code: int | None = None
+    raw_code = body.get("code")
+    if isinstance(raw_code, int) and not isinstance(raw_code, bool):
+        code = raw_code
+    elif isinstance(raw_code, str) and raw_code.isascii() and raw_code.isdigit():
+        code = int(raw_code[:18])
+    msg = body.get("message") or body.get("msg") or body.get("error") or body.get("detail")
+    if isinstance(msg, dict):
+        msg = msg.get("message") or msg.get("error_message") or msg
+    return code, "" if msg is None else str(msg)
+
+
+def _error_class(status: int, code: int | None, message: str) -> tuple[type[ApiError], int | None]:
+    """Which error an answer is: by business code, then by HTTP status and wording."""
+    if code is not None and code in _BY_CODE:
+        return _BY_CODE[code], code
+    if status in _BY_CODE:
+        return _BY_CODE[status], status
+    lowered = message.lower()
+    if status == 400 and "client" in lowered:
+        return MissingClientId, code
+    if status == 404 and "session" in lowered:
+        return SessionNotFound, code
+    by_status: dict[int, type[ApiError]] = {401: TokenExpired, 404: NotFound}
+    if status in by_status:
+        return by_status[status], code
+    if status in (400, 422):
+        return BadRequest, code
+    return (ServerError if status >= 500 else ApiError), code
 
 
 _DEFAULT_MESSAGES: dict[type[ApiError], str] = {

@@ -117,6 +117,44 @@ class _Bad:
     message: str
 
 
+def _check_source(
+    where: str, raw: dict[str, Any], base: Path, problems: list[str]
+) -> tuple[str, bool]:
+    """The item's media as (absolute path or URL, is-a-URL); faults go to ``problems``."""
+    file, url = raw.get("file"), raw.get("url")
+    if (file is None) == (url is None):
+        problems.append(f'{where}: give exactly one of "file" (a path) or "url" (http/https).')
+        return "", False
+    if file is not None:
+        if not isinstance(file, str) or not file.strip():
+            problems.append(f'{where}: "file" must be a non-empty path.')
+            return "", False
+        path = Path(file).expanduser()
+        path = path if path.is_absolute() else base / path
+        try:
+            validate([path])
+        except UploadRefused as exc:
+            problems += [f"{where}: {p}" for p in exc.problems]
+            return "", False
+        return str(path.resolve()), False
+    if not isinstance(url, str) or not is_url(url):
+        problems.append(f'{where}: "url" must start with http:// or https://.')
+        return "", False
+    return url, True
+
+
+def _check_output(where: str, output: Any, problems: list[str]) -> None:
+    if output is None:
+        return
+    rel = PurePosixPath(output) if isinstance(output, str) else None
+    if rel is None or not output.strip() or rel.is_absolute() or ".." in rel.parts:
+        problems.append(
+            f'{where}: "output" must be a relative path inside the output folder, e.g. "beach.mp4".'
+        )
+    elif rel.suffix.lower() != ".mp4":
+        problems.append(f'{where}: "output" must end in .mp4.')
+
+
 def _check(
     where: str, raw: Any, base: Path, shared_prompt: str | None, index: int
 ) -> tuple[BatchItem | None, list[str]]:
@@ -130,26 +168,7 @@ def _check(
         problems.append(
             f"{where}: unknown key(s) {', '.join(unknown)}; the keys are {', '.join(KEYS)}."
         )
-    file, url = raw.get("file"), raw.get("url")
-    source, remote = "", False
-    if (file is None) == (url is None):
-        problems.append(f'{where}: give exactly one of "file" (a path) or "url" (http/https).')
-    elif file is not None:
-        if not isinstance(file, str) or not file.strip():
-            problems.append(f'{where}: "file" must be a non-empty path.')
-        else:
-            path = Path(file).expanduser()
-            path = path if path.is_absolute() else base / path
-            try:
-                validate([path])
-                source = str(path.resolve())
-            except UploadRefused as exc:
-                problems += [f"{where}: {p}" for p in exc.problems]
-    else:
-        if not isinstance(url, str) or not is_url(url):
-            problems.append(f'{where}: "url" must start with http:// or https://.')
-        else:
-            source, remote = url, True
+    source, remote = _check_source(where, raw, base, problems)
     prompt = raw.get("prompt", shared_prompt)
     if prompt is not None and not isinstance(prompt, str):
         problems.append(f'{where}: "prompt" must be text.')
@@ -159,15 +178,7 @@ def _check(
             f'{where}: no instruction; add "prompt" to the item or give a shared --prompt.'
         )
     output = raw.get("output")
-    if output is not None:
-        rel = PurePosixPath(output) if isinstance(output, str) else None
-        if rel is None or not output.strip() or rel.is_absolute() or ".." in rel.parts:
-            problems.append(
-                f'{where}: "output" must be a relative path inside the output folder, '
-                'e.g. "beach.mp4".'
-            )
-        elif rel.suffix.lower() != ".mp4":
-            problems.append(f'{where}: "output" must end in .mp4.')
+    _check_output(where, output, problems)
     resolution = raw.get("resolution")
     if resolution is not None and resolution not in RESOLUTIONS:
         problems.append(f'{where}: "resolution" must be one of {", ".join(RESOLUTIONS)}.')

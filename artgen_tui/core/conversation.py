@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from artgen_tui.api import events as ev
@@ -25,6 +26,8 @@ from artgen_tui.core.gui_phrases import GuiAction, find_actions
 from artgen_tui.core.history import Transcript
 from artgen_tui.core.timeline import TimelineDiff, diff
 from artgen_tui.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_TICK = 1.0
 """Longest gap between :class:`Heartbeat` events while the agent is quiet (seconds)."""
@@ -80,8 +83,19 @@ class StillWorking:
 
 @dataclass(frozen=True)
 class TimelineChanged:
+    """The timeline changed during the turn. ``diff`` is against the state before the turn, so it
+    highlights everything the turn has changed so far (the faces never diff themselves)."""
+
     state: SessionState
     diff: TimelineDiff
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the workspace wants the user to know, raised during the turn (a rate-limit wait,
+    a new token, a lost session replaced); yielded in order with the reply."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -93,12 +107,17 @@ class SessionChanged:
 
 @dataclass(frozen=True)
 class TurnDone:
-    """The turn is over. ``reply`` is the text to keep (the diff sentence on a silent close)."""
+    """The turn is over. ``reply`` is the text to keep (the diff sentence on a silent close).
+
+    ``state`` is the settled session state and ``diff`` the turn's one diff (the same object the
+    last :class:`TimelineChanged` carried, when there was one): nothing needs re-reading after.
+    """
 
     reply: str
     silent: bool
     diff: TimelineDiff | None
     credits: Credits | None
+    state: SessionState | None = None
     interrupted: bool = False
     actions: list[GuiAction] = field(default_factory=list)
     """GUI instructions found in the reply (see :mod:`artgen_tui.core.gui_phrases`)."""
@@ -111,6 +130,7 @@ TurnEvent = (
     | StillWorking
     | TimelineChanged
     | SessionChanged
+    | Notice
     | TurnDone
 )
 
@@ -224,6 +244,48 @@ def _merge_queued_text(text: str, queue: asyncio.Queue[_Item]) -> tuple[str, _It
         parts.append(item.text)
 
 
+@dataclass
+class _Turn:
+    """What one turn has gathered so far, shared by its streaming, settling and reply parts."""
+
+    ws: Workspace
+    text: str
+    interval: float
+    tick: float
+    started: float
+    before: SessionState | None
+    latest: SessionState | None = None
+    diff: TimelineDiff | None = None
+    """The diff from :attr:`before` to :attr:`latest` once the timeline changed."""
+    shown: list[str] = field(default_factory=list)
+    """Text already yielded."""
+    text_filter: TrailingIssueFilter = field(default_factory=TrailingIssueFilter)
+    interrupted: bool = False
+    new_paragraph: bool = False
+    """Text after a tool step starts a new paragraph."""
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def session_replaced(self) -> None:
+        self.before = self.latest = self.diff = None
+
+    def observe(self, state: SessionState) -> TimelineChanged | None:
+        """Take in a fetched state: an event when the timeline changed since the last one."""
+        step = diff(self.latest, state)
+        if step.empty and self.latest is not None:
+            self.latest = state
+            return None
+        changed = step if self.latest is self.before else diff(self.before, state)
+        self.latest, self.diff = state, changed
+        return TimelineChanged(state, changed)
+
+    def turn_diff(self) -> TimelineDiff | None:
+        if self.latest is None:
+            return None
+        return self.diff if self.diff is not None else diff(self.before, self.latest)
+
+
 async def run_turn(
     ws: Workspace,
     text: str,
@@ -237,161 +299,227 @@ async def run_turn(
     ``record`` appends the message and the reply to the session's local transcript. If the
     stream breaks off, the agent usually keeps working server-side, so the state is polled after
     each of ``recovery_delays`` (the last one repeating) until it stops changing; see
-    :func:`_catch_up`. Raises :class:`ApiError` subclasses (e.g. ``InsufficientCredits``).
+    :func:`_catch_up`. Workspace notices raised meanwhile become :class:`Notice` events, each
+    yielded before the event that followed it. Raises :class:`ApiError` subclasses (e.g.
+    ``InsufficientCredits``).
     """
+    events = _turn_events(ws, text, still_working_interval, record, recovery_delays)
+    with ws.capture_notices() as notices:
+        async with contextlib.aclosing(events):
+            async for event in events:
+                while notices:
+                    yield Notice(notices.pop(0))
+                yield event
+
+
+async def _turn_events(
+    ws: Workspace,
+    text: str,
+    still_working_interval: float | None,
+    record: bool,
+    recovery_delays: Sequence[float],
+) -> AsyncGenerator[TurnEvent, None]:
     interval = still_working_interval or ws.settings.still_working_interval
-    tick = min(HEARTBEAT_TICK, interval)
-    started = time.monotonic()
     session_at_start = ws.session_id
     before = ws.last_state
     if before is None:
-        with contextlib.suppress(ApiError):
+        try:
             before = await ws.state()
+        except ApiError as exc:
+            log.info("state before the turn unavailable: %s", exc)
+    turn = _Turn(ws, text, interval, min(HEARTBEAT_TICK, interval), time.monotonic(), before)
+    turn.latest = before
     if ws.session_id != session_at_start:
         yield SessionChanged(ws.session)
     if record:
         Transcript(ws.session_id).append("user", text)
+    async with contextlib.aclosing(_stream(turn)) as streamed:
+        async for event in streamed:
+            yield event
+    async with contextlib.aclosing(_settle(turn, recovery_delays)) as settled:
+        async for event in settled:
+            yield event
+    tail = turn.text_filter.finish()
+    if tail:
+        turn.shown.append(tail)
+        yield TextChunk(tail)
+    turn_diff = turn.turn_diff()
+    reply, extra = compose_reply("".join(turn.shown), turn_diff, turn.interrupted)
+    if extra:
+        yield TextChunk(extra)
+    credits: Credits | None = None
+    try:
+        credits = await ws.credits()
+    except ApiError as exc:
+        log.info("credits after the turn unavailable: %s", exc)
+    if record:
+        Transcript(ws.session_id).append("assistant", reply.text)
+    yield TurnDone(
+        reply=reply.text,
+        silent=reply.silent,
+        diff=turn_diff,
+        credits=credits,
+        state=turn.latest,
+        interrupted=turn.interrupted,
+        actions=find_actions(reply.text),
+    )
 
-    shown: list[str] = []  # text already yielded
-    text_filter = TrailingIssueFilter()
-    interrupted = False
-    latest = before
-    retried = False
-    new_paragraph = False  # text after a tool step starts a new paragraph
 
-    while True:
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    silent: bool
+
+
+def compose_reply(
+    shown: str, turn_diff: TimelineDiff | None, interrupted: bool
+) -> tuple[Reply, str]:
+    """The reply to keep, and the text still to show after what was streamed (may be empty).
+
+    A silent close gets the diff sentence; an interrupted turn says so.
+    """
+    text = strip_temporary_issue(shown).strip()
+    if not text:
+        sentence = (
+            turn_diff.sentence if turn_diff is not None else "The agent finished without a reply."
+        )
+        if interrupted:
+            sentence = f"{sentence} {INTERRUPTED_NOTE}"
+        return Reply(sentence, silent=True), sentence
+    if interrupted:
+        return Reply(f"{text}\n\n{INTERRUPTED_NOTE}", silent=False), f"\n\n{INTERRUPTED_NOTE}"
+    return Reply(text, silent=False), ""
+
+
+async def _stream(turn: _Turn) -> AsyncGenerator[TurnEvent, None]:
+    """Send the message and relay the stream; once more in a new session if the server lost
+    the session before anything arrived."""
+    ws = turn.ws
+    for attempt in range(2):
         queue: asyncio.Queue[_Item] = asyncio.Queue()
-        pump = asyncio.create_task(_pump(ws.client.stream_chat(ws.session_id, text), queue))
-        got_any = False
-        restart = False
-        lookahead: _Item | None = None
+        pump = asyncio.create_task(_pump(ws.client.stream_chat(ws.session_id, turn.text), queue))
         try:
-            last_beat = last_activity = time.monotonic()
-            while True:
-                if lookahead is not None:
-                    item, lookahead = lookahead, None
-                else:
-                    item = await _next(queue, tick)
-                now = time.monotonic()
-                if isinstance(item, _End):
-                    break
-                if isinstance(item, _Failed):
-                    error = item.error
-                    if isinstance(error, SessionNotFound) and not got_any and not retried:
-                        retried = True
-                        info = await ws.recover_session()
-                        yield SessionChanged(info)
-                        before = latest = None
-                        restart = True
-                        break
-                    if isinstance(error, StreamInterrupted) or (
-                        got_any and isinstance(error, ApiError) and error.transient
-                    ):
-                        interrupted = True
-                        break
-                    raise error
-                if not isinstance(item, ev.Heartbeat):
-                    got_any = True
-                if isinstance(item, ev.Heartbeat):
-                    if now - last_activity >= interval:
-                        last_activity = now
-                        yield StillWorking(now - started)
-                    if now - last_beat >= tick * 0.5:
-                        last_beat = now
-                        yield Heartbeat(now - started)
-                    continue
-                last_activity = now
-                if isinstance(item, ev.TextDelta):
-                    chunk, lookahead = _merge_queued_text(item.text, queue)
-                    if not chunk:
-                        continue
-                    chunk = text_filter.feed(chunk)
-                    if not chunk:
-                        continue
-                    if new_paragraph and shown and not shown[-1].endswith("\n"):
-                        chunk = "\n\n" + chunk.lstrip()
-                    new_paragraph = False
-                    shown.append(chunk)
-                    yield TextChunk(chunk)
-                elif isinstance(item, ev.ToolCall):
-                    new_paragraph = True
-                    yield ToolActivity(item.name, tool_label(item.name))
-                elif isinstance(item, ev.ToolResult):
-                    new_paragraph = True
-                    changed = await _refresh(ws, latest)
-                    if changed is not None:
-                        latest = changed.state
-                        yield changed
-                elif isinstance(item, ev.StreamError):
-                    if not shown:
-                        raise ServerError(f"The agent reported an error: {item.message}")
-                    interrupted = True
+            outcome = _Outcome()
+            async with contextlib.aclosing(_relay(turn, queue, outcome)) as relayed:
+                async for event in relayed:
+                    yield event
         finally:
             if not pump.done():
                 pump.cancel()
             with contextlib.suppress(BaseException):
                 await pump
-        if not restart:
-            break
-        # The session was replaced: send the message again, once, in the new one.
+        if outcome.error is None:
+            return
+        if isinstance(outcome.error, SessionNotFound) and not outcome.got_any and attempt == 0:
+            log.info("session lost at the start of the turn; sending again in a new one")
+            info = await ws.recover_session()
+            turn.session_replaced()
+            yield SessionChanged(info)
+            continue
+        if isinstance(outcome.error, StreamInterrupted) or (
+            outcome.got_any and isinstance(outcome.error, ApiError) and outcome.error.transient
+        ):
+            log.info("reply stream dropped: %s", outcome.error)
+            turn.interrupted = True
+            return
+        raise outcome.error
 
-    final: SessionState | None = latest
-    with contextlib.suppress(ApiError):
-        final = await ws.state()
-    if final is not None and final is not latest:
-        step = diff(latest, final)
-        if not step.empty or latest is None:
-            yield TimelineChanged(final, step)
-    if interrupted and recovery_delays:
-        async for event in _catch_up(ws, final, recovery_delays, interval, started):
-            if isinstance(event, TimelineChanged):
-                final = event.state
-            yield event
-    turn_diff = diff(before, final) if final is not None else None
 
-    tail = text_filter.finish()
-    if tail:
-        shown.append(tail)
-        yield TextChunk(tail)
-    reply = strip_temporary_issue("".join(shown)).strip()
-    silent = not reply
-    if silent:
-        reply = (
-            turn_diff.sentence if turn_diff is not None else "The agent finished without a reply."
-        )
-        if interrupted:
-            reply = f"{reply} {INTERRUPTED_NOTE}"
-        yield TextChunk(reply)
-    elif interrupted:
-        yield TextChunk(f"\n\n{INTERRUPTED_NOTE}")
-        reply = f"{reply}\n\n{INTERRUPTED_NOTE}"
+@dataclass
+class _Outcome:
+    got_any: bool = False
+    error: BaseException | None = None
 
-    credits: Credits | None = None
-    with contextlib.suppress(ApiError):
-        credits = await ws.credits()
-    if record:
-        Transcript(ws.session_id).append("assistant", reply)
-    yield TurnDone(
-        reply=reply,
-        silent=silent,
-        diff=turn_diff,
-        credits=credits,
-        interrupted=interrupted,
-        actions=find_actions(reply),
-    )
+
+async def _relay(
+    turn: _Turn, queue: asyncio.Queue[_Item], outcome: _Outcome
+) -> AsyncGenerator[TurnEvent, None]:
+    """Turn stream items into events until the stream ends (or fails: see ``outcome``)."""
+    last_beat = last_activity = time.monotonic()
+    lookahead: _Item | None = None
+    while True:
+        if lookahead is not None:
+            item, lookahead = lookahead, None
+        else:
+            item = await _next(queue, turn.tick)
+        now = time.monotonic()
+        if isinstance(item, _End):
+            return
+        if isinstance(item, _Failed):
+            outcome.error = item.error
+            return
+        if isinstance(item, ev.Heartbeat):
+            if now - last_activity >= turn.interval:
+                last_activity = now
+                yield StillWorking(now - turn.started)
+            if now - last_beat >= turn.tick * 0.5:
+                last_beat = now
+                yield Heartbeat(now - turn.started)
+            continue
+        outcome.got_any = True
+        last_activity = now
+        if isinstance(item, ev.TextDelta):
+            chunk, lookahead = _merge_queued_text(item.text, queue)
+            shown = _show_text(turn, chunk)
+            if shown is not None:
+                yield shown
+        else:
+            async with contextlib.aclosing(_step(turn, item)) as stepped:
+                async for event in stepped:
+                    yield event
+
+
+def _show_text(turn: _Turn, chunk: str) -> TextChunk | None:
+    chunk = turn.text_filter.feed(chunk) if chunk else ""
+    if not chunk:
+        return None
+    if turn.new_paragraph and turn.shown and not turn.shown[-1].endswith("\n"):
+        chunk = "\n\n" + chunk.lstrip()
+    turn.new_paragraph = False
+    turn.shown.append(chunk)
+    return TextChunk(chunk)
+
+
+async def _step(turn: _Turn, item: ev.ChatEvent) -> AsyncGenerator[TurnEvent, None]:
+    """A tool call, a tool result (refresh the state) or an error the agent reported."""
+    if isinstance(item, ev.ToolCall):
+        turn.new_paragraph = True
+        yield ToolActivity(item.name, tool_label(item.name))
+    elif isinstance(item, ev.ToolResult):
+        turn.new_paragraph = True
+        changed = await _refresh(turn)
+        if changed is not None:
+            yield changed
+    elif isinstance(item, ev.StreamError):
+        if not turn.shown:
+            raise ServerError(f"The agent reported an error: {item.message}")
+        log.info("agent reported an error after replying: %s", item.message)
+        turn.interrupted = True
+
+
+async def _settle(turn: _Turn, recovery_delays: Sequence[float]) -> AsyncGenerator[TurnEvent, None]:
+    """After the stream: fetch the final state, and poll while a dropped turn finishes."""
+    try:
+        final = await turn.ws.state()
+    except ApiError as exc:
+        log.info("state after the turn unavailable: %s", exc)
+    else:
+        changed = turn.observe(final)
+        if changed is not None:
+            yield changed
+    if turn.interrupted and recovery_delays:
+        async with contextlib.aclosing(_catch_up(turn, recovery_delays)) as polled:
+            async for event in polled:
+                yield event
 
 
 async def _catch_up(
-    ws: Workspace,
-    current: SessionState | None,
-    delays: Sequence[float],
-    interval: float,
-    started: float,
-) -> AsyncIterator[Heartbeat | StillWorking | TimelineChanged]:
+    turn: _Turn, delays: Sequence[float]
+) -> AsyncGenerator[Heartbeat | StillWorking | TimelineChanged, None]:
     """Poll the state after a dropped stream while the agent finishes server-side.
 
     Stops after :data:`RECOVERY_SETTLED_POLLS` unchanged polls once something changed, or
-    :data:`RECOVERY_MAX_UNCHANGED` unchanged polls if nothing did (protocol.md §6).
+    :data:`RECOVERY_MAX_UNCHANGED` unchanged polls if nothing did (docs/protocol.md §6).
     """
     unchanged = 0
     changed_any = False
@@ -402,34 +530,28 @@ async def _catch_up(
         while (left := deadline - time.monotonic()) > 0:
             await asyncio.sleep(min(HEARTBEAT_TICK, left))
             now = time.monotonic()
-            yield Heartbeat(now - started)
-            if now - last_notice >= interval:
+            yield Heartbeat(turn.elapsed())
+            if now - last_notice >= turn.interval:
                 last_notice = now
-                yield StillWorking(now - started)
-        try:
-            state = await ws.state()
-        except ApiError:
+                yield StillWorking(turn.elapsed())
+        changed = await _refresh(turn)
+        if changed is None:
             unchanged += 1
         else:
-            step = diff(current, state)
-            if step.empty:
-                unchanged += 1
-            else:
-                unchanged, changed_any, current = 0, True, state
-                last_notice = time.monotonic()
-                yield TimelineChanged(state, step)
+            unchanged, changed_any = 0, True
+            last_notice = time.monotonic()
+            yield changed
         limit = RECOVERY_SETTLED_POLLS if changed_any else RECOVERY_MAX_UNCHANGED
+        log.info("catching up after a dropped stream: poll %d, %d unchanged", index + 1, unchanged)
         if unchanged >= limit:
             return
 
 
-async def _refresh(ws: Workspace, previous: SessionState | None) -> TimelineChanged | None:
-    """Fetch state after a tool result; an event only when the timeline actually changed."""
+async def _refresh(turn: _Turn) -> TimelineChanged | None:
+    """Fetch the state; an event only when the timeline actually changed."""
     try:
-        state = await ws.state()
-    except ApiError:
+        state = await turn.ws.state()
+    except ApiError as exc:
+        log.info("state refresh failed: %s", exc)
         return None
-    step = diff(previous, state)
-    if step.empty and previous is not None:
-        return None
-    return TimelineChanged(state, step)
+    return turn.observe(state)

@@ -72,6 +72,3 @@ class Transcript:
             stamp = float(at) if isinstance(at, int | float) and not isinstance(at, bool) else 0.0
             entries.append(Entry(role, text, stamp))
         return entries[-limit:] if limit else entries
-
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ Matching is case-insensitive; punctuation (ASCII and full-width) is ignored.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -62,6 +63,10 @@ SLASH_COMMANDS: dict[str, SlashCommand] = {
         SlashCommand("help", "help", "/help", "List commands and keys."),
     )
 }
+
+AGENT_COMMANDS = frozenset({"bench-stream"})
+"""Slash commands the agent itself answers (the local backend's ``/bench-stream N``): sent as
+typed, by the app and by ``artgen chat`` alike."""
 
 _SLASH_ALIASES: dict[str, str] = {
     "state": "status",
@@ -178,10 +183,21 @@ def route(text: str) -> Intent:
     return Intent(kind or "chat", text)
 
 
+def split_args(text: str) -> list[str]:
+    """Shell-style words: quotes keep spaces in a path (``/upload "my clip.mp4"``); an unclosed
+    quote falls back to plain whitespace splitting."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
 def _slash(text: str, stripped: str) -> Intent:
-    head, *args = stripped[1:].split()
+    head, *args = split_args(stripped[1:]) or [""]
     name = head.lower()
     name = _SLASH_ALIASES.get(name, name)
+    if name in AGENT_COMMANDS:
+        return Intent("chat", text)
     command = SLASH_COMMANDS.get(name)
     if command is None:
         return Intent(

@@ -6,14 +6,19 @@ unfinished jobs (still rendering, or rendered but not downloaded) on the next st
 per API URL, so a local backend's jobs are never polled on the cloud.
 
 Statuses: ``pending`` → ``processing`` → ``completed`` (rendered) → ``downloading`` →
-``downloaded``; or ``failed``, ``cancelled``, ``download_failed`` (retryable with
-:meth:`JobManager.retry_download`, which never renders again).
+``downloaded``; or ``failed``, ``cancelled``, ``download_failed``.
+
+Retry (:meth:`JobManager.retry`, the one rule both faces use): a rendered job is downloaded again
+and never rendered again; a failed or cancelled render cannot be re-run as it was (the journal
+keeps no copy of its draft), so the *current* timeline is exported as a new job and the user is
+told so (:func:`retry_notice`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import time
 from collections.abc import AsyncIterator
@@ -40,6 +45,36 @@ JobStatus = Literal[
 RENDERING: frozenset[str] = frozenset({"pending", "processing"})
 UNFINISHED: frozenset[str] = frozenset({"pending", "processing", "completed", "downloading"})
 FINAL: frozenset[str] = frozenset({"downloaded", "failed", "cancelled", "download_failed"})
+CANCELLABLE: frozenset[str] = UNFINISHED
+RETRYABLE: frozenset[str] = frozenset({"failed", "cancelled", "download_failed"})
+"""Jobs a user is offered to retry (a ``downloaded`` one can still be fetched again by id)."""
+DOWNLOADABLE: frozenset[str] = frozenset(
+    {"completed", "downloading", "downloaded", "download_failed"}
+)
+
+RetryKind = Literal["download", "export"]
+
+
+def retry_kind(job: ExportJob) -> RetryKind:
+    """What retrying ``job`` does; raises :class:`NotRetryable` while it is still rendering."""
+    if job.status in DOWNLOADABLE:
+        return "download"
+    if job.status in RETRYABLE:
+        return "export"
+    raise NotRetryable(
+        f"Export {job.id} is still {job.status}; wait for it or cancel it first.",
+    )
+
+
+def retry_notice(old: ExportJob, new: ExportJob) -> str:
+    """What to tell the user when a retry exported the current timeline as a new job."""
+    return (
+        f"Export {old.id} {old.status}; it cannot be re-run as it was, so the current timeline "
+        f"is exported again as {new.id}."
+    )
+
+
+log = logging.getLogger(__name__)
 
 MAX_POLL_FAILURES = 5
 """Consecutive transient poll errors tolerated before :meth:`JobManager.follow` gives up."""
@@ -52,6 +87,10 @@ class EmptyDraft(ApiError):
 
 
 class UnknownJob(ApiError):
+    default_hint = "Run `artgen jobs list` to see the export jobs."
+
+
+class NotRetryable(ApiError):
     default_hint = "Run `artgen jobs list` to see the export jobs."
 
 
@@ -279,6 +318,9 @@ class JobManager:
                 failures += 1
                 if not exc.transient or failures >= MAX_POLL_FAILURES:
                     raise
+                log.info(
+                    "polling export %s failed (%d so far), retrying: %s", job.id, failures, exc
+                )
                 await asyncio.sleep(self.poll_interval)
                 continue
             failures = 0
@@ -299,8 +341,10 @@ class JobManager:
         job = self.get(job_id)
         self._cancelled.add(job_id)
         if job.status in RENDERING:
-            with contextlib.suppress(ApiError):
+            try:
                 await self.ws.client.cancel_render(job.id)
+            except ApiError as exc:
+                log.info("cancelling export %s on the server failed: %s", job.id, exc)
         if not job.finished:
             job.status = "cancelled"
             job.error = None
@@ -310,13 +354,31 @@ class JobManager:
     async def retry_download(self, job_id: str) -> AsyncIterator[ExportJob]:
         """Download a rendered job again (never renders again); yields progress updates."""
         job = self.get(job_id)
-        if job.status not in ("download_failed", "completed", "downloading", "downloaded"):
+        if job.status not in DOWNLOADABLE:
             raise UnknownJob(
                 f"Export {job_id} has status {job.status}; only a finished render can be "
                 "downloaded again.",
                 hint="Start a new export instead.",
             )
         async for update in self._download(job):
+            yield update
+
+    async def retry(
+        self, job_id: str, *, resolution: str | None = None
+    ) -> AsyncIterator[ExportJob]:
+        """Retry a job by the module's rule (see :func:`retry_kind`); yields updates.
+
+        When a new export is started, its first update is the new job (a different id): say
+        :func:`retry_notice` then.
+        """
+        job = self.get(job_id)
+        if retry_kind(job) == "download":
+            async for update in self._download(job):
+                yield update
+            return
+        new = await self.submit(resolution=resolution or job.resolution)
+        yield new
+        async for update in self.follow(new.id):
             yield update
 
     async def resume(self) -> AsyncIterator[ExportJob]:
@@ -384,6 +446,7 @@ class JobManager:
                 with contextlib.suppress(BaseException):
                     await task
         if error is not None:
+            log.info("download of export %s failed: %s", job.id, error)
             job.status = "download_failed"
             job.error = error.user_text() if isinstance(error, ApiError) else str(error)
             self._save(job)

@@ -7,15 +7,19 @@ per file), URLs in one request, then refreshes the session state.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from artgen_tui.api.errors import ApiError, FileTooLarge, UnsupportedFileType
 from artgen_tui.api.files import check_upload, file_kind, human_size
 from artgen_tui.api.models import SessionState, UploadedFile
 from artgen_tui.core.timeline import TimelineDiff, diff
 from artgen_tui.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class UploadRefused(ApiError):
@@ -72,7 +76,27 @@ class UploadOutcome:
 
 
 def is_url(item: str | Path) -> bool:
-    return isinstance(item, str) and item.lower().startswith(("http://", "https://"))
+    """An http(s) address with a host (anything else is taken for a file path)."""
+    if not isinstance(item, str):
+        return False
+    parts = urlsplit(item.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def items_from_args(args: Sequence[str]) -> list[Path | str]:
+    """Upload arguments (already split, see :func:`artgen_tui.core.intents.split_args`) as URLs
+    and expanded file paths."""
+    return [a if is_url(a) else Path(a).expanduser() for a in args]
+
+
+def parse_urls(text: str) -> tuple[list[str], str | None]:
+    """Split pasted text into web addresses; the second item explains the first bad one."""
+    urls: list[str] = []
+    for raw in text.replace(",", " ").split():
+        if not is_url(raw):
+            return [], f"“{raw}” is not a web address; paste a link starting with https://."
+        urls.append(raw)
+    return urls, None
 
 
 def validate(paths: Sequence[Path | str]) -> list[ValidatedFile]:
@@ -129,7 +153,8 @@ async def upload(
             progress(UploadProgress(label, len(files), count, 1, 1))
     try:
         state: SessionState | None = await ws.state()
-    except ApiError:
+    except ApiError as exc:
+        log.info("state after the upload unavailable: %s", exc)
         state = None
     change = diff(before, state) if state is not None else None
     return UploadOutcome(uploaded, state, change)

@@ -7,7 +7,9 @@ tells the user through ``on_notice``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,6 +18,8 @@ from artgen_tui.api.errors import ApiError, SessionNotFound
 from artgen_tui.api.models import Credits, SessionInfo, SessionState, UploadResult
 from artgen_tui.config import Settings
 from artgen_tui.core.credentials import CredentialStore
+
+log = logging.getLogger(__name__)
 
 NoticeCallback = Callable[[str], None]
 T = TypeVar("T")
@@ -103,6 +107,17 @@ class Workspace:
     def set_notice_callback(self, callback: NoticeCallback | None) -> None:
         self._on_notice = callback
 
+    @contextlib.contextmanager
+    def capture_notices(self) -> Iterator[list[str]]:
+        """Collect notices in a list instead of passing them on (a turn yields them as events,
+        in order with its reply)."""
+        captured: list[str] = []
+        previous, self._on_notice = self._on_notice, captured.append
+        try:
+            yield captured
+        finally:
+            self._on_notice = previous
+
     # --- session -----------------------------------------------------------------------------
 
     @property
@@ -119,10 +134,6 @@ class Workspace:
     @property
     def session_id(self) -> str:
         return self.session.session_id
-
-    @property
-    def has_session(self) -> bool:
-        return self._session is not None
 
     @property
     def user_id(self) -> str | None:
@@ -155,6 +166,9 @@ class Workspace:
         try:
             self.last_state = await self.client.state(wanted.session_id)
         except SessionNotFound:
+            log.info(
+                "saved session %s is gone on the server; starting a new one", wanted.session_id
+            )
             self._session = None
             info = await self.new_session()
             self.notice(SESSION_LOST_NOTICE)
@@ -172,6 +186,7 @@ class Workspace:
 
     async def recover_session(self) -> SessionInfo:
         """After a 1002: create a new session and tell the user."""
+        log.info("session lost on the server; starting a new one")
         info = await self.new_session()
         self.notice(SESSION_LOST_NOTICE)
         return info

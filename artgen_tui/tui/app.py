@@ -1,8 +1,6 @@
-"""The full-screen app: wires the widgets to :mod:`artgen_tui.core`.
-
-Workers consume core async generators (turns, uploads, export jobs) and update widgets; no widget
-talks to the network. Every worker catches its errors (``exit_on_error=False`` plus typed
-handling), so a failure is shown to the user and never closes the app.
+"""The full-screen app: key bindings, composition, and routing to the flows (``turn_view``,
+``exports``, ``uploads``, ``connection``, ``credits_view``, ``errors``), each given only the widgets
+and callbacks it needs. Every worker catches its errors, so a failure never closes the app.
 """
 
 from __future__ import annotations
@@ -10,75 +8,47 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
-from urllib.parse import urlparse
+from typing import Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widget import Widget
-from textual.widgets import Input, ProgressBar, Static
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from artgen_tui.api.errors import ApiError, InsufficientCredits, TransportError
-from artgen_tui.api.models import Credits, SessionState
+from artgen_tui.api.errors import ApiError, TransportError
 from artgen_tui.config import Settings
-from artgen_tui.core import conversation as conv
-from artgen_tui.core import timeline, uploads
-from artgen_tui.core.gui_phrases import GuiAction
-from artgen_tui.core.history import Transcript
+from artgen_tui.core import uploads
 from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.jobs import ExportJob, JobManager
-from artgen_tui.core.workspace import Workspace, identity_for
+from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.commands import palette_entries
-from artgen_tui.tui.exports import ExportFlow
-from artgen_tui.tui.gc_policy import IDLE_COLLECT_AFTER, CollectorPolicy
+from artgen_tui.tui.connection import (
+    connection_failed,
+    restore_transcript,
+    show_project_status,
+    start_new_session,
+)
+from artgen_tui.tui.credits_view import CreditsView
+from artgen_tui.tui.errors import ErrorView
+from artgen_tui.tui.exports import ExportFlow, ExportOutlets
+from artgen_tui.tui.gc_policy import CollectorPolicy
+from artgen_tui.tui.keys import bound_key, key_display, key_help
 from artgen_tui.tui.messages import ActionChosen
-from artgen_tui.tui.screens.error import ErrorModal
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
-from artgen_tui.tui.screens.main import MainScreen
-from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage, Reply
+from artgen_tui.tui.screens.main import MainPart, MainScreen
+from artgen_tui.tui.turn_view import TurnOutlets, TurnState, TurnView
+from artgen_tui.tui.uploads import UploadOutlets, upload_items
+from artgen_tui.tui.widgets.chat_log import ChatLog
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.status_bar import StatusBar
 from artgen_tui.tui.widgets.timeline_table import TimelineTable
-
-LONG_ERROR = 240
-"""Errors longer than this (or multi-line) also open the copyable error modal."""
-
-RESTORED_MESSAGES = 30
-"""How many transcript entries are shown when a session is resumed."""
-
-ACTION_KEYS: dict[str, str] = {"export": "ctrl+e", "state": "", "focus_timeline": "ctrl+t"}
-
-_MAIN_ACTIONS = frozenset(
-    {
-        "upload",
-        "export",
-        "credits",
-        "new_session",
-        "focus_timeline",
-        "focus_jobs",
-        "toggle_side",
-        "focus_prompt",
-        "copy_last",
-        "reconnect",
-        "cancel_turn",
-    }
-)
-
-_W = TypeVar("_W", bound="Widget")
+from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 WorkspaceFactory = Callable[[Settings], Workspace]
-
-
-def is_loopback(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    return host in ("127.0.0.1", "localhost", "::1")
 
 
 PREVIEW_HEADLESS = "A frame-strip preview is not in the app yet; run `artgen preview` in a shell."
@@ -91,91 +61,23 @@ class ArtgenApp(App[int]):
     CSS_PATH = "app.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help", id="app.help", tooltip="Keys and commands"),
-        Binding(
-            "ctrl+u", "upload", "Upload", id="app.upload", tooltip="Upload media", priority=True
-        ),
-        Binding(
-            "ctrl+e",
-            "export",
-            "Export",
-            id="app.export",
-            tooltip="Render and download",
-            priority=True,
-        ),
-        Binding(
-            "ctrl+r",
-            "credits",
-            "Credits",
-            id="app.credits",
-            tooltip="Refresh credits",
-            priority=True,
-        ),
-        Binding(
-            "ctrl+n",
-            "new_session",
-            "New",
-            id="app.new_session",
-            tooltip="New session",
-            priority=True,
-        ),
-        Binding(
-            "ctrl+t",
-            "focus_timeline",
-            "Timeline",
-            id="app.timeline",
-            tooltip="Focus the timeline (again: hide it)",
-        ),
-        Binding(
-            "ctrl+o",
-            "focus_jobs",
-            "Exports",
-            id="app.jobs",
-            show=False,
-            tooltip="Focus the exports (again: hide them)",
-        ),
-        Binding(
-            "ctrl+b",
-            "toggle_side",
-            "Side panel",
-            id="app.side",
-            show=False,
-            tooltip="Show or hide timeline and exports",
-        ),
-        Binding(
-            "ctrl+l",
-            "focus_prompt",
-            "Prompt",
-            id="app.prompt",
-            show=False,
-            tooltip="Back to the prompt",
-        ),
-        Binding(
-            "ctrl+y",
-            "copy_last",
-            "Copy reply",
-            id="app.copy_last",
-            show=False,
-            tooltip="Copy the last reply",
-        ),
-        Binding(
-            "f5",
-            "reconnect",
-            "Reconnect",
-            id="app.reconnect",
-            show=False,
-            tooltip="Retry connecting",
-        ),
-        Binding(
-            "escape",
-            "cancel_turn",
-            "Cancel",
-            id="app.cancel",
-            show=False,
-            tooltip="Cancel the reply in progress",
-        ),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Quit artgen"),
-    ]
+        Binding(key, action, label, id=f"app.{bid}", tooltip=tip, show=show, priority=prio)
+        for key, action, label, bid, tip, show, prio in [
+            ("f1", "help", "Help", "help", "Keys and commands", True, False),
+            ("ctrl+u", "upload", "Upload", "upload", "Upload media", True, True),
+            ("ctrl+e", "export", "Export", "export", "Render and download", True, True),
+            ("ctrl+r", "credits", "Credits", "credits", "Refresh credits", True, True),
+            ("ctrl+n", "new_session", "New", "new_session", "New session", True, True),
+            ("ctrl+t", "focus_timeline", "Timeline", "timeline", "Focus the timeline (again: hide it)", True, False),
+            ("ctrl+o", "focus_jobs", "Exports", "jobs", "Focus the exports (again: hide them)", False, False),
+            ("ctrl+b", "toggle_side", "Side panel", "side", "Show or hide timeline and exports", False, False),
+            ("ctrl+l", "focus_prompt", "Prompt", "prompt", "Back to the prompt", False, False),
+            ("ctrl+y", "copy_last", "Copy reply", "copy_last", "Copy the last reply", False, False),
+            ("f5", "reconnect", "Reconnect", "reconnect", "Retry connecting", False, False),
+            ("escape", "cancel_turn", "Cancel", "cancel", "Cancel the reply in progress", False, False),
+            ("ctrl+q", "quit", "Quit", "quit", "Quit artgen", True, True),
+        ]
+    ]  # fmt: skip
 
     def __init__(
         self,
@@ -192,24 +94,45 @@ class ArtgenApp(App[int]):
         self.settings = settings
         self._workspace_factory = workspace_factory or (lambda s: Workspace(s))
         self._autoconnect = autoconnect
-        self.clock = clock
-        self.wall_clock = wall_clock
-        self.export_resolution = export_resolution
+        self.clock, self.wall_clock = clock, wall_clock
         self._journal_path = journal_path
         self.ws: Workspace | None = None
         self.jobs: JobManager | None = None
         self.ready = False
-        self.turn_text: str | None = None
-        """The message of the turn in progress (restored to the prompt on cancel)."""
-        self._turn_widgets: list[ChatMessage] = []
-        self._turn_worker: Worker[None] | None = None
-        self._turn_seq = 0
-        self.exports = ExportFlow(self)
-        self._low_warned = False
-        self.last_credits: Credits | None = None
-        self._widgets: dict[type[Widget], Widget] = {}
+        self.credits = CreditsView(
+            lambda: self.status,
+            lambda text: self.notify(text, title="Credits", severity="warning", markup=False),
+            settings.low_credits_threshold,
+        )
         self._collector = CollectorPolicy()
-        self._idle_collect: Timer | None = None
+        self.errors = ErrorView(lambda: self.chat, lambda: self.status, self.push_screen)
+        self.turns = TurnView(
+            TurnOutlets(
+                chat=lambda: self.chat,
+                timeline=lambda: self.timeline,
+                status=lambda: self.status,
+                show_credits=self.credits.show,
+                key_of=self.key_of,
+                show_tool_activity=settings.show_tool_activity,
+            )
+        )
+        self._upload_outlets = UploadOutlets(
+            bar=lambda: self.main.query_one(UploadBar),
+            say=self._say,
+            show_state=lambda state, diff: self.timeline.show_state(state, diff),
+            show_error=self.errors.api_error,
+        )
+        self.exports = ExportFlow(
+            ExportOutlets(
+                show_job=self.show_job,
+                say=self._say,
+                show_error=self.errors.api_error,
+                credits_changed=self.refresh_credits,
+                key_of=self.key_of,
+            ),
+            jobs=lambda: self.jobs,
+            resolution=export_resolution,
+        )
 
     # --- setup -------------------------------------------------------------------------------
 
@@ -218,22 +141,11 @@ class ArtgenApp(App[int]):
 
     def on_ready(self) -> None:
         self._collector.startup_done()
+        self.jobs_panel.set_export_key(key_display(self.key_of("export")))
         # Connect only once the first frame is on screen: a failure that arrives before it (a
         # refused connection takes milliseconds) would otherwise never be painted.
         if self._autoconnect:
             self.connect()
-
-    def _schedule_idle_collect(self) -> None:
-        if self._idle_collect is not None:
-            self._idle_collect.stop()
-        self._idle_collect = self.set_timer(IDLE_COLLECT_AFTER, self._collect_when_idle)
-
-    def _collect_when_idle(self) -> None:
-        self._idle_collect = None
-        if self.turn_running:
-            self._schedule_idle_collect()
-        else:
-            self._collector.idle_collect()
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -250,9 +162,8 @@ class ArtgenApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """App keys act only on the main screen; in a modal they fall through to its widgets."""
-        if action in ("quit", "help", "command_palette") or action not in _MAIN_ACTIONS:
-            return True
-        return isinstance(self.screen, MainScreen)
+        main_only = {b.action for b in self.BINDINGS if isinstance(b, Binding)} - {"quit", "help"}
+        return action not in main_only or isinstance(self.screen, MainScreen)
 
     async def on_unmount(self) -> None:
         if self.ws is not None:
@@ -266,53 +177,21 @@ class ArtgenApp(App[int]):
         assert isinstance(screen, MainScreen)
         return screen
 
-    def _widget(self, kind: type[_W]) -> _W:
-        """The main screen's one widget of ``kind`` (looked up once: the layout never changes)."""
-        found = self._widgets.get(kind)
-        if found is None or not found.is_attached:
-            found = self.main.query_one(kind)
-            self._widgets[kind] = found
-        assert isinstance(found, kind)
-        return found
-
-    @property
-    def chat(self) -> ChatLog:
-        return self._widget(ChatLog)
-
-    @property
-    def prompt(self) -> PromptInput:
-        return self._widget(PromptInput)
-
-    @property
-    def status(self) -> StatusBar:
-        return self._widget(StatusBar)
-
-    @property
-    def timeline(self) -> TimelineTable:
-        return self._widget(TimelineTable)
-
-    @property
-    def jobs_panel(self) -> JobsPanel:
-        return self._widget(JobsPanel)
-
-    @property
-    def is_local(self) -> bool:
-        return identity_for(self.settings.api_url).startswith("local ") or is_loopback(
-            self.settings.api_url
-        )
+    chat = MainPart(ChatLog)
+    prompt = MainPart(PromptInput)
+    status = MainPart(StatusBar)
+    timeline = MainPart(TimelineTable)
+    jobs_panel = MainPart(JobsPanel)
 
     @property
     def turn_running(self) -> bool:
-        return self._turn_worker is not None and self._turn_worker.state in (
-            WorkerState.PENDING,
-            WorkerState.RUNNING,
-        )
+        return self.turns.running
 
-    # --- connection --------------------------------------------------------------------------
+    def key_of(self, action: str) -> str:
+        """The key bound to an action now (the app's or the exports panel's), keymap applied."""
+        return bound_key([*self.BINDINGS, *JobsPanel.BINDINGS], self.settings.keymap, action)
 
-    def _notice(self, text: str) -> None:
-        """Workspace notices (new token, lost session, rate-limit waits) go to the chat."""
-        self.call_later(self.chat.add_notice, text, "info")
+    # --- connection (see :mod:`artgen_tui.tui.connection`) ------------------------------------
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect(self, *, new_session: bool = False) -> None:
@@ -324,54 +203,28 @@ class ArtgenApp(App[int]):
                 self.ws.set_notice_callback(self._notice)
             ws = self.ws
             await ws.ready(new=new_session)
-        except ApiError as exc:
-            await self._connection_failed(exc)
-            return
-        except (OSError, ValueError) as exc:
-            await self._connection_failed(TransportError(str(exc)))
+        except (ApiError, OSError, ValueError) as exc:
+            error = exc if isinstance(exc, ApiError) else TransportError(str(exc))
+            await connection_failed(error, self.settings.api_url, self.status, self.errors.error)
             return
         self.jobs = JobManager(ws, journal_path=self._journal_path)
-        await self._restore_transcript(ws.session_id)
+        await restore_transcript(self.chat, ws.session_id)
         self.set_ready()
         if ws.last_state is not None:
             self.timeline.show_state(ws.last_state)
         self.refresh_credits()
-        self.resume_jobs()
+        self._export_worker(self.exports.resume())
 
-    async def _connection_failed(self, exc: ApiError) -> None:
-        embedded = identity_for(self.settings.api_url).startswith("local ")
-        if isinstance(exc, TransportError) and embedded:
-            hint = "Press F5 to retry; if it keeps failing, restart `artgen --local`."
-        elif isinstance(exc, TransportError) and self.is_local:
-            hint = (
-                f"Press F5 to retry. Is `artgen serve-local` running at {self.settings.api_url}? "
-                "Or run `artgen --local` to start one inside the app."
-            )
-        elif isinstance(exc, TransportError):
-            hint = "Press F5 to retry, or run `artgen --local` to work offline."
-        else:
-            hint = "Press F5 to retry."
-        self.status.set_connection("error", f"Offline · {hint}")
-        await self.show_error("Could not connect", f"{exc.user_text()}\n{hint}")
+    def _notice(self, text: str) -> None:
+        """Workspace notices outside a turn (a turn yields its own) go to the chat."""
+        self.call_later(self.chat.add_notice, text, "info")
+
+    async def _say(self, text: str, kind: str) -> None:
+        await self.chat.add_notice(text, kind)
 
     def set_ready(self) -> None:
         self.ready = True
         self.status.set_connection("ready", "Ready")
-
-    async def _restore_transcript(self, session_id: str) -> None:
-        entries = Transcript(session_id).load(limit=RESTORED_MESSAGES)
-        chat = self.chat
-        await chat.remove_children()
-        if not entries:
-            return
-        for entry in entries:
-            if entry.role == "user":
-                await chat.add_user(entry.text)
-            elif entry.role == "assistant":
-                await chat.add_reply(entry.text)
-            else:
-                await chat.add_notice(entry.text, "info")
-        await chat.add_notice("Resumed your last session.", "marker")
 
     def action_reconnect(self) -> None:
         if not self.ready:
@@ -381,10 +234,8 @@ class ArtgenApp(App[int]):
 
     @on(Input.Submitted, "#prompt")
     async def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text:
-            return
-        await self.submit(text)
+        if event.value.strip():
+            await self.submit(event.value.strip())
 
     async def submit(self, text: str) -> None:
         """Handle one line typed in the prompt."""
@@ -392,8 +243,6 @@ class ArtgenApp(App[int]):
             self.notify("A reply is still arriving; Esc cancels it.", severity="warning")
             return
         intent = route(text)
-        if intent.kind == "help" and intent.error and text.strip().startswith("/bench-stream"):
-            intent = Intent("chat", text)
         if intent.kind == "help":
             self.prompt.clear()
             if intent.error:
@@ -401,11 +250,9 @@ class ArtgenApp(App[int]):
             else:
                 self.action_help()
             return
-        if not self.ready and intent.kind != "chat":
-            self.notify("Not connected yet; press F5 to retry.", severity="warning")
-            return
         if not self.ready:
-            self.notify("Not connected yet; your message is kept.", severity="warning")
+            what = "press F5 to retry" if intent.kind != "chat" else "your message is kept"
+            self.notify(f"Not connected yet; {what}.", severity="warning")
             return
         self.prompt.remember(text)
         self.prompt.clear()
@@ -417,190 +264,79 @@ class ArtgenApp(App[int]):
             self.start_turn(intent.text)
             return
         await self.chat.add_user(intent.text)
-        if intent.kind == "export":
-            self.action_export()
-        elif intent.kind == "credits":
-            self.refresh_credits(announce=True)
-        elif intent.kind == "state":
-            self.show_status()
-        elif intent.kind == "upload":
-            if intent.args:
-                items: list[Path | str] = [
-                    a if uploads.is_url(a) else Path(a).expanduser() for a in intent.args
-                ]
-                self.upload(items)
-            else:
-                self.action_upload()
-        elif intent.kind == "new":
-            self.action_new_session()
-        elif intent.kind == "preview":
+        if intent.kind == "preview":
             await self.chat.add_notice(PREVIEW_HEADLESS, "info")
+            return
+        if intent.kind == "upload" and intent.args:
+            self.upload(uploads.items_from_args(intent.args))
+            return
+        actions: dict[str, Callable[[], object]] = {
+            "export": self.action_export,
+            "credits": self.action_credits,
+            "state": self.show_status,
+            "upload": self.action_upload,
+            "new": self.action_new_session,
+        }
+        actions[intent.kind]()
 
-    # --- chat turns --------------------------------------------------------------------------
+    # --- chat turns (see :mod:`artgen_tui.tui.turn_view`) -------------------------------------
 
     def start_turn(self, text: str) -> None:
-        self.turn_text = text
-        self._turn_worker = self._run_turn(text)
+        turn = self.turns.begin(text)
+        turn.worker = self._run_turn(turn)
 
     @work(exclusive=True, group="turn", exit_on_error=False)
-    async def _run_turn(self, text: str) -> None:
-        ws = self.ws
-        if ws is None:
+    async def _run_turn(self, turn: TurnState) -> None:
+        if self.ws is None:
             return
-        self._turn_seq += 1
-        seq = self._turn_seq
-        chat = self.chat
-        self._turn_widgets = [await chat.add_user(text)]
-        chat.anchor()
-        self.status.set_connection("busy", "Agent working… · Esc cancels")
-        self.status.start_timer()
-        reply: Reply | None = None
         self._collector.turn_started()
         try:
-            async for event in conv.run_turn(ws, text):
-                reply = await self.apply_turn_event(event, reply)
+            await self.turns.run(self.ws, turn)
         except ApiError as exc:
-            if reply is not None:
-                await reply.finish()
-            await self.show_api_error(exc)
+            await self.errors.api_error(exc)
         finally:
             self._collector.turn_finished()
-            self._schedule_idle_collect()
-            if seq == self._turn_seq:  # not cancelled (Esc already reset everything)
-                self.status.stop_timer()
-                if self.ws is not None and self.ready:
-                    self.set_ready()
-                self.turn_text = None
-
-    async def apply_turn_event(self, event: conv.TurnEvent, reply: Reply | None) -> Reply | None:
-        """Show one turn event; returns the reply being streamed (created on the first text)."""
-        chat = self.chat
-        if isinstance(event, conv.TextChunk):
-            if reply is None:
-                reply = await chat.add_reply()
-                self._turn_widgets.append(reply)
-            reply.write(event.text)
-        elif isinstance(event, conv.ToolActivity):
-            if self.settings.show_tool_activity:
-                await self._close_reply(reply)
-                reply = None
-                self._turn_widgets.append(await chat.add_notice(event.label, "marker"))
-        elif isinstance(event, conv.StillWorking):
-            await self._close_reply(reply)
-            reply = None
-            self._turn_widgets.append(await chat.add_notice(event.text, "working"))
-        elif isinstance(event, conv.TimelineChanged):
-            self.timeline.show_state(event.state, event.diff)
-        elif isinstance(event, conv.SessionChanged):
-            await chat.add_notice("The session was lost on the server; continuing in a new one.")
-        elif isinstance(event, conv.TurnDone):
-            if reply is not None:
-                await reply.finish()
-            if event.diff is not None and not event.diff.empty and self.ws is not None:
-                state = self.ws.last_state
-                if state is not None:
-                    self.timeline.show_state(state, event.diff)
-            if event.credits is not None:
-                self.show_credits(event.credits)
-            if event.actions:
-                await chat.add_actions(self._action_triples(event.actions))
-        return reply
-
-    @staticmethod
-    async def _close_reply(reply: Reply | None) -> None:
-        """Text after a marker starts a new reply block below it."""
-        if reply is not None:
-            await reply.finish()
-
-    @staticmethod
-    def _action_triples(actions: Iterable[GuiAction]) -> list[tuple[str, str, str]]:
-        return [(a.kind, a.label, ACTION_KEYS.get(a.kind, "")) for a in actions]
+            self._collector.collect_when_idle(self.set_timer, lambda: self.turn_running)
+            if self.turns.end(turn) and self.ws is not None and self.ready:
+                self.set_ready()
 
     @on(ActionChosen)
     def _action_chosen(self, event: ActionChosen) -> None:
-        if event.kind == "export":
-            self.action_export()
-        elif event.kind == "state":
-            self.show_status()
-        elif event.kind == "focus_timeline":
-            self.action_focus_timeline()
-        elif event.kind == "preview":
-            self.notify(PREVIEW_HEADLESS)
+        chosen: dict[str, Callable[[], object]] = {
+            "export": self.action_export,
+            "state": self.show_status,
+            "focus_timeline": self.action_focus_timeline,
+            "preview": lambda: self.notify(PREVIEW_HEADLESS),
+        }
+        if event.kind in chosen:
+            chosen[event.kind]()
 
     def action_cancel_turn(self) -> None:
         """Esc: stop the reply in progress and put the message back in the prompt."""
-        if not self.turn_running or self._turn_worker is None:
+        text = self.turns.cancel()
+        if text is None:
             return
-        text = self.turn_text or ""
-        self._turn_worker.cancel()
-        self._turn_worker = None
-        self._turn_seq += 1
-        self.turn_text = None
-        for widget in self._turn_widgets:
-            if isinstance(widget, Reply):
-                widget.abandon()
-            widget.remove()
-        self._turn_widgets = []
-        self.status.stop_timer()
         if self.ready:
             self.set_ready()
         self.prompt.restore(text)
         self.prompt.focus()
         self.call_later(self.chat.add_notice, "Cancelled; your message is back in the prompt.")
 
-    # --- credits -----------------------------------------------------------------------------
+    # --- credits, project status and sessions ------------------------------------------------
 
     @work(exclusive=True, group="credits", exit_on_error=False)
     async def refresh_credits(self, *, announce: bool = False) -> None:
         if self.ws is None or not self.ready:
             return
-        try:
-            credits = await self.ws.credits()
-        except ApiError as exc:
-            if announce:
-                await self.show_api_error(exc)
-            return
-        self.show_credits(credits)
-        if announce:
-            await self.chat.add_notice(
-                f"Credits: {credits.available} available · {credits.frozen} frozen · "
-                f"{credits.total} total.",
-                "info",
-            )
-
-    def show_credits(self, credits: Credits) -> None:
-        self.last_credits = credits
-        threshold = self.settings.low_credits_threshold
-        self.status.set_credits(credits, threshold)
-        low = credits.available < threshold
-        if low and not self._low_warned:
-            self._low_warned = True
-            what = "You are out of credits" if credits.available <= 0 else "Credits are low"
-            self.notify(
-                f"{what}: {credits.available} left. Generations cost about 100.",
-                title="Credits",
-                severity="warning",
-                markup=False,
-            )
-        elif not low:
-            self._low_warned = False
+        await self.credits.fetch(self.ws, self._say if announce else None, self.errors.api_error)
 
     def action_credits(self) -> None:
         self.refresh_credits(announce=True)
 
-    # --- status and sessions -----------------------------------------------------------------
-
     @work(exclusive=True, group="state", exit_on_error=False)
     async def show_status(self) -> None:
-        if self.ws is None:
-            return
-        try:
-            state = await self.ws.state()
-        except ApiError as exc:
-            await self.show_api_error(exc)
-            return
-        self.timeline.show_state(state)
-        await self.chat.add_notice(timeline.summary(state), "info")
+        if self.ws is not None:
+            await self.errors.shown(show_project_status(self.ws, self.timeline, self._say))
 
     def action_new_session(self) -> None:
         if not self.ready or self.turn_running:
@@ -610,17 +346,10 @@ class ArtgenApp(App[int]):
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def _new_session(self) -> None:
-        if self.ws is None:
-            return
-        try:
-            await self.ws.new_session()
-        except ApiError as exc:
-            await self.show_api_error(exc)
-            return
-        await self.chat.remove_children()
-        self.timeline.show_state(SessionState())
-        await self.chat.add_notice("Started a new session: an empty project.", "info")
-        self.refresh_credits()
+        if self.ws is not None and await self.errors.shown(
+            start_new_session(self.ws, self.chat, self.timeline)
+        ):
+            self.refresh_credits()
 
     # --- uploads -----------------------------------------------------------------------------
 
@@ -637,30 +366,8 @@ class ArtgenApp(App[int]):
 
     @work(exclusive=True, group="upload", exit_on_error=False)
     async def upload(self, items: list[Path | str]) -> None:
-        if self.ws is None:
-            return
-        row = self.main.query_one("#upload-row")
-        label = self.main.query_one("#upload-label", Static)
-        bar = self.main.query_one("#upload-progress", ProgressBar)
-
-        def progress(p: uploads.UploadProgress) -> None:
-            label.update(Content(f"Uploading {p.name} ({p.index + 1}/{p.count})"))
-            fraction = p.fraction
-            bar.update(total=100, progress=0 if fraction is None else fraction * 100)
-
-        row.display = True
-        bar.update(total=100, progress=0)
-        try:
-            outcome = await uploads.upload(self.ws, items, progress=progress)
-        except ApiError as exc:
-            await self.show_api_error(exc)
-            return
-        finally:
-            row.display = False
-        await self.chat.add_notice(outcome.sentence(), "info")
-        if outcome.state is not None:
-            self.timeline.show_state(outcome.state, outcome.diff)
-        self.refresh_credits()
+        if self.ws is not None and await upload_items(self.ws, items, self._upload_outlets):
+            self.refresh_credits()
 
     # --- exports (see :mod:`artgen_tui.tui.exports`) ------------------------------------------
 
@@ -670,15 +377,12 @@ class ArtgenApp(App[int]):
             return
         self._export_worker(self.exports.start())
 
-    def resume_jobs(self) -> None:
-        self._export_worker(self.exports.resume())
-
     def _export_worker(self, work: Coroutine[Any, Any, None]) -> None:
         self.run_worker(work, group="export", exit_on_error=False)
 
     def show_job(self, job: ExportJob) -> None:
         self.jobs_panel.upsert(job)
-        self.main.add_class("-has-jobs")
+        self.main.show_jobs()
 
     @on(JobsPanel.CopyUrlRequested)
     def _copy_url(self, event: JobsPanel.CopyUrlRequested) -> None:
@@ -696,27 +400,13 @@ class ArtgenApp(App[int]):
 
     # --- errors ------------------------------------------------------------------------------
 
-    async def show_api_error(self, exc: ApiError) -> None:
-        if isinstance(exc, InsufficientCredits):
-            await self.chat.add_notice(exc.user_text(), "error")
-            self.status.query_one("#status-credits").add_class("-empty")
-            return
-        await self.show_error("Something went wrong", exc.user_text())
-
     async def show_error(self, title: str, text: str) -> None:
-        """In the chat; long or multi-line text also opens the copyable modal."""
-        await self.chat.add_notice(text, "error")
-        if len(text) > LONG_ERROR or text.count("\n") > 2:
-            self.push_screen(ErrorModal(title, text))
+        await self.errors.error(title, text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Last line of defence: an unexpected exception in a worker becomes an error modal."""
         if event.state != WorkerState.ERROR:
             return
-        error = event.worker.error
-        name = event.worker.name or "task"
-        detail = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
-        self.push_screen(ErrorModal(f"Unexpected error in {name}", detail))
+        self.errors.worker_failed(event.worker)
         if event.worker.group == "turn":
             self.status.stop_timer()
             if self.ready:
@@ -727,29 +417,13 @@ class ArtgenApp(App[int]):
     # --- navigation --------------------------------------------------------------------------
 
     def action_focus_timeline(self) -> None:
-        """Show and focus the timeline; pressed again while it has focus, hide it."""
-        table = self.timeline
-        if table.has_focus:
-            table.display = False
-            self.prompt.focus()
-            return
-        self.main.show_side(True)
-        table.display = True
-        table.focus()
+        self.main.toggle_timeline()
 
     def action_focus_jobs(self) -> None:
-        """Show and focus the exports; pressed again while they have focus, hide them."""
-        panel = self.jobs_panel
-        if panel.has_focus_within:
-            panel.display = False
-            self.prompt.focus()
-            return
-        self.main.show_side(True)
-        panel.display = True
-        if panel.jobs:
-            panel.focus()
-        else:
-            self.notify("No exports yet: press Ctrl+E to export.", timeout=3)
+        if not self.main.toggle_jobs():
+            self.notify(
+                f"No exports yet: press {key_display(self.key_of('export'))} to export.", timeout=3
+            )
 
     def action_toggle_side(self) -> None:
         self.main.show_side(not self.main.side_visible)
@@ -757,40 +431,16 @@ class ArtgenApp(App[int]):
     def action_focus_prompt(self) -> None:
         self.prompt.focus()
 
-    def on_key(self, event: events.Key) -> None:
-        """Typing while a message is focused goes to the prompt (only ``c`` copies)."""
-        if (
-            isinstance(self.focused, ChatMessage)
-            and event.is_printable
-            and event.character
-            and event.character != "c"
-        ):
-            event.stop()
-            prompt = self.prompt
-            prompt.focus()
-            prompt.insert_text_at_cursor(event.character)
-
     def action_copy_last(self) -> None:
-        replies = [m for m in self.chat.messages() if isinstance(m, Reply)]
-        if not replies:
+        if not self.chat.copy_last_reply():
             self.notify("No reply to copy yet.", timeout=2)
-            return
-        replies[-1].action_copy()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_help()))
 
     def key_help(self) -> list[tuple[str, str]]:
         """(key, description) for every app binding, with the user's remaps applied."""
-        keymap = self.settings.keymap
-        rows: list[tuple[str, str]] = []
-        for binding in self.BINDINGS:
-            if not isinstance(binding, Binding):
-                continue
-            key = keymap.get(binding.id or "", binding.key)
-            rows.append((key, binding.tooltip or binding.description))
-        rows.append(("ctrl+p", "Command palette (every action)"))
-        return rows
+        return key_help(self.BINDINGS, self.settings.keymap)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -1,9 +1,15 @@
-"""Command palette entries (Ctrl+P): every app action, with the key that also runs it."""
+"""Command palette entries (Ctrl+P): every app action, with the key that runs it now.
+
+The keys come from the app's bindings with the user's keymap applied (:mod:`artgen_tui.tui.keys`),
+so a remapped key is the one the palette names.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Protocol
+
+from artgen_tui.tui.keys import hint
 
 
 class _Actions(Protocol):
@@ -19,25 +25,63 @@ class _Actions(Protocol):
     def action_reconnect(self) -> None: ...
     def action_help(self) -> None: ...
     def show_status(self) -> object: ...
+    def key_of(self, action: str) -> str: ...
 
 
 def palette_entries(app: _Actions) -> list[tuple[str, str, Callable[[], object]]]:
     """(title, help, callback) for each action; titles are unique so searches are stable."""
+    k = app.key_of
     return [
-        ("Upload media", "Pick files or paste URLs to upload (Ctrl+U, /upload)", app.action_upload),
-        ("Export video", "Render the timeline and download the MP4 (Ctrl+E)", app.action_export),
-        ("Refresh credits", "Available · frozen · total (Ctrl+R)", app.action_credits),
-        ("Show project status", "Summary of the timeline in the chat (/status)", app.show_status),
-        ("New session", "Start a fresh, empty project (Ctrl+N)", app.action_new_session),
-        ("Focus timeline", "Move to the timeline table (Ctrl+T)", app.action_focus_timeline),
-        ("Focus exports", "Move to the export jobs (Ctrl+O)", app.action_focus_jobs),
-        ("Toggle side panel", "Show or hide timeline and exports (Ctrl+B)", app.action_toggle_side),
+        (
+            "Upload media",
+            "Pick files or paste URLs to upload" + hint(k("upload"), "/upload"),
+            app.action_upload,
+        ),
+        (
+            "Export video",
+            "Render the timeline and download the MP4" + hint(k("export")),
+            app.action_export,
+        ),
+        ("Refresh credits", "Available · frozen · total" + hint(k("credits")), app.action_credits),
+        (
+            "Show project status",
+            "Summary of the timeline in the chat" + hint("", "/status"),
+            app.show_status,
+        ),
+        (
+            "New session",
+            "Start a fresh, empty project" + hint(k("new_session")),
+            app.action_new_session,
+        ),
+        (
+            "Focus timeline",
+            "Move to the timeline table" + hint(k("focus_timeline")),
+            app.action_focus_timeline,
+        ),
+        (
+            "Focus exports",
+            "Move to the export jobs" + hint(k("focus_jobs")),
+            app.action_focus_jobs,
+        ),
+        (
+            "Toggle side panel",
+            "Show or hide timeline and exports" + hint(k("toggle_side")),
+            app.action_toggle_side,
+        ),
         (
             "Copy last reply",
-            "Copy the agent's last reply to the clipboard (Ctrl+Y)",
+            "Copy the agent's last reply to the clipboard" + hint(k("copy_last")),
             app.action_copy_last,
         ),
-        ("Cancel reply", "Stop the reply in progress (Esc)", app.action_cancel_turn),
-        ("Reconnect", "Retry connecting to the service (F5)", app.action_reconnect),
-        ("Keys and commands", "Help screen (F1)", app.action_help),
+        (
+            "Cancel reply",
+            "Stop the reply in progress" + hint(k("cancel_turn")),
+            app.action_cancel_turn,
+        ),
+        (
+            "Reconnect",
+            "Retry connecting to the service" + hint(k("reconnect")),
+            app.action_reconnect,
+        ),
+        ("Keys and commands", "Help screen" + hint(k("help")), app.action_help),
     ]

@@ -1,7 +1,7 @@
 """Canned app states for screenshots and snapshot tests.
 
 Each scene drives a disconnected :class:`ArtgenApp` through the same methods the live flows use
-(``apply_turn_event``, ``show_credits``, ``timeline.show_state``, ``jobs_panel.upsert``…) with
+(``turns.apply``, ``credits.show``, ``timeline.show_state``, ``jobs_panel.upsert``…) with
 fixed data and frozen clocks, so the pictures are deterministic.
 """
 
@@ -21,7 +21,7 @@ from artgen_tui.core import timeline
 from artgen_tui.core.gui_phrases import find_actions
 from artgen_tui.core.jobs import ExportJob
 from artgen_tui.tui.app import ArtgenApp
-from artgen_tui.tui.widgets.chat_log import Reply
+from artgen_tui.tui.turn_view import TurnState
 
 NOW = 1_800_000_000.0
 """The frozen wall clock (Unix time) of every scene."""
@@ -119,13 +119,13 @@ def demo_app(theme: str = "textual-dark") -> ArtgenApp:
 
 async def _ready(app: ArtgenApp, credits: Credits | None = None) -> None:
     app.set_ready()
-    app.show_credits(credits or Credits(available=400, frozen=0, total=400))
+    app.credits.show(credits or Credits(available=400, frozen=0, total=400))
 
 
 async def _turn(app: ArtgenApp, events: list[conv.TurnEvent]) -> None:
-    reply: Reply | None = None
+    turn = TurnState("")
     for event in events:
-        reply = await app.apply_turn_event(event, reply)
+        await app.turns.apply(event, turn)
 
 
 async def scene_connecting(pilot: Pilot[Any]) -> None:
@@ -223,7 +223,9 @@ async def scene_out_of_credits(pilot: Pilot[Any]) -> None:
     app = _app(pilot)
     await _ready(app, Credits(available=0, frozen=0, total=0))
     await app.chat.add_user("generate a neon city at night")
-    await app.show_api_error(InsufficientCredits("You are out of credits.", user_id="anon_3f9c2a"))
+    await app.errors.api_error(
+        InsufficientCredits("You are out of credits.", user_id="anon_3f9c2a")
+    )
     await pilot.pause()
 
 

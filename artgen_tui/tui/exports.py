@@ -1,30 +1,51 @@
 """Export jobs in the app: submit, follow to the downloaded MP4, resume, cancel and retry.
 
-All protocol work is :class:`artgen_tui.core.jobs.JobManager`; this module only shows each
-update in the exports panel and the outcome in the chat. The app runs these coroutines as
-workers (group ``export``) and routes the panel's messages here.
+All protocol work and every rule (what retry means, which jobs resume) is
+:class:`artgen_tui.core.jobs.JobManager`; this module only shows each update through the narrow
+:class:`ExportOutlets` (the panel, the chat, errors) and never sees the app. The app runs these
+coroutines as workers (group ``export``) and routes the panel's messages here.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 from artgen_tui.api.errors import ApiError
-from artgen_tui.core.jobs import ExportJob, JobManager
+from artgen_tui.core.jobs import ExportJob, JobManager, retry_notice
+from artgen_tui.tui.keys import key_display
 
-if TYPE_CHECKING:
-    from artgen_tui.tui.app import ArtgenApp
+
+@dataclass(frozen=True)
+class ExportOutlets:
+    """Where export news goes."""
+
+    show_job: Callable[[ExportJob], None]
+    """Put the job's row in the exports panel."""
+    say: Callable[[str, str], Awaitable[object]]
+    """Add a chat notice ``(text, kind)``."""
+    show_error: Callable[[ApiError], Awaitable[None]]
+    credits_changed: Callable[[], object]
+    key_of: Callable[[str], str]
+    """The key bound to an action now (``focus_jobs``, ``retry_job``), for hints."""
 
 
 class ExportFlow:
-    def __init__(self, app: ArtgenApp) -> None:
-        self.app = app
+    def __init__(
+        self,
+        outlets: ExportOutlets,
+        jobs: Callable[[], JobManager | None],
+        resolution: str | None = None,
+    ) -> None:
+        self.out = outlets
+        self._jobs = jobs
+        self.resolution = resolution
         self._followed: set[str] = set()
 
     @property
     def jobs(self) -> JobManager | None:
-        return self.app.jobs
+        return self._jobs()
 
     async def start(self) -> None:
         """Submit the current timeline, then follow the job until the MP4 is saved."""
@@ -32,12 +53,12 @@ class ExportFlow:
         if jobs is None:
             return
         try:
-            job = await jobs.submit(resolution=self.app.export_resolution)
+            job = await jobs.submit(resolution=self.resolution)
         except ApiError as exc:
-            await self.app.show_api_error(exc)
+            await self.out.show_error(exc)
             return
-        self.app.show_job(job)
-        await self.app.chat.add_notice(f"Export {job.id} started; follow it in Exports.", "info")
+        self.out.show_job(job)
+        await self.out.say(f"Export {job.id} started; follow it in Exports.", "info")
         await self.follow(job.id)
 
     async def follow(self, job_id: str) -> None:
@@ -46,26 +67,30 @@ class ExportFlow:
             return
         self._followed.add(job_id)
         try:
-            last: ExportJob | None = None
-            async for update in jobs.follow(job_id):
-                self.app.show_job(update)
-                last = update
-            if last is not None:
-                await self.finished(last)
+            await self._show_all(jobs.follow(job_id))
         except ApiError as exc:
-            await self.app.show_api_error(exc)
+            await self.out.show_error(exc)
         finally:
             self._followed.discard(job_id)
+
+    async def _show_all(self, updates: AsyncIterator[ExportJob]) -> None:
+        last: ExportJob | None = None
+        async for update in updates:
+            self.out.show_job(update)
+            last = update
+        if last is not None:
+            await self.finished(last)
 
     async def finished(self, job: ExportJob) -> None:
         """Say in the chat how a job ended (the saved path, or what to do after a failure)."""
         if job.status == "downloaded":
-            await self.app.chat.add_notice(f"Export {job.id} saved to {job.path}", "info")
-            self.app.refresh_credits()
+            await self.out.say(f"Export {job.id} saved to {job.path}", "info")
+            self.out.credits_changed()
         elif job.status in ("failed", "download_failed"):
-            await self.app.chat.add_notice(
+            await self.out.say(
                 f"Export {job.id} {job.status.replace('_', ' ')}: {job.error or 'no details'}"
-                " · focus Exports (Ctrl+O) and press r to retry.",
+                f" · focus Exports ({key_display(self.out.key_of('focus_jobs'))}) and press"
+                f" {key_display(self.out.key_of('retry_job'))} to retry.",
                 "error",
             )
 
@@ -75,13 +100,11 @@ class ExportFlow:
         if jobs is None:
             return
         for job in jobs.jobs():
-            self.app.show_job(job)
+            self.out.show_job(job)
         pending = jobs.resumable()
         if pending:
             plural = "s" if len(pending) > 1 else ""
-            await self.app.chat.add_notice(
-                f"Resuming {len(pending)} unfinished export{plural}.", "info"
-            )
+            await self.out.say(f"Resuming {len(pending)} unfinished export{plural}.", "info")
         await asyncio.gather(*(self.follow(job.id) for job in pending))
 
     async def cancel(self, job_id: str) -> None:
@@ -90,26 +113,29 @@ class ExportFlow:
         try:
             job = await self.jobs.cancel(job_id)
         except ApiError as exc:
-            await self.app.show_api_error(exc)
+            await self.out.show_error(exc)
             return
-        self.app.show_job(job)
+        self.out.show_job(job)
 
     async def retry(self, job_id: str) -> None:
-        """Download again after a failed download; export again after a failed render."""
+        """Retry by core's rule (:meth:`JobManager.retry`); a new export is announced."""
         jobs = self.jobs
         if jobs is None:
             return
         try:
-            job = jobs.get(job_id)
-            if job.status == "download_failed":
-                last: ExportJob | None = None
-                async for update in jobs.retry_download(job_id):
-                    self.app.show_job(update)
-                    last = update
-                if last is not None:
-                    await self.finished(last)
-                return
+            old = jobs.get(job_id)
+            await self._show_all(
+                self._announced(jobs.retry(job_id, resolution=self.resolution), old)
+            )
         except ApiError as exc:
-            await self.app.show_api_error(exc)
-            return
-        await self.start()
+            await self.out.show_error(exc)
+
+    async def _announced(
+        self, updates: AsyncIterator[ExportJob], old: ExportJob
+    ) -> AsyncIterator[ExportJob]:
+        told = False
+        async for update in updates:
+            if update.id != old.id and not told:
+                told = True
+                await self.out.say(retry_notice(old, update), "info")
+            yield update

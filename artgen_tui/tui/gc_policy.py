@@ -9,6 +9,10 @@ full collection that reclaims frozen garbage runs only after the app has been id
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
+from typing import Any
+
+from textual.timer import Timer
 
 IDLE_COLLECT_AFTER = 20.0
 """Seconds after the last turn before the deferred full collection runs."""
@@ -19,6 +23,22 @@ _PAUSED_GEN2 = 1_000_000
 class CollectorPolicy:
     def __init__(self) -> None:
         self._saved: tuple[int, int, int] | None = None
+        self._idle: Timer | None = None
+
+    def collect_when_idle(self, set_timer: Callable[..., Timer], busy: Callable[[], Any]) -> None:
+        """Run :meth:`idle_collect` :data:`IDLE_COLLECT_AFTER` seconds from now, postponed while
+        ``busy()`` (a turn is running)."""
+        if self._idle is not None:
+            self._idle.stop()
+
+        def fire() -> None:
+            self._idle = None
+            if busy():
+                self.collect_when_idle(set_timer, busy)
+            else:
+                self.idle_collect()
+
+        self._idle = set_timer(IDLE_COLLECT_AFTER, fire)
 
     def startup_done(self) -> None:
         """Objects alive after startup live as long as the app: never scan them again."""

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 from rich.style import Style
 from rich.text import Text
@@ -30,6 +29,7 @@ from artgen_tui.api.files import (
     file_kind,
     human_size,
 )
+from artgen_tui.core.uploads import parse_urls
 
 
 @dataclass(frozen=True)
@@ -48,17 +48,6 @@ def display_path(path: Path) -> str:
     except ValueError:
         return str(path)
     return "~" if rel == Path() else f"~/{rel.as_posix()}"
-
-
-def parse_urls(text: str) -> tuple[list[str], str | None]:
-    """Split pasted text into web addresses; the second item explains the first bad one."""
-    urls: list[str] = []
-    for raw in text.replace(",", " ").split():
-        parts = urlsplit(raw)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            return [], f"“{raw}” is not a web address; paste a link starting with https://."
-        urls.append(raw)
-    return urls, None
 
 
 def refusal(path: Path) -> tuple[int | None, str | None]:
@@ -122,7 +111,7 @@ class UploadTree(DirectoryTree):
 
     def render_label(self, node: TreeNode[DirEntry], base_style: Style, style: Style) -> Text:
         label = super().render_label(node, base_style, style)
-        if node._allow_expand or node.data is None or node is self.root:
+        if node.allow_expand or node.data is None or node is self.root:
             return label
         path = node.data.path
         size = self.size_of(path)
@@ -138,7 +127,7 @@ class UploadTree(DirectoryTree):
         node = self.cursor_node
         if node is None or node.data is None:
             return
-        if node._allow_expand:
+        if node.allow_expand:
             self.action_toggle_node()
         else:
             self.post_message(self.MarkToggled(node.data.path))

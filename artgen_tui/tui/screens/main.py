@@ -3,22 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widget import Widget
+from textual.widgets import Footer
 
-from artgen_tui.tui.widgets.chat_log import ChatLog
+from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.status_bar import StatusBar
 from artgen_tui.tui.widgets.timeline_table import TimelineTable
+from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 NARROW_WIDTH = 110
 """Below this many columns the side area moves under the chat."""
+
+_W = TypeVar("_W", bound=Widget)
+
+
+class MainPart(Generic[_W]):
+    """An app attribute for the main screen's one widget of a kind, looked up once (the layout
+    never changes) and again only if it was replaced."""
+
+    def __init__(self, kind: type[_W]) -> None:
+        self.kind = kind
+        self.name = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = f"_part_{name}"
+
+    def __get__(self, app: App[Any], owner: type[Any] | None = None) -> _W:
+        found = app.__dict__.get(self.name)
+        if not isinstance(found, self.kind) or not found.is_attached:
+            screen = app.screen_stack[0]
+            assert isinstance(screen, MainScreen)
+            found = screen.query_one(self.kind)
+            app.__dict__[self.name] = found
+        return found
 
 
 class MainScreen(Screen[None]):
@@ -32,9 +57,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="chat-pane"):
                 yield ChatLog(id="chat")
-                with Horizontal(id="upload-row"):
-                    yield Static(Content(""), id="upload-label")
-                    yield ProgressBar(total=100, show_eta=False, id="upload-progress")
+                yield UploadBar(id="upload-row")
                 yield PromptInput(id="prompt")
             with Vertical(id="side"):
                 yield TimelineTable(id="timeline")
@@ -42,9 +65,21 @@ class MainScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#upload-row").display = False
         self._apply_width(self.size.width)
         self.query_one(PromptInput).focus()
+
+    def on_key(self, event: Key) -> None:
+        """Typing while a message is focused goes to the prompt (only ``c`` copies)."""
+        if (
+            isinstance(self.focused, ChatMessage)
+            and event.is_printable
+            and event.character
+            and event.character != "c"
+        ):
+            event.stop()
+            prompt = self.query_one(PromptInput)
+            prompt.focus()
+            prompt.insert_text_at_cursor(event.character)
 
     def on_resize(self, event: Resize) -> None:
         self._apply_width(event.size.width)
@@ -58,3 +93,33 @@ class MainScreen(Screen[None]):
 
     def show_side(self, visible: bool) -> None:
         self.query_one("#side").display = visible
+
+    def show_jobs(self) -> None:
+        """The exports panel has something to show (it takes room in the side area)."""
+        self.add_class("-has-jobs")
+
+    def toggle_timeline(self) -> None:
+        """Show and focus the timeline; again while it has focus, hide it (back to the prompt)."""
+        table = self.query_one(TimelineTable)
+        if table.has_focus:
+            table.display = False
+            self.query_one(PromptInput).focus()
+            return
+        self.show_side(True)
+        table.display = True
+        table.focus()
+
+    def toggle_jobs(self) -> bool:
+        """Show and focus the exports; again while they have focus, hide them. ``False`` when
+        there is no job to focus yet."""
+        panel = self.query_one(JobsPanel)
+        if panel.has_focus_within:
+            panel.display = False
+            self.query_one(PromptInput).focus()
+            return True
+        self.show_side(True)
+        panel.display = True
+        if not panel.has_jobs:
+            return False
+        panel.focus()
+        return True

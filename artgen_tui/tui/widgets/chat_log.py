@@ -34,7 +34,7 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Button, Markdown, Static
-from textual.widgets._markdown import MarkdownStream
+from textual.widgets.markdown import MarkdownStream
 
 from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.widgets.markdown_lite import LiteStyles
@@ -484,5 +484,9 @@ class ChatLog(VerticalScroll, can_focus=False):
     def messages(self) -> list[ChatMessage]:
         return [c for c in self.children if isinstance(c, ChatMessage)]
 
-    def clear_log(self) -> None:
-        self.remove_children()
+    def copy_last_reply(self) -> bool:
+        """Copy the last reply to the clipboard; ``False`` when there is none yet."""
+        replies = [m for m in self.messages() if isinstance(m, Reply)]
+        if replies:
+            replies[-1].action_copy()
+        return bool(replies)

@@ -19,10 +19,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from artgen_tui.api.files import human_size
-from artgen_tui.core.jobs import FINAL, ExportJob
+from artgen_tui.core.jobs import CANCELLABLE, FINAL, RETRYABLE, ExportJob
 
-EMPTY_TEXT = "No exports yet — press Ctrl+E or type 'export'"
-BAR_WIDTH = 10
+EMPTY_TEXT = "No exports yet — press {key} or type 'export'"
 
 STATUS_TEXT: dict[str, str] = {
     "pending": "queued",
@@ -34,8 +33,6 @@ STATUS_TEXT: dict[str, str] = {
     "cancelled": "cancelled",
     "download_failed": "✗ not saved",
 }
-RETRYABLE = frozenset({"failed", "cancelled", "download_failed"})
-CANCELLABLE = frozenset({"pending", "processing", "completed", "downloading"})
 
 ID_WIDTH = 14
 STATUS_WIDTH = 11
@@ -190,7 +187,7 @@ class JobsPanel(Vertical):
         table.add_column("Export", key="job")
         table.display = False
         yield table
-        yield Static(EMPTY_TEXT, id="jobs-empty", markup=False)
+        yield Static(EMPTY_TEXT.format(key="Ctrl+E"), id="jobs-empty", markup=False)
 
     def on_mount(self) -> None:
         self._ticker = self.set_interval(1.0, self.refresh_elapsed, pause=True)
@@ -203,6 +200,10 @@ class JobsPanel(Vertical):
     @property
     def jobs(self) -> list[ExportJob]:
         return list(self._jobs.values())
+
+    @property
+    def has_jobs(self) -> bool:
+        return bool(self._jobs)
 
     @property
     def table(self) -> JobsTable:
@@ -388,6 +389,10 @@ class JobsPanel(Vertical):
         for job in self._jobs.values():
             if not job.finished and job.id in self.table.rows:
                 self._render_row(job)
+
+    def set_export_key(self, key: str) -> None:
+        """Name the key that exports now (the user's keymap may have moved it)."""
+        self.query_one("#jobs-empty", Static).update(EMPTY_TEXT.format(key=key))
 
     def _sync_empty(self) -> None:
         has_jobs = bool(self._jobs)

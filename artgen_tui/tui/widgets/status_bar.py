@@ -12,6 +12,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from artgen_tui.api.models import Credits
+from artgen_tui.core.credits import credit_level, credits_sentence
 
 ConnectionState = Literal["connecting", "ready", "error", "busy"]
 
@@ -81,14 +82,14 @@ class StatusBar(Horizontal):
         if not self.is_mounted:
             return
         widget = self.query_one("#status-credits", Static)
-        widget.update(
-            Content(
-                f"credits {credits.available} available · {credits.frozen} frozen · "
-                f"{credits.total} total"
-            )
-        )
-        widget.set_class(0 < credits.available < low_threshold, "-low")
-        widget.set_class(credits.available <= 0, "-empty")
+        widget.update(Content(f"credits {credits_sentence(credits)}"))
+        level = credit_level(credits.available, low_threshold)
+        widget.set_class(level == "low", "-low")
+        widget.set_class(level == "empty", "-empty")
+
+    def mark_out_of_credits(self) -> None:
+        """The service refused work for lack of credits: show the balance as empty."""
+        self.query_one("#status-credits", Static).add_class("-empty")
 
     @property
     def elapsed(self) -> float | None:

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import DataTable
 
@@ -129,8 +130,21 @@ class TimelineTable(DataTable[Text]):
         """The segment keys in display order."""
         return [str(row.key.value) for row in self.ordered_rows]
 
+    class Shown(Message, bubble=False):
+        """The table now shows a new state (one per update: tests count them)."""
+
+        def __init__(self, diff: TimelineDiff | None) -> None:
+            super().__init__()
+            self.diff = diff
+
+    @property
+    def state(self) -> SessionState | None:
+        """The state on screen (``None`` before the first)."""
+        return self._state
+
     def show_state(self, state: SessionState, diff: TimelineDiff | None = None) -> None:
-        """Show ``state``; highlight ``diff.changed_keys``, or what changed since the last call."""
+        """Show ``state`` and highlight ``diff.changed_keys`` (the diff is decided in core; with
+        none, nothing is highlighted)."""
         if not self.is_mounted:
             self._pending = (state, diff)
             return
@@ -142,20 +156,12 @@ class TimelineTable(DataTable[Text]):
         except Exception:  # malformed drafts must never take the UI down
             log.exception("could not read the draft's timeline")
             new_rows = []
-        if diff is not None:
-            changed = set(diff.changed_keys)
-        elif self._state is not None:
-            try:
-                changed = set(timeline.diff(self._state, state).changed_keys)
-            except Exception:
-                log.exception("could not compare timeline states")
-                changed = set()
-        else:
-            changed = set()
+        changed = set(diff.changed_keys) if diff is not None else set()
         self._state = state
         self.changed_keys = frozenset(changed & {r.key for r in new_rows})
         self._apply(new_rows)
         self._update_caption()
+        self.post_message(self.Shown(diff))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -1,0 +1,153 @@
+"""One chat turn on screen: the core turn's events become chat widgets, timeline and status.
+
+Everything the screen shows about a turn comes from :func:`artgen_tui.core.conversation.run_turn`'s
+events (the timeline from :class:`~artgen_tui.core.conversation.TimelineChanged`, notices from
+:class:`~artgen_tui.core.conversation.Notice`, credits and actions from the final
+:class:`~artgen_tui.core.conversation.TurnDone`); nothing is re-read from the workspace. The turn in
+progress is one :class:`TurnState`, dropped as a whole when the turn ends or is cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from textual.worker import Worker, WorkerState
+
+from artgen_tui.api.errors import ApiError
+from artgen_tui.api.models import Credits
+from artgen_tui.core import conversation as conv
+from artgen_tui.core.gui_phrases import GuiAction
+from artgen_tui.core.workspace import Workspace
+from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage, Reply
+from artgen_tui.tui.widgets.status_bar import StatusBar
+from artgen_tui.tui.widgets.timeline_table import TimelineTable
+
+ACTION_BINDINGS: dict[str, str] = {"export": "export", "focus_timeline": "focus_timeline"}
+"""GUI action kind → the app action whose key the action button names."""
+
+
+@dataclass
+class TurnState:
+    """The turn in progress: its message (back to the prompt on cancel) and what it added."""
+
+    text: str
+    worker: Worker[None] | None = None
+    widgets: list[ChatMessage] = field(default_factory=list)
+    reply: Reply | None = None
+    """The reply block being streamed (a marker closes it; text after starts a new one)."""
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        )
+
+
+@dataclass(frozen=True)
+class TurnOutlets:
+    """What a turn draws on (looked up when needed: the screen outlives no turn)."""
+
+    chat: Callable[[], ChatLog]
+    timeline: Callable[[], TimelineTable]
+    status: Callable[[], StatusBar]
+    show_credits: Callable[[Credits], None]
+    key_of: Callable[[str], str]
+    """The key bound to an app action now (keymap applied)."""
+    show_tool_activity: bool = True
+
+
+class TurnView:
+    def __init__(self, out: TurnOutlets) -> None:
+        self.out = out
+        self.current: TurnState | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.current is not None and self.current.running
+
+    def begin(self, text: str) -> TurnState:
+        self.current = TurnState(text)
+        return self.current
+
+    async def run(self, ws: Workspace, turn: TurnState) -> None:
+        """Consume one core turn; raises :class:`ApiError` for the caller to show."""
+        chat, status = self.out.chat(), self.out.status()
+        turn.widgets.append(await chat.add_user(turn.text))
+        chat.anchor()
+        status.set_connection("busy", "Agent working… · Esc cancels")
+        status.start_timer()
+        try:
+            async for event in conv.run_turn(ws, turn.text):
+                await self.apply(event, turn)
+        except ApiError:
+            await self._close_reply(turn)
+            raise
+
+    def end(self, turn: TurnState) -> bool:
+        """Forget ``turn`` if it is still the current one; ``False`` after a cancel."""
+        if self.current is not turn:
+            return False
+        self.current = None
+        self.out.status().stop_timer()
+        return True
+
+    def cancel(self) -> str | None:
+        """Stop the turn and remove what it added; returns its message (``None``: none ran)."""
+        turn = self.current
+        if turn is None or not turn.running or turn.worker is None:
+            return None
+        turn.worker.cancel()
+        self.current = None
+        for widget in turn.widgets:
+            if isinstance(widget, Reply):
+                widget.abandon()
+            widget.remove()
+        self.out.status().stop_timer()
+        return turn.text
+
+    async def apply(self, event: conv.TurnEvent, turn: TurnState) -> None:
+        """Show one turn event."""
+        chat = self.out.chat()
+        if isinstance(event, conv.TextChunk):
+            if turn.reply is None:
+                turn.reply = await chat.add_reply()
+                turn.widgets.append(turn.reply)
+            turn.reply.write(event.text)
+        elif isinstance(event, conv.ToolActivity):
+            if self.out.show_tool_activity:
+                await self._close_reply(turn)
+                turn.widgets.append(await chat.add_notice(event.label, "marker"))
+        elif isinstance(event, conv.StillWorking):
+            await self._close_reply(turn)
+            turn.widgets.append(await chat.add_notice(event.text, "working"))
+        elif isinstance(event, conv.TimelineChanged):
+            self.out.timeline().show_state(event.state, event.diff)
+        elif isinstance(event, conv.Notice):
+            await chat.add_notice(event.text, "info")
+        elif isinstance(event, conv.TurnDone):
+            await self._done(event, turn)
+
+    async def _done(self, event: conv.TurnDone, turn: TurnState) -> None:
+        await self._close_reply(turn)
+        if event.credits is not None:
+            self.out.show_credits(event.credits)
+        if event.actions:
+            await self.out.chat().add_actions(self.action_triples(event.actions))
+
+    def action_triples(self, actions: Iterable[GuiAction]) -> list[tuple[str, str, str]]:
+        """(kind, label, key) for the action buttons, naming the keys bound now."""
+        return [
+            (a.kind, a.label, self.out.key_of(ACTION_BINDINGS[a.kind]))
+            if a.kind in ACTION_BINDINGS
+            else (a.kind, a.label, "")
+            for a in actions
+        ]
+
+    @staticmethod
+    async def _close_reply(turn: TurnState) -> None:
+        """Text after a marker starts a new reply block below it."""
+        if turn.reply is not None:
+            await turn.reply.finish()
+            turn.reply = None

@@ -1,0 +1,42 @@
+"""Uploads in the app: the picker's choice or ``/upload`` arguments, with the progress bar,
+then the outcome in the chat and the timeline. The rules (what is refused, how items are parsed)
+are :mod:`artgen_tui.core.uploads`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from artgen_tui.api.errors import ApiError
+from artgen_tui.api.models import SessionState
+from artgen_tui.core import uploads
+from artgen_tui.core.timeline import TimelineDiff
+from artgen_tui.core.workspace import Workspace
+from artgen_tui.tui.widgets.upload_bar import UploadBar
+
+
+@dataclass(frozen=True)
+class UploadOutlets:
+    bar: Callable[[], UploadBar]
+    say: Callable[[str, str], Awaitable[object]]
+    """Add a chat notice ``(text, kind)``."""
+    show_state: Callable[[SessionState, TimelineDiff | None], None]
+    show_error: Callable[[ApiError], Awaitable[None]]
+
+
+async def upload_items(ws: Workspace, items: list[Path | str], out: UploadOutlets) -> bool:
+    """Upload with progress; ``True`` when it worked (credits may have changed)."""
+    bar = out.bar()
+    bar.begin()
+    try:
+        outcome = await uploads.upload(ws, items, progress=bar.show)
+    except ApiError as exc:
+        await out.show_error(exc)
+        return False
+    finally:
+        bar.end()
+    await out.say(outcome.sentence(), "info")
+    if outcome.state is not None:
+        out.show_state(outcome.state, outcome.diff)
+    return True
