@@ -55,6 +55,11 @@ def open_encoder(path: Path, spec: OutputSpec, *, audio: bool) -> tuple[Any, Any
         "libx264", rate=spec.fps, options={"preset": PRESET, "crf": str(spec.crf)}
     )
     vstream.width, vstream.height, vstream.pix_fmt = spec.width, spec.height, "yuv420p"
+    # Frame threads (x264's own pool, one frame per thread, plus its lookahead) keep both cores
+    # busy while the caller draws the next frame; PyAV's default, slice threads, waits for each
+    # frame to be finished before ``encode`` returns. Output is still deterministic.
+    vstream.codec_context.thread_type = "FRAME"
+    vstream.codec_context.thread_count = 0
     astream = None
     if audio:
         astream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")

@@ -205,6 +205,8 @@ class CinematicScene(Scene):
         p = min(1.0, t / max(self.ctx.duration_s, 1e-3))
         p = p * p * (3 - 2 * p) * 0.6 + p * 0.4  # gentle ease in and out
         floor = self.horizon if self.water else h  # over water, land stops at the horizon
+        if self.bottom is not None:
+            floor = min(floor, self.bottom)
         for layer in self.layers:
             reach = 0.3 + 0.7 * layer.depth
             z = 1 + 0.08 * p * reach
