@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-NICE = 10
+NICE = 19
 """How much the worker lowers its priority: a render uses every core it gets, and the backend's
 event loop (and the app around it) must stay responsive while one or two run."""
 
