@@ -2,13 +2,15 @@
 
 For each resolution the same draft (a generated cinematic segment, a BGM bed and a title)
 is rendered ``--runs`` times; the floor is encoding the same number of plain black frames of
-the same size with the same encoder settings (libx264, preset and CRF as the renderer,
-rgb24 frames converted to yuv420p by the encoder). Reports medians:
+the same size with the same encoder settings (``open_encoder``: libx264 with the renderer's
+preset, CRF and threading — frame threads, as many as x264 picks for the cores —, rgb24 frames
+converted to yuv420p by the encoder). Reports medians:
 
 * ``s_per_s``: wall seconds per second of video (below 1 is faster than real time);
 * ``floor_s_per_s``: the same for the black-frame encode;
 * ``ratio`` = render / floor: the cost of the art, titles and audio on top of encoding;
-* ``cpu_ratio``: the same with process CPU time (all threads), steadier on a busy machine.
+* ``cpu_s_per_s``: process CPU seconds (all threads) per second of video, render and floor;
+* ``cpu_ratio``: render / floor in CPU time, steadier than wall time on a busy machine.
 
 With ``--concurrent``: the backend's responsiveness while it renders. A local backend is started
 in its own process (as ``artgen serve-local`` runs it), ``GET /api/credits/balance/simple`` is
@@ -112,6 +114,8 @@ def bench(resolution: str, seconds: float, runs: int, workdir: Path) -> dict[str
         "s_per_s": round(render_s / info.duration_s, 3),
         "floor_s_per_s": round(floor_s / info.duration_s, 3),
         "ratio": round(render_s / floor_s, 2),
+        "cpu_s_per_s": round(statistics.median(render_cpu) / info.duration_s, 3),
+        "floor_cpu_s_per_s": round(statistics.median(floor_cpu) / info.duration_s, 3),
         "cpu_ratio": round(cpu_ratio, 2),
         "file_mb": round(size / 2**20, 2),
         "runs": runs,
@@ -284,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{row['resolution']:>9} @{row['fps']}  {row['video_s']:.1f} s video: "
                     f"render {row['render_s']:.2f} s ({row['s_per_s']:.3f} s/s)  "
                     f"floor {row['floor_s']:.2f} s ({row['floor_s_per_s']:.3f} s/s)  "
-                    f"ratio {row['ratio']:.2f} (CPU {row['cpu_ratio']:.2f})  "
+                    f"ratio {row['ratio']:.2f}  CPU {row['cpu_s_per_s']:.3f} s/s "
+                    f"(floor {row['floor_cpu_s_per_s']:.3f}, ratio {row['cpu_ratio']:.2f})  "
                     f"{row['file_mb']:.1f} MB  (median of {row['runs']})",
                     flush=True,
                 )
