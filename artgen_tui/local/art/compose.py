@@ -14,6 +14,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.plane import VideoPlane
 from av.video.reformatter import VideoReformatter
 
 from artgen_tui.local.art.output import OutputSpec
@@ -48,6 +49,13 @@ def to_yuv(
     return scaler.reformat(
         frame, width=width, height=height, format="yuv420p", interpolation=interp
     )
+
+
+def plane_array(plane: VideoPlane) -> np.ndarray:
+    """A writable 2-D uint8 view of a frame's plane (rows may be padded to ``line_size``)."""
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
+    view: np.ndarray = rows[:, : plane.width]
+    return view
 
 
 def resolve_asset(src: str, assets: Mapping[str, Path]) -> Path | None:
@@ -164,10 +172,10 @@ class Compositor:
         active = [layer for layer in self._titles if layer.opacity(t_ms) > 0]
         if not active:
             return frame
-        yuv = frame.to_ndarray()
+        y, u, v = (plane_array(plane) for plane in frame.planes)
         for layer in active:
-            layer.blend(yuv, self._w, self._h, t_ms)
-        return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+            layer.blend_planes(y, u, v, t_ms)
+        return frame
 
     def close(self) -> None:
         for src in self._sources.values():
