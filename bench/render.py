@@ -2,22 +2,35 @@
 
 For each resolution the same draft (a generated cinematic segment, a BGM bed and a title)
 is rendered ``--runs`` times; the floor is encoding the same number of plain black frames of
-the same size with the same encoder settings (libx264, preset and CRF as the renderer,
-rgb24 frames converted to yuv420p by the encoder). Reports medians:
+the same size with the same encoder settings (``open_encoder``: libx264 with the renderer's
+preset, CRF and threading — frame threads, as many as x264 picks for the cores —, rgb24 frames
+converted to yuv420p by the encoder). Reports medians:
 
 * ``s_per_s``: wall seconds per second of video (below 1 is faster than real time);
 * ``floor_s_per_s``: the same for the black-frame encode;
 * ``ratio`` = render / floor: the cost of the art, titles and audio on top of encoding;
-* ``cpu_ratio``: the same with process CPU time (all threads), steadier on a busy machine.
+* ``cpu_s_per_s``: process CPU seconds (all threads) per second of video, render and floor;
+* ``cpu_ratio``: render / floor in CPU time, steadier than wall time on a busy machine.
 
-Usage: ``python bench/render.py [--seconds S] [--runs K] [--res 720p 1080p] [--json]``.
+With ``--concurrent``: the backend's responsiveness while it renders. A local backend is started
+in its own process (as ``artgen serve-local`` runs it), ``GET /api/credits/balance/simple`` is
+polled every 50 ms for a few seconds while idle (the baseline, before and again after the
+renders, so a machine shared with other work is compared fairly), then two 1080p renders of the same
+draft are submitted through the HTTP API and the polling goes on until both complete. Reports
+p50/p99 of the credits request's latency, idle and during the renders (target: p99 < 50 ms).
+
+Usage: ``python bench/render.py [--seconds S] [--runs K] [--res 720p 1080p] [--json]
+[--concurrent]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -102,9 +115,155 @@ def bench(resolution: str, seconds: float, runs: int, workdir: Path) -> dict[str
         "s_per_s": round(render_s / info.duration_s, 3),
         "floor_s_per_s": round(floor_s / info.duration_s, 3),
         "ratio": round(render_s / floor_s, 2),
+        "cpu_s_per_s": round(statistics.median(render_cpu) / info.duration_s, 3),
+        "floor_cpu_s_per_s": round(statistics.median(floor_cpu) / info.duration_s, 3),
         "cpu_ratio": round(cpu_ratio, 2),
         "file_mb": round(size / 2**20, 2),
         "runs": runs,
+    }
+
+
+SKILL_HEADERS = {
+    "X-Skill-Source": "art-generator",
+    "X-Skill-Version": "0.1.0",
+    "X-Skill-Platform": "unknown",
+}
+POLL_EVERY = 0.05
+IDLE_SECONDS = 5.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_backend(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    root = str(Path(__file__).resolve().parent.parent)
+    code = (
+        "import sys; from pathlib import Path; from artgen_tui.local.runner import serve; "
+        "serve(Path(sys.argv[1]), port=int(sys.argv[2]))"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(data_dir), str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def concurrent_runs(seconds: float, runs: int, workdir: Path) -> dict[str, Any]:
+    """Medians over ``runs`` of :func:`concurrent`'s figures."""
+    rows = [concurrent(seconds, workdir / f"run{k}") for k in range(runs)]
+    merged: dict[str, Any] = {
+        key: round(statistics.median(row[key] for row in rows), 1) for key in rows[0]
+    }
+    merged["runs"] = runs
+    return merged
+
+
+def concurrent(seconds: float, workdir: Path) -> dict[str, Any]:
+    """Credits latency while idle and during two concurrent 1080p renders."""
+    import httpx
+
+    port = _free_port()
+    proc = _start_backend(workdir / "backend", port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        http = httpx.Client(base_url=base, timeout=30)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if http.get("/").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("the local backend did not start")
+            time.sleep(0.05)
+        body = http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "bench"}).json()
+        headers = {"Authorization": f"Bearer {body['data']['token']}", **SKILL_HEADERS}
+        sid = http.post(
+            "/api/tasks/me/with-session/nemo_agent",
+            json={"task_name": "bench", "language": "en"},
+            headers=headers,
+        ).json()["data"]["session_id"]
+
+        def credits_latency() -> float:
+            start = time.perf_counter()
+            r = http.get("/api/credits/balance/simple", headers=headers)
+            r.raise_for_status()
+            return time.perf_counter() - start
+
+        def pace(spent: float) -> None:
+            time.sleep(max(0.0, POLL_EVERY - spent))
+
+        for _ in range(5):  # warm the connection and the route
+            credits_latency()
+        idle: list[float] = []
+
+        def idle_phase() -> None:
+            end = time.monotonic() + IDLE_SECONDS
+            while time.monotonic() < end:
+                idle.append(credits_latency())
+                pace(idle[-1])
+
+        idle_phase()
+
+        draft = cinematic_draft(seconds)
+        output = {"resolution": "1080p", "fps": 24}
+        ids = [f"render_bench_{k}" for k in range(2)]
+        started = time.perf_counter()
+        for rid in ids:
+            r = http.post(
+                "/api/render/proxy/lambda",
+                json={"id": rid, "sessionId": sid, "draft": draft, "output": output},
+                headers=headers,
+            )
+            r.raise_for_status()
+        busy: list[float] = []
+        pending = set(ids)
+        n = 0
+        while pending:
+            busy.append(credits_latency())
+            n += 1
+            if n % 10 == 0:
+                for rid in list(pending):
+                    job = http.get(f"/api/render/proxy/lambda/{rid}", headers=headers).json()
+                    status = job["data"]["status"]
+                    if status in ("completed", "failed", "cancelled"):
+                        if status != "completed":
+                            raise RuntimeError(f"{rid} {status}: {job['data'].get('error')}")
+                        pending.discard(rid)
+            if time.perf_counter() - started > 600:
+                raise RuntimeError("the renders did not finish within 10 minutes")
+            pace(busy[-1])
+        renders_s = time.perf_counter() - started
+        idle_phase()  # again after the renders: the baseline spans the same stretch of time
+        http.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    ms = 1000
+    return {
+        "idle_p50_ms": round(statistics.median(idle) * ms, 1),
+        "idle_p99_ms": round(_percentile(idle, 0.99) * ms, 1),
+        "busy_p50_ms": round(statistics.median(busy) * ms, 1),
+        "busy_p99_ms": round(_percentile(busy, 0.99) * ms, 1),
+        "busy_max_ms": round(max(busy) * ms, 1),
+        "idle_samples": len(idle),
+        "busy_samples": len(busy),
+        "renders_s": round(renders_s, 2),
+        "video_s": seconds,
     }
 
 
@@ -114,8 +273,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--res", nargs="+", default=["720p", "1080p"])
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--concurrent",
+        action="store_true",
+        help="credits latency during two concurrent 1080p renders in the local backend",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="artgen-render-bench-") as tmp:
+        if args.concurrent:
+            row = concurrent_runs(args.seconds, max(1, args.runs), Path(tmp))
+            if args.json:
+                print(json.dumps(row), flush=True)
+            else:
+                print(
+                    f"credits latency  idle p50 {row['idle_p50_ms']:.1f} ms p99 "
+                    f"{row['idle_p99_ms']:.1f} ms ({row['idle_samples']} requests)  during two "
+                    f"1080p renders p50 {row['busy_p50_ms']:.1f} ms p99 {row['busy_p99_ms']:.1f} "
+                    f"ms max {row['busy_max_ms']:.1f} ms ({row['busy_samples']} requests)  "
+                    f"renders took {row['renders_s']:.1f} s for {row['video_s']:.0f} s of video "
+                    f"each  (target p99 < 50 ms; medians of {row['runs']} runs)",
+                    flush=True,
+                )
+            return 0
         for res in args.res:
             row = bench(res, args.seconds, max(1, args.runs), Path(tmp))
             if args.json:
@@ -125,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{row['resolution']:>9} @{row['fps']}  {row['video_s']:.1f} s video: "
                     f"render {row['render_s']:.2f} s ({row['s_per_s']:.3f} s/s)  "
                     f"floor {row['floor_s']:.2f} s ({row['floor_s_per_s']:.3f} s/s)  "
-                    f"ratio {row['ratio']:.2f} (CPU {row['cpu_ratio']:.2f})  "
+                    f"ratio {row['ratio']:.2f}  CPU {row['cpu_s_per_s']:.3f} s/s "
+                    f"(floor {row['floor_cpu_s_per_s']:.3f}, ratio {row['cpu_ratio']:.2f})  "
                     f"{row['file_mb']:.1f} MB  (median of {row['runs']})",
                     flush=True,
                 )

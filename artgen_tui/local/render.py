@@ -26,6 +26,10 @@ from artgen_tui.local.art.spec import DraftSpec, parse_draft
 __all__ = ["RenderCancelled", "RenderInfo", "render_draft"]
 
 PRESET = "veryfast"
+X264_PARAMS = "subme=1"
+"""On top of the preset: the quickest sub-pixel refinement. Film grain and procedural detail make
+veryfast's finer search cost about a third of the encoder's time for ~0.2 dB of PSNR (44.3 →
+44.0 dB on the cinematic bench draft at 1080p) and no larger files."""
 _PROGRESS_STEP = 0.01
 
 
@@ -52,9 +56,16 @@ def open_encoder(path: Path, spec: OutputSpec, *, audio: bool) -> tuple[Any, Any
     """An MP4 container with an H.264 stream (and an AAC stream when ``audio``)."""
     container = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
     vstream = container.add_stream(
-        "libx264", rate=spec.fps, options={"preset": PRESET, "crf": str(spec.crf)}
+        "libx264",
+        rate=spec.fps,
+        options={"preset": PRESET, "crf": str(spec.crf), "x264-params": X264_PARAMS},
     )
     vstream.width, vstream.height, vstream.pix_fmt = spec.width, spec.height, "yuv420p"
+    # Frame threads (x264's own pool, one frame per thread, plus its lookahead) keep both cores
+    # busy while the caller draws the next frame; PyAV's default, slice threads, waits for each
+    # frame to be finished before ``encode`` returns. Output is still deterministic.
+    vstream.codec_context.thread_type = "FRAME"
+    vstream.codec_context.thread_count = 0
     astream = None
     if audio:
         astream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")

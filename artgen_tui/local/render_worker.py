@@ -8,12 +8,17 @@ Kept free of heavy imports so the process starts fast; the renderer is imported 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
+
+NICE = 19
+"""How much the worker lowers its priority: a render uses every core it gets, and the backend's
+event loop (and the app around it) must stay responsive while one or two run."""
 
 
 def _write(path: Path, text: str) -> None:
@@ -82,11 +87,19 @@ def run(spec: dict[str, Any]) -> None:
     _write(result_file, json.dumps(result))
 
 
+def _lower_priority() -> None:
+    """Before any thread starts (threads inherit it): the encoder's and the frame producer's."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(NICE)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m artgen_tui.local.render_worker SPEC.json", file=sys.stderr)
         return 2
     spec = json.loads(Path(argv[0]).read_text("utf-8"))
+    _lower_priority()
     run(spec)
     return 0
 

@@ -30,6 +30,8 @@ log = logging.getLogger("artgen.local.render")
 ACTIVE = ("pending", "processing")
 FINISHED = ("completed", "failed", "cancelled")
 POLL_SECONDS = 0.1
+PROGRESS_SAVE_SECONDS = 0.5
+"""Progress is stored (a durable, fsynced job write on the event loop) at most this often."""
 CANCEL_GRACE = 3.0
 SUBMIT_PROGRESS = 5
 
@@ -163,13 +165,18 @@ class RenderManager:
             )
         self._procs[render_id] = proc
         shown = SUBMIT_PROGRESS
+        saved_at = float("-inf")
         cancel_at: float | None = None
         try:
             while proc.returncode is None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(proc.wait(), POLL_SECONDS)
-                pct = _read_int(files["progress_file"])
+                if time.monotonic() - saved_at < PROGRESS_SAVE_SECONDS:
+                    pct = None
+                else:
+                    pct = _read_int(files["progress_file"])
                 if pct is not None and min(99, max(SUBMIT_PROGRESS, pct)) > shown:
+                    saved_at = time.monotonic()
                     shown = min(99, max(SUBMIT_PROGRESS, pct))
                     current = await self.store.render(render_id)
                     if current is not None and current.get("status") == "processing":

@@ -205,6 +205,10 @@ class CinematicScene(Scene):
         p = min(1.0, t / max(self.ctx.duration_s, 1e-3))
         p = p * p * (3 - 2 * p) * 0.6 + p * 0.4  # gentle ease in and out
         floor = self.horizon if self.water else h  # over water, land stops at the horizon
+        if self.bottom is not None:
+            floor = min(floor, self.bottom)
+        # Where each layer's edge runs this frame: (layer, strip columns, edge rows, top, bottom).
+        placed = []
         for layer in self.layers:
             reach = 0.3 + 0.7 * layer.depth
             z = 1 + 0.08 * p * reach
@@ -219,29 +223,45 @@ class CinematicScene(Scene):
             hs = np.interp(sx, self.strip, layer.heights)
             hx = (h / 2 + (hs - h / 2) * z + pan_y).astype(np.float32)
             top = max(0, int(hx.min()))
-            bot = min(floor, int(np.ceil(hx.max())) + 1)
-            if top >= floor:
+            placed.append((layer, z, pan_y, sx, hx, top, int(np.ceil(hx.max())) + 1))
+        # Rows below a nearer layer's lowest edge are covered by it: farther layers stop there.
+        covered = floor
+        limits = []
+        for _layer, _z, _pan_y, _sx, _hx, top, low in reversed(placed):
+            limits.append(covered)
+            if top < covered:
+                covered = min(covered, low)
+        for (layer, z, pan_y, sx, hx, top, low), stop in zip(placed, reversed(limits), strict=True):
+            bot = min(stop, low)
+            if top >= stop:
                 continue
-            rows = np.clip(np.round(h / 2 + (self.Y[top:floor, 0] - pan_y - h / 2) / z), 0, h - 1)
+            rows = np.clip(np.round(h / 2 + (self.Y[top:stop, 0] - pan_y - h / 2) / z), 0, h - 1)
             rows = rows.astype(np.intp)
+            edge = bot - top
             if layer.texture is None:
                 fill = layer.colour[rows]  # (rows, 1, 3)
-            else:
-                cols = np.clip(np.round(sx), 0, layer.texture.shape[1] - 1).astype(np.intp)
-                # Two 1-D gathers from the covering window (much cheaper than 2-D indexing).
-                r0, c0 = int(rows.min()), int(cols.min())
-                window = layer.texture[r0 : int(rows.max()) + 1, c0 : int(cols.max()) + 1]
-                fill = window.take(rows - r0, axis=0).take(cols - c0, axis=1)
-            edge = bot - top
-            if edge > 0 and layer.texture is not None:
+                if edge > 0:
+                    cov = np.clip(self.Y[top:bot] - hx[None, :] + 0.5, 0, 1)[..., None]
+                    band = out[top:bot]
+                    band += cov * (fill[:edge] - band)
+                out[max(bot, top) : stop] = fill[max(edge, 0) :]
+                continue
+            cols = np.clip(np.round(sx), 0, layer.texture.shape[1] - 1).astype(np.intp)
+            # Two 1-D gathers from the covering window (much cheaper than 2-D indexing), the
+            # rows under the edge straight into the frame.
+            r0, c0 = int(rows.min()), int(cols.min())
+            window = layer.texture[r0 : int(rows.max()) + 1, c0 : int(cols.max()) + 1]
+            cols -= c0
+            rows -= r0
+            if edge > 0:
                 # Flat-topped buildings: a plain masked copy, no blending needed.
+                fill = window.take(rows[:edge], axis=0).take(cols, axis=1)
                 mask = (self.Y[top:bot] > hx[None, :])[..., None]
-                np.copyto(out[top:bot], fill[:edge], where=mask)
-            elif edge > 0:
-                cov = np.clip(self.Y[top:bot] - hx[None, :] + 0.5, 0, 1)[..., None]
-                band = out[top:bot]
-                band += cov * (fill[:edge] - band)
-            out[max(bot, top) : floor] = fill[max(edge, 0) :]
+                np.copyto(out[top:bot], fill, where=mask)
+            below = max(bot, top)
+            if below < stop:
+                strip = window.take(rows[below - top :], axis=0)
+                strip.take(cols, axis=1, out=out[below:stop], mode="clip")
         return out
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.plane import VideoPlane
+from av.video.reformatter import VideoReformatter
 
 from artgen_tui.local.art.output import OutputSpec
 from artgen_tui.local.art.sources import (
@@ -32,11 +34,28 @@ CROSSFADE_MS = 400
 """Adjacent video segments dissolve into each other over this long (at most half of either)."""
 
 
-def to_yuv(picture: Picture, width: int, height: int) -> av.VideoFrame:
-    """Scale (bicubic, or nearest for pixel art) and convert to a yuv420p frame."""
+def to_yuv(
+    picture: Picture, width: int, height: int, scaler: VideoReformatter | None = None
+) -> av.VideoFrame:
+    """Scale (bicubic, or nearest for pixel art) and convert to a yuv420p frame.
+
+    Pass the same ``scaler`` for every frame of a render: it keeps swscale's context (and its
+    filter tables) instead of building a new one per frame.
+    """
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture.rgb), format="rgb24")
     interp = "POINT" if picture.nearest else "BICUBIC"
-    return frame.reformat(width=width, height=height, format="yuv420p", interpolation=interp)
+    if scaler is None:
+        return frame.reformat(width=width, height=height, format="yuv420p", interpolation=interp)
+    return scaler.reformat(
+        frame, width=width, height=height, format="yuv420p", interpolation=interp
+    )
+
+
+def plane_array(plane: VideoPlane) -> np.ndarray:
+    """A writable 2-D uint8 view of a frame's plane (rows may be padded to ``line_size``)."""
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
+    view: np.ndarray = rows[:, : plane.width]
+    return view
 
 
 def resolve_asset(src: str, assets: Mapping[str, Path]) -> Path | None:
@@ -61,6 +80,7 @@ class Compositor:
         self._black = Picture(np.zeros((out.height // 4 or 1, out.width // 4 or 1, 3), np.uint8))
         self._titles = [TitleLayer(t, out.width, out.height) for t in spec.titles]
         self._sources: dict[int, Source] = {}
+        self._scaler = VideoReformatter()
         self.fallbacks: list[str] = []
 
     def _active(self, t_ms: float) -> int | None:
@@ -124,7 +144,7 @@ class Compositor:
         t_ms = t * 1000
         index = self._active(t_ms)
         if index is None:
-            return to_yuv(self._black, self._w, self._h)
+            return to_yuv(self._black, self._w, self._h, self._scaler)
         prev = self._previous(index)
         item = self._spec.video[index]
         if prev is not None:
@@ -134,12 +154,16 @@ class Compositor:
             if 0 <= into < fade:
                 w = into / fade
                 w = w * w * (3 - 2 * w)
-                a = to_yuv(self._picture(prev, t, keep=index), self._w, self._h).to_ndarray()
-                b = to_yuv(self._picture(index, t, keep=prev), self._w, self._h).to_ndarray()
+                a = to_yuv(
+                    self._picture(prev, t, keep=index), self._w, self._h, self._scaler
+                ).to_ndarray()
+                b = to_yuv(
+                    self._picture(index, t, keep=prev), self._w, self._h, self._scaler
+                ).to_ndarray()
                 k = np.uint16(round(w * 256))
                 mixed = (a.astype(np.uint16) * (256 - k) + b.astype(np.uint16) * k + 128) >> 8
                 return av.VideoFrame.from_ndarray(mixed.astype(np.uint8), format="yuv420p")
-        return to_yuv(self._picture(index, t), self._w, self._h)
+        return to_yuv(self._picture(index, t), self._w, self._h, self._scaler)
 
     def frame(self, t: float) -> av.VideoFrame:
         """The finished yuv420p output frame at ``t`` seconds."""
@@ -148,10 +172,10 @@ class Compositor:
         active = [layer for layer in self._titles if layer.opacity(t_ms) > 0]
         if not active:
             return frame
-        yuv = frame.to_ndarray()
+        y, u, v = (plane_array(plane) for plane in frame.planes)
         for layer in active:
-            layer.blend(yuv, self._w, self._h, t_ms)
-        return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+            layer.blend_planes(y, u, v, t_ms)
+        return frame
 
     def close(self) -> None:
         for src in self._sources.values():

@@ -51,6 +51,8 @@ class Scene(ABC):
     work_short = 270
     no_weather = False  # styles whose look particles would spoil (pixel art)
     finish: Finish
+    bottom: int | None = None
+    """Set by the source when rows from here down are covered (letterbox): may be left undrawn."""
 
     def __init__(self, ctx: SceneContext) -> None:
         self.ctx = ctx

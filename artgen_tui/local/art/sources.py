@@ -80,34 +80,49 @@ class GeneratedSource:
         self.scene = cls(ctx)
         self.weather = weather_for(ctx.words, ww, wh, item.seed) if not cls.no_weather else None
         fin = self.scene.finish
-        # Finishing in 0–255 units: one multiply (vignette), one add (grain), one clip.
-        self.gain = (vignette(ww, wh, fin.vignette) if fin.vignette else np.ones((wh, ww, 1))) * 255
-        self.gain = self.gain.astype(np.float32)
+        self.bars = round(letterbox_rows(width, height) * wh / height) if fin.letterbox else 0
+        top, bottom = self.bars, wh - self.bars
+        if self.bars:
+            self.scene.bottom = bottom  # rows under the lower bar need not be drawn
+        # Finishing in 0–255 units on the rows between the bars (the bars stay black): one
+        # multiply (vignette), one add (grain), one clip.
+        gain = vignette(ww, wh, fin.vignette) if fin.vignette else np.ones((wh, ww, 1))
+        self.gain = (gain[top:bottom] * 255).astype(np.float32)
+        # Grain shows in the mid-tones, as on film: its amplitude is 4·l·(1 − l) of the green
+        # channel l (0–1), i.e. y·(255 − y)·4/255² for y in 0–255; the constant is folded in.
         self.grain = (
             [
-                (rng.standard_normal((wh, ww, 1)) * (fin.grain * 255)).astype(np.float32)
+                (rng.standard_normal((wh, ww, 1)) * (fin.grain * 255 * 4 / 255**2)).astype(
+                    np.float32
+                )[top:bottom]
                 for _ in range(_GRAIN_FRAMES)
             ]
             if fin.grain
             else None
         )
-        self.bars = round(letterbox_rows(width, height) * wh / height) if fin.letterbox else 0
         self.nearest = fin.nearest
+        self._shape = (wh, ww, 3)
 
     def frame(self, t: float) -> Picture:
         img = np.asarray(self.scene.render(t), dtype=np.float32)  # fresh RGB 0–1, ours to modify
         if self.weather is not None:
             self.weather.draw(img, t)
-        img *= self.gain
+        band = img[self.bars : img.shape[0] - self.bars]
+        band *= self.gain
         if self.grain is not None:
-            # Grain shows in the mid-tones, as on film; leaving near-black areas clean also
-            # keeps the encoder from spending bits (and time) on noise in the shadows.
-            luma = img[..., 1:2] * np.float32(1 / 255)
-            img += self.grain[int(t * _GRAIN_FPS) % _GRAIN_FRAMES] * (4 * luma * (1 - luma))
-        out = np.clip(img, 0, 255, out=img).astype(np.uint8)
-        if self.bars:
-            out[: self.bars] = 0
-            out[-self.bars :] = 0
+            # Leaving near-black areas clean also keeps the encoder from spending bits (and
+            # time) on noise in the shadows.
+            y = band[..., 1:2]
+            amount = np.subtract(255, y)
+            amount *= y
+            amount *= self.grain[int(t * _GRAIN_FPS) % _GRAIN_FRAMES]
+            band += amount
+        np.clip(band, 0, 255, out=band)
+        # A new array each frame: the caller may hold on to the picture (crossfades, caching).
+        out = (
+            np.zeros(self._shape, dtype=np.uint8) if self.bars else np.empty(self._shape, np.uint8)
+        )
+        np.copyto(out[self.bars : self._shape[0] - self.bars], band, casting="unsafe")
         return Picture(out, self.nearest)
 
     def close(self) -> None:

@@ -118,18 +118,23 @@ class TitleLayer:
 
     def blend(self, yuv: np.ndarray, width: int, height: int, t_ms: float) -> None:
         """Draw onto a yuv420p frame array (``VideoFrame.to_ndarray`` layout), in place."""
+        q = height * width // 4
+        chroma = yuv[height:].reshape(-1)
+        u = chroma[:q].reshape(height // 2, width // 2)
+        v = chroma[q : 2 * q].reshape(height // 2, width // 2)
+        self.blend_planes(yuv[:height], u, v, t_ms)
+
+    def blend_planes(self, y: np.ndarray, u: np.ndarray, v: np.ndarray, t_ms: float) -> None:
+        """Draw onto the Y, U and V planes of a yuv420p frame (2-D uint8 views), in place."""
         o = self.opacity(t_ms)
         if o <= 0 or self.alpha.size == 0:
             return
         h, w = self.alpha.shape
-        y_plane = yuv[:height]
-        region = y_plane[self.y0 : self.y0 + h, self.x0 : self.x0 + w]
+        region = y[self.y0 : self.y0 + h, self.x0 : self.x0 + w]
         a = self.alpha * o
         region[:] = (region * (1 - a) + self.luma * a + 0.5).astype(np.uint8)
-        q = height * width // 4
         ca = self.chroma_alpha * o
         cy, cx = self.y0 // 2, self.x0 // 2
-        for k in range(2):
-            plane = yuv[height:].reshape(-1)[k * q : (k + 1) * q].reshape(height // 2, width // 2)
+        for plane in (u, v):
             reg = plane[cy : cy + h // 2, cx : cx + w // 2]
             reg[:] = (reg * (1 - ca) + 128 * ca + 0.5).astype(np.uint8)
