@@ -83,3 +83,26 @@ def test_render_worker_lowers_its_priority() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert int(out.stdout) == min(19, os.nice(0) + NICE)
+
+
+def test_a_render_with_music_is_byte_stable(tmp_path: Path) -> None:
+    """AAC encoding interleaved with x264's once changed the video bitstream from run to run."""
+    import hashlib
+
+    from artgen_tui.local.render import render_draft
+
+    draft = _cinematic(1.0)
+    tracks = draft["t"]
+    assert isinstance(tracks, list)
+    tracks.append(
+        {"tt": 1, "sg": [{"kind": "bgm", "start_ms": 0, "duration_ms": 1000, "volume": 0.6}]}
+    )
+
+    def video_bytes(name: str) -> str:
+        out = tmp_path / name
+        render_draft(draft, out, output={"resolution": "90p", "fps": 24})
+        with av.open(str(out)) as c:
+            assert c.streams.audio, "the render should carry the music"
+            return hashlib.sha256(b"".join(bytes(p) for p in c.demux(video=0))).hexdigest()
+
+    assert len({video_bytes(f"{i}.mp4") for i in range(8)}) == 1

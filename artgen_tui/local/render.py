@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,17 @@ def _clip_sounds(spec: DraftSpec, assets: Mapping[str, Path]) -> list[ClipSound]
     return sounds
 
 
+def _encode_audio(astream: Any | None, mix: AudioMix | None, total_samples: int) -> list[Any]:
+    """Every AAC packet of the soundtrack (none without one), encoded up front."""
+    if astream is None or mix is None:
+        return []
+    packets: list[Any] = []
+    for n0 in range(0, total_samples, 4800):
+        packets += astream.encode(mix.frame(n0, min(4800, total_samples - n0)))
+    packets += astream.encode()
+    return packets
+
+
 def render_draft(
     draft: dict[str, Any],
     out_path: Path,
@@ -123,8 +135,10 @@ def render_draft(
     container = None
     try:
         container, vstream, astream = open_encoder(tmp, out_spec, audio=mix is not None)
-        audio_done = 0
-        total_samples = count * SAMPLE_RATE // fps
+        # All the sound is encoded before the first picture: AAC encoding interleaved with
+        # x264's made the video bitstream differ from run to run (same frames in, other bytes
+        # out). The packets are small (160 kb/s) and are muxed in time order below.
+        audio = deque(_encode_audio(astream, mix, count * SAMPLE_RATE // fps))
         report(0.0)
         with FramePipeline(lambda i: comp.frame(i / fps), count) as frames:
             for i, frame in enumerate(frames):
@@ -132,17 +146,13 @@ def render_draft(
                     raise RenderCancelled("The render was cancelled.")
                 frame.pts = i
                 container.mux(vstream.encode(frame))
-                if mix is not None and astream is not None:
-                    # Keep the audio a little ahead of the video so the muxer can interleave.
-                    target = min(total_samples, (i + 1) * SAMPLE_RATE // fps + SAMPLE_RATE // 4)
-                    while audio_done < target:
-                        n = min(4800, target - audio_done)
-                        container.mux(astream.encode(mix.frame(audio_done, n)))
-                        audio_done += n
+                # Keep the audio a little ahead of the video so the muxer can interleave.
+                target = (i + 1) * SAMPLE_RATE // fps + SAMPLE_RATE // 4
+                while audio and (audio[0].pts is None or audio[0].pts < target):
+                    container.mux(audio.popleft())
                 report((i + 1) / count * 0.999)
         container.mux(vstream.encode())
-        if astream is not None:
-            container.mux(astream.encode())
+        container.mux(list(audio))
         container.close()
         container = None
         os.replace(tmp, out_path)
