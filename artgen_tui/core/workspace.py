@@ -204,14 +204,12 @@ class Workspace:
         try:
             state = await self.client.state(full)
         except SessionNotFound as exc:
-            where = (
-                "its transcript is still here"
+            message = (
+                f"The server no longer has session {full!r}; its transcript is still here."
                 if known is not None
-                else "and there is no local record of it"
+                else f"The server has no session {full!r}, and there is no local record of it."
             )
-            raise SessionGone(
-                f"The server has no session {full!r}; {where}.", http_status=exc.http_status
-            ) from exc
+            raise SessionGone(message, http_status=exc.http_status) from exc
         self._session, self.last_state = wanted, state
         self._remember(wanted)
         return wanted

@@ -84,6 +84,7 @@ class SessionFlow:
 
     def show_sessions(self, ws: Workspace) -> None:
         def chosen(session_id: str | None) -> None:
+            self.app.status.set_session(*session_label(ws))  # it may have been renamed
             if session_id and session_id != ws.session_id:
                 self.app.run_worker(
                     self.open(ws, session_id), group="connect", exclusive=True, exit_on_error=False

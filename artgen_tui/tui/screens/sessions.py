@@ -93,6 +93,8 @@ class SessionsScreen(ModalScreen[str | None]):
         self.table.focus()
 
     def refill(self, text: str = "") -> None:
+        """Show the sessions matching ``text``; the highlighted session stays highlighted."""
+        keep = self.selected()
         self.hits = self.index.search(text)
         table, now = self.table, self.wall_clock()
         table.clear()
@@ -107,6 +109,9 @@ class SessionsScreen(ModalScreen[str | None]):
                 str(len(r.exports)),
                 key=r.session_id,
             )
+        ids = [hit.record.session_id for hit in self.hits]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep))
         self._show_match()
         if not self.hits:
             empty = f"No session mentions {text!r}." if text.strip() else "No sessions yet."

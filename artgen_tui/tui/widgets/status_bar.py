@@ -64,7 +64,9 @@ class StatusBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(Content(f"◌ {self.connection_text}"), id="status-connection")
         yield Static(Content(""), id="status-elapsed")
-        yield Static(Content(""), id="status-session")
+        session = Static(Content(self.session_label), id="status-session")
+        session.display = bool(self.session_label)
+        yield session
         yield Static(Content("credits —"), id="status-credits")
 
     def on_mount(self) -> None:
