@@ -310,3 +310,41 @@ async def test_a_lost_remembered_session_continues_with_its_transcript(tmp_path:
             lines = list(restored_lines(ws.sessions, ws.session_id, 30))
     assert ("user", PROMPTS[0]) in lines
     assert "earlier session" in lines[0][1]
+
+
+def test_restored_lines_include_costs_and_saved_videos(tmp_path: Path) -> None:
+    """Local results come back with the chat: what each turn cost, and where its export went
+    (from the export journal), in time order."""
+    journal = tmp_path / "jobs.json"
+    index = SessionIndex("x", state_dir=tmp_path, transcripts=tmp_path / "t", journal=journal)
+    t = Transcript("sess_r1", tmp_path / "t")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "sess_r1.jsonl").write_text(
+        '{"role": "user", "text": "make a city", "at": 10}\n'
+        '{"role": "assistant", "text": "Done.", "at": 11, "credits": 100}\n'
+        '{"role": "user", "text": "export", "at": 30}\n'
+        '{"role": "assistant", "text": "Exported.", "at": 31}\n'
+    )
+    job = {"id": "render_1", "session_id": "sess_r1", "api_url": "x", "status": "downloaded"}
+    other = {**job, "id": "render_2", "api_url": "another identity"}
+    journal.write_text(
+        json.dumps(
+            {
+                "jobs": [
+                    {**job, "path": "/v/city.mp4", "created_at": 20.0, "updated_at": 20.0},
+                    {**other, "path": "/v/other.mp4", "created_at": 21.0, "updated_at": 21.0},
+                ]
+            }
+        )
+    )
+    lines = list(restored_lines(index, "sess_r1", 30))
+    assert lines == [
+        ("user", "make a city"),
+        ("assistant", "Done."),
+        ("notice", "Cost: 100 credits."),
+        ("notice", "Saved /v/city.mp4"),
+        ("user", "export"),
+        ("assistant", "Exported."),
+    ]
+    record = index.require("sess_r1")
+    assert len(record.exports) == 1 and record.credits == 100 and t.exists()

@@ -219,6 +219,30 @@ async def test_a_session_the_server_lost_is_offered_as_a_new_one(
         assert any("earlier session" in n for n in notices(app))
 
 
+async def test_session_flag_for_a_session_only_kept_here_offers_a_new_one(backend: str) -> None:
+    """``--session`` naming a local session the server no longer has: the app says so and
+    offers a new session showing its chat; No keeps the remembered session."""
+    made = await three_sessions(backend)
+    gone = "sess_gone0002"
+    Workspace(settings_for(backend)).sessions.touch(gone)
+    Transcript(gone).append("user", "a paper boat in the rain")
+    for answer in ("n", "y"):
+        app = make_app(backend, session_id=gone)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(
+                pilot, lambda a=app: isinstance(a.screen, ConfirmScreen), 10, "the offer"
+            )
+            await pilot.press(answer)
+            await wait_ready(pilot, app)
+            assert app.ws is not None
+            if answer == "n":
+                assert app.ws.session_id == made[-1][0]
+                assert users(app) == [PROMPTS[2]]
+            else:
+                assert app.ws.session_id not in [gone, *[m[0] for m in made]]
+                assert users(app) == ["a paper boat in the rain"]
+
+
 async def test_new_session_asks_first_when_the_session_has_content(backend: str) -> None:
     app = make_app(backend, new_session=True)
     async with app.run_test(size=SIZE) as pilot:
