@@ -348,3 +348,16 @@ def test_restored_lines_include_costs_and_saved_videos(tmp_path: Path) -> None:
     ]
     record = index.require("sess_r1")
     assert len(record.exports) == 1 and record.credits == 100 and t.exists()
+
+
+def test_a_kept_index_sees_new_lines_in_a_transcript(tmp_path: Path) -> None:
+    """The parsed-transcript cache is keyed on the file's mtime and size: an append is seen."""
+    index = SessionIndex("x", state_dir=tmp_path, transcripts=tmp_path / "t")
+    index.touch("sess_c1")
+    t = Transcript("sess_c1", tmp_path / "t")
+    t.append("user", "a quiet harbour")
+    assert [h.record.session_id for h in index.search("harbour")] == ["sess_c1"]
+    assert index.search("zeppelin") == []
+    t.append("user", "add a zeppelin")
+    assert [h.record.session_id for h in index.search("zeppelin")] == ["sess_c1"]
+    assert index.require("sess_c1").turns == 2

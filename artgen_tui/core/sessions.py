@@ -106,6 +106,11 @@ class SessionIndex:
     """The export journal (default: ``<state dir>/jobs.json``)."""
     remembered: str | None = None
     """The remembered session's id (from the credential store), always listed."""
+    _loaded: dict[Path, tuple[tuple[int, int], list[Entry]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Parsed transcripts by path, kept while the file's mtime and size stay the same (the
+    Sessions screen searches on every keystroke)."""
 
     @property
     def path(self) -> Path:
@@ -170,7 +175,7 @@ class SessionIndex:
     def _record(
         self, session_id: str, item: dict[str, Any], exports: list[ExportRecord]
     ) -> SessionRecord:
-        entries = Transcript(session_id, self.transcripts).load()
+        entries = self.entries(session_id)
         prompts = [e for e in entries if e.role == "user"]
         stamps = [e.at for e in entries if e.at] + [e.at for e in exports if e.at]
         used = _number(item.get("used"))
@@ -224,7 +229,18 @@ class SessionIndex:
         return self.find(session_id) is not None
 
     def entries(self, session_id: str) -> list[Entry]:
-        return Transcript(session_id, self.transcripts).load()
+        transcript = Transcript(session_id, self.transcripts)
+        try:
+            info = transcript.path.stat()
+        except OSError:
+            return []
+        stamp = (info.st_mtime_ns, info.st_size)
+        cached = self._loaded.get(transcript.path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        entries = transcript.load()
+        self._loaded[transcript.path] = (stamp, entries)
+        return entries
 
     def search(self, text: str) -> list[SearchHit]:
         """Sessions whose title or transcript contains ``text`` (case-insensitive substring)."""
