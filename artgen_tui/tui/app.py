@@ -210,13 +210,12 @@ class ArtgenApp(App[int]):
                 self.ws = self._workspace_factory(self.settings)
                 self.ws.set_notice_callback(self._notice)
             ws = self.ws
-            wanted, new_session = self._first_session
-            self._first_session = (None, False)
-            if wanted and not new_session:
-                if not await self.session_flow.open_first(ws, wanted):
-                    return
+            wanted, first_new = self._first_session
+            if wanted and not (new_session or first_new):
+                await self.session_flow.open_first(ws, wanted)
             else:
-                await ws.ready(new=new_session)
+                await ws.ready(new=new_session or first_new)
+            self._first_session = (None, False)
         except (ApiError, OSError, ValueError) as exc:
             error = exc if isinstance(exc, ApiError) else TransportError(str(exc))
             await connection_failed(error, self.settings.api_url, self.status, self.errors.error)

@@ -43,23 +43,22 @@ class SessionFlow:
     def _ask(self, question: str, title: str, yes: str) -> ConfirmScreen:
         return ConfirmScreen(question, title=title, yes=yes)
 
-    async def open_first(self, ws: Workspace, wanted: str) -> bool:
+    async def open_first(self, ws: Workspace, wanted: str) -> None:
         """``--session ID`` at start-up (runs in the connect worker). A session the server lost
         but kept here is offered as a new session with its transcript; otherwise the remembered
         session opens and the user is told."""
         try:
             await ws.ready(wanted)
-            return True
+            return
         except SessionGone as exc:
             known = ws.sessions.find(wanted)
             if known is not None and await self.app.push_screen_wait(
                 self._ask(gone_question(exc), "Session not on the server", "New session")
             ):
                 await ws.new_session(parent=known.session_id)
-                return True
+                return
             self.app.notify(exc.message, severity="warning", markup=False)
         await ws.ready()
-        return True
 
     def ask_new(self, then: Callable[[], object]) -> None:
         """F10 / ``/new``: ask first when the current session has prompts or a timeline."""
