@@ -346,3 +346,23 @@ def test_snapshot_sessions_screen(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=scene)
+
+
+async def test_esc_mid_turn_is_recorded_as_cancelled(tmp_path: Path) -> None:
+    with local_backend(tmp_path / "slow", stage_delay=3.0) as url:
+        app = make_app(url, new_session=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, app)
+            assert app.ws is not None
+            sid = app.ws.session_id
+            await send(pilot, app, PROMPTS[0])
+            await wait_until(pilot, lambda: app.turn_running, 5, "the turn")
+            await pilot.pause(0.5)
+            await pilot.press("escape")
+            await wait_until(
+                pilot,
+                lambda: [e.role for e in Transcript(sid).load()] == ["user", "outcome"],
+                10,
+                "the cancelled mark",
+            )
+            assert Transcript(sid).load()[-1].status == "cancelled"
