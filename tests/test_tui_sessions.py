@@ -331,9 +331,11 @@ def fixed_index(root: Path) -> SessionIndex:
     return index
 
 
-def test_snapshot_sessions_screen(snap_compare: Any, tmp_path: Path) -> None:
-    """The Sessions screen: three sessions, newest first, the current one marked ●, relative
-    times from a frozen clock, credits and exports columns, the search box and the key hints."""
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["120x40", "80x24"])
+def test_snapshot_sessions_screen(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    """The Sessions screen: three sessions, newest first, the current one marked ●, short ids,
+    relative times from a frozen clock, credits and exports columns (all visible at 80×24), the
+    search box and the key hints."""
     from artgen_tui.tui.demo import demo_app
 
     index = fixed_index(tmp_path)
@@ -345,7 +347,7 @@ def test_snapshot_sessions_screen(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.pause()
 
-    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=scene)
+    assert snap_compare(demo_app(), terminal_size=size, run_before=scene)
 
 
 async def test_esc_mid_turn_is_recorded_as_cancelled(tmp_path: Path) -> None:

@@ -24,7 +24,15 @@ from artgen_tui.core.sessions import SearchHit, SessionIndex, UnknownSessionId, 
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.screens.rename import InputDialog
 
-COLUMNS = ("", "Title", "Last activity", "Turns", "Credits", "Exports")
+COLUMNS = ("", "Title", "Id", "Last activity", "Credits", "Exports")
+
+
+TITLE_SHOWN = 24
+"""Characters of a title shown in the table, so the numbers fit an 80-column terminal."""
+
+
+def _cut(title: str) -> str:
+    return title if len(title) <= TITLE_SHOWN else title[: TITLE_SHOWN - 1] + "…"
 
 
 class SessionsScreen(ModalScreen[str | None]):
@@ -102,9 +110,9 @@ class SessionsScreen(ModalScreen[str | None]):
             r = hit.record
             table.add_row(
                 "●" if r.session_id == self.current else "",
-                f"{r.title}  [{r.short_id}]",
+                _cut(r.title),
+                r.short_id,
                 ago(r.last_activity, now),
-                str(r.turns),
                 str(r.credits),
                 str(len(r.exports)),
                 key=r.session_id,

@@ -46,7 +46,7 @@ class StatusBar(Horizontal):
         #status-credits.-low { color: $warning; text-style: bold; }
         #status-credits.-empty { color: $error; text-style: bold; }
         #status-elapsed { color: $accent; }
-        #status-session { color: $text-muted; max-width: 48; }
+        #status-session { color: $text-muted; max-width: 25%; }
     }
     """
 
@@ -76,9 +76,10 @@ class StatusBar(Horizontal):
         self._show_session()
 
     def set_session(self, title: str, short_id: str) -> None:
-        """Show which session is current: its title (cut to fit) and short id."""
-        cut = title if len(title) <= 32 else title[:31] + "…"
-        self.session_label = f"{cut} · {short_id}" if short_id else cut
+        """Show which session is current: its short id, then its title (cut to fit; on a
+        narrow terminal the end of the title goes first)."""
+        cut = title if len(title) <= 24 else title[:23] + "…"
+        self.session_label = f"{short_id} · {cut}" if short_id else cut
         self._show_session()
 
     def _show_session(self) -> None:
