@@ -81,7 +81,7 @@ def cmd_sessions(ctx: Context) -> int:
         if action == "list":
             return _list(ctx, index, index.sessions())
         if action == "search":
-            return _search(ctx, index, target)
+            return _search(ctx, index, " ".join([target, *ctx.args.title]))
         if action == "show":
             return _show(ctx, index, target)
         if action == "rename":

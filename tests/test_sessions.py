@@ -239,7 +239,7 @@ def test_cli_sessions_list_search_show_rename_export_delete(
     assert [r["session_id"] for r in rows] == ids[::-1]
     assert rows[0]["current"] is True and rows[0]["credits"] == 100
 
-    found = artgen("sessions", "search", "violet", "--no-json", url=local_backend)
+    found = artgen("sessions", "search", "violet", "storm", "--no-json", url=local_backend)
     assert found.returncode == 0
     assert "lighthouse" in found.stdout and "ocean" not in found.stdout
     assert artgen("sessions", "search", "submarine", url=local_backend).returncode == 1
