@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/stream.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/sessions.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache .grimp_cache

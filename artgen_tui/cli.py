@@ -197,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     from artgen_tui.cli_batch import add_batch_parser
 
     add_batch_parser(add)
+
+    from artgen_tui import cli_sessions
+
+    cli_sessions.add_arguments(add)
     return parser
 
 
@@ -399,6 +403,9 @@ async def _chat_command(ctx: Context, ws: Any, message: str) -> int | None:
         return await cmd_upload(ctx, ws)
     if intent.kind == "upload":
         ctx.out.error("Name the files to upload: artgen upload FILE|URL...")
+        return EXIT_PERMANENT
+    if intent.kind in ("sessions", "export_chat"):
+        ctx.out.error("In a shell: artgen sessions [list|search|export ID --format md|html|json].")
         return EXIT_PERMANENT
     ctx.out.emit("help", text=help_text())
     ctx.out.text(help_text())
@@ -664,11 +671,16 @@ def _serve_local(settings: Settings, args: argparse.Namespace, out: Output) -> i
     return EXIT_OK
 
 
-def _run_tui(settings: Settings) -> int:
+def _run_tui(settings: Settings, args: argparse.Namespace) -> int:
+    from artgen_tui.cli_sessions import check_session
+
+    session, new = args.session, bool(args.new_session)
+    if session and not new:  # an unknown id ends here, before the app starts
+        session = asyncio.run(check_session(settings, session))
     # By name, so that the headless commands never load textual (see tests/test_layers.py).
     module = importlib.import_module("artgen_tui.tui.app")
-    run_app: Callable[[Settings], int] = module.run_app
-    return int(run_app(settings))
+    run_app: Callable[..., int] = module.run_app
+    return int(run_app(settings, session_id=session, new_session=new))
 
 
 DOCTOR_TIMEOUT = 3.0
@@ -772,13 +784,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings, out: Output) -> int:
     """Run the command ``args`` names (the TUI when there is none)."""
     if args.command == "serve-local":
         return _serve_local(settings, args, out)
+    if args.command == "sessions":
+        from artgen_tui.cli_sessions import cmd_sessions
+
+        return cmd_sessions(Context(args, settings, out))
     if args.command == "library":
         from artgen_tui.cli_library import cmd_library
 
         return cmd_library(Context(args, settings, out))
     with _maybe_local(settings, bool(args.local)) as effective:
         if args.command is None:
-            return _run_tui(effective)
+            return _run_tui(effective, args)
         ctx = Context(args, effective, out)
         if args.command == "doctor":
             return _doctor(ctx)

@@ -16,12 +16,12 @@ import httpx
 import pytest
 
 from artgen_tui.api.errors import InsufficientCredits
-from artgen_tui.api.models import SessionState
+from artgen_tui.api.models import SessionInfo, SessionState
 from artgen_tui.config import Settings, load_settings
 from artgen_tui.core import conversation as conv
 from artgen_tui.core.history import Transcript
 from artgen_tui.core.timeline import diff
-from artgen_tui.core.workspace import SESSION_LOST_NOTICE, Workspace
+from artgen_tui.core.workspace import SESSION_LOST_NOTICE, SessionGone, Workspace
 from artgen_tui.local.options import LocalOptions
 from artgen_tui.local.runner import LocalBackend
 
@@ -272,12 +272,23 @@ async def test_workspace_resumes_the_saved_session(local_backend: str) -> None:
     assert fresh.session_id != first.session_id
 
 
-async def test_workspace_replaces_an_unknown_session(local_backend: str) -> None:
+async def test_workspace_replaces_a_lost_saved_session(local_backend: str) -> None:
     notices: list[str] = []
     async with Workspace(settings_for(local_backend), on_notice=notices.append) as ws:
-        info = await ws.ready(session_id="1234567890123456789")
+        ws.credentials.save_session(SessionInfo(session_id="1234567890123456789"))
+        info = await ws.ready()
     assert info.session_id != "1234567890123456789"
     assert notices == [SESSION_LOST_NOTICE]
+
+
+async def test_workspace_refuses_an_unknown_session_id(local_backend: str) -> None:
+    """An explicit id the server does not have is an error; nothing is replaced."""
+    notices: list[str] = []
+    async with Workspace(settings_for(local_backend), on_notice=notices.append) as ws:
+        with pytest.raises(SessionGone):
+            await ws.ready(session_id="1234567890123456789")
+        assert ws.credentials.load_session() is None
+    assert notices == []
 
 
 def test_strip_temporary_issue() -> None:

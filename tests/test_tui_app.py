@@ -28,6 +28,7 @@ from tui_helpers import (
 from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.app import ArtgenApp
 from artgen_tui.tui.commands import palette_entries
+from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.screens.error import ErrorModal
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
@@ -281,8 +282,10 @@ async def test_restart_resumes_journaled_export_and_transcript(tmp_path: Path) -
                 120,
                 "the resumed export to download",
             )
-            # Ctrl+N: a new, empty session.
-            await pilot.press("ctrl+n")
+            # The new-session key: the session has content, so it asks first.
+            await pilot.press(second.key_of("new_session"))
+            await wait_until(pilot, lambda: isinstance(second.screen, ConfirmScreen), 5)
+            await pilot.press("y")
             await wait_until(pilot, lambda: any("new session" in n for n in notices(second)), 10)
             assert users(second) == []
             assert second.timeline.row_count == 0

@@ -304,12 +304,23 @@ async def run_turn(
     ``InsufficientCredits``).
     """
     events = _turn_events(ws, text, still_working_interval, record, recovery_delays)
-    with ws.capture_notices() as notices:
-        async with contextlib.aclosing(events):
-            async for event in events:
-                while notices:
-                    yield Notice(notices.pop(0))
-                yield event
+    done = False
+    try:
+        with ws.capture_notices() as notices:
+            async with contextlib.aclosing(events):
+                async for event in events:
+                    while notices:
+                        yield Notice(notices.pop(0))
+                    done = done or isinstance(event, TurnDone)
+                    yield event
+    except ApiError as exc:
+        if record and not done:
+            Transcript(ws.session_id).mark("failed", exc.user_text())
+        raise
+    except BaseException:
+        if record and not done:
+            Transcript(ws.session_id).mark("cancelled")
+        raise
 
 
 async def _turn_events(
@@ -322,6 +333,7 @@ async def _turn_events(
     interval = still_working_interval or ws.settings.still_working_interval
     session_at_start = ws.session_id
     before = ws.last_state
+    credits_before = ws.last_credits
     if before is None:
         try:
             before = await ws.state()
@@ -353,7 +365,8 @@ async def _turn_events(
     except ApiError as exc:
         log.info("credits after the turn unavailable: %s", exc)
     if record:
-        Transcript(ws.session_id).append("assistant", reply.text)
+        spent = _spent(credits_before, credits)
+        Transcript(ws.session_id).append("assistant", reply.text, credits=spent)
     yield TurnDone(
         reply=reply.text,
         silent=reply.silent,
@@ -363,6 +376,13 @@ async def _turn_events(
         interrupted=turn.interrupted,
         actions=find_actions(reply.text),
     )
+
+
+def _spent(before: Credits | None, after: Credits | None) -> int | None:
+    """Credits the turn cost as far as this run saw them (``None`` when unknown)."""
+    if before is None or after is None:
+        return None
+    return max(0, before.available - after.available)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,18 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Literal
 
-IntentKind = Literal["chat", "export", "preview", "credits", "state", "upload", "new", "help"]
+IntentKind = Literal[
+    "chat",
+    "export",
+    "preview",
+    "credits",
+    "state",
+    "upload",
+    "new",
+    "help",
+    "sessions",
+    "export_chat",
+]
 
 MAX_COMMAND_WORDS = 8
 
@@ -60,6 +71,15 @@ SLASH_COMMANDS: dict[str, SlashCommand] = {
         SlashCommand("status", "state", "/status", "Print a summary of the timeline."),
         SlashCommand("upload", "upload", "/upload [FILE|URL…]", "Upload media (no args: pick)."),
         SlashCommand("new", "new", "/new", "Start a new session (a fresh, empty project)."),
+        SlashCommand(
+            "sessions", "sessions", "/sessions", "List, search, open and rename your sessions."
+        ),
+        SlashCommand(
+            "export-chat",
+            "export_chat",
+            "/export-chat [md|html|json]",
+            "Save this session's chat into the output folder (md by default).",
+        ),
         SlashCommand("help", "help", "/help", "List commands and keys."),
     )
 }

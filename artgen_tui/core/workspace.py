@@ -18,6 +18,7 @@ from artgen_tui.api.errors import ApiError, SessionNotFound
 from artgen_tui.api.models import Credits, SessionInfo, SessionState, UploadResult
 from artgen_tui.config import Settings
 from artgen_tui.core.credentials import CredentialStore
+from artgen_tui.core.sessions import SessionIndex
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,12 @@ def is_embedded(api_url: str) -> bool:
 
 
 SESSION_LOST_NOTICE = "The previous session no longer exists on the server; started a new one."
+
+
+class SessionGone(SessionNotFound):
+    """A session asked for by id that the server does not have; nothing was replaced."""
+
+    default_hint = "`artgen sessions list` shows your sessions; --new-session starts a new one."
 
 
 class NotReady(ApiError):
@@ -146,20 +153,27 @@ class Workspace:
             return self.last_state.user_id
         return None
 
+    @property
+    def sessions(self) -> SessionIndex:
+        """This identity's local session list (kept beside the credentials)."""
+        saved = self.credentials.load_session()
+        return SessionIndex(
+            self.identity,
+            state_dir=self.credentials.directory,
+            remembered=saved.session_id if saved else None,
+        )
+
     async def ready(self, session_id: str | None = None, new: bool = False) -> SessionInfo:
-        """Get a token, then the session: ``new`` creates one; ``session_id`` or the saved session
-        is verified with a state call (and replaced, with a notice, if the server lost it)."""
+        """Get a token, then the session: ``new`` creates one; ``session_id`` is opened (see
+        :meth:`open_session`: :class:`SessionGone` if the server does not have it, and the
+        remembered session stays); else the saved session is verified with a state call (and
+        replaced, with a notice, if the server lost it)."""
         await self.client.ensure_token()
         if new:
             return await self.new_session()
-        wanted: SessionInfo | None
         if session_id:
-            wanted = SessionInfo(session_id=session_id)
-            saved = self.credentials.load_session()
-            if saved is not None and saved.session_id == session_id:
-                wanted = saved
-        else:
-            wanted = self.credentials.load_session()
+            return await self.open_session(session_id)
+        wanted = self.credentials.load_session()
         if wanted is None:
             return await self.new_session()
         self._session = wanted
@@ -170,24 +184,54 @@ class Workspace:
                 "saved session %s is gone on the server; starting a new one", wanted.session_id
             )
             self._session = None
-            info = await self.new_session()
+            info = await self.new_session(parent=wanted.session_id)
             self.notice(SESSION_LOST_NOTICE)
             return info
-        self.credentials.save_session(wanted)
+        self._remember(wanted)
         return wanted
 
-    async def new_session(self) -> SessionInfo:
-        """Create a fresh session, make it current and remember it for next time."""
+    async def open_session(self, session_id: str) -> SessionInfo:
+        """Make ``session_id`` (or the one local session it abbreviates) current after checking
+        the server has it; raises :class:`SessionGone` and changes nothing if it does not."""
+        known = self.sessions.find(session_id)
+        full = known.session_id if known is not None else session_id
+        saved = self.credentials.load_session()
+        wanted = (
+            saved
+            if saved is not None and saved.session_id == full
+            else SessionInfo(session_id=full)
+        )
+        try:
+            state = await self.client.state(full)
+        except SessionNotFound as exc:
+            message = (
+                f"The server no longer has session {full!r}; its transcript is still here."
+                if known is not None
+                else f"The server has no session {full!r}, and there is no local record of it."
+            )
+            raise SessionGone(message, http_status=exc.http_status) from exc
+        self._session, self.last_state = wanted, state
+        self._remember(wanted)
+        return wanted
+
+    def _remember(self, info: SessionInfo, parent: str | None = None) -> None:
+        self.credentials.save_session(info)
+        self.sessions.touch(info.session_id, parent=parent)
+
+    async def new_session(self, *, parent: str | None = None) -> SessionInfo:
+        """Create a fresh session, make it current and remember it for next time; ``parent``
+        is a session it continues (its transcript is shown for reference)."""
         info = await self.client.create_session(language=self.settings.language)
         self._session = info
         self.last_state = None
-        self.credentials.save_session(info)
+        self._remember(info, parent)
         return info
 
     async def recover_session(self) -> SessionInfo:
         """After a 1002: create a new session and tell the user."""
         log.info("session lost on the server; starting a new one")
-        info = await self.new_session()
+        lost = self._session.session_id if self._session is not None else None
+        info = await self.new_session(parent=lost)
         self.notice(SESSION_LOST_NOTICE)
         return info
 

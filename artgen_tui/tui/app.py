@@ -27,6 +27,7 @@ from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.connection import (
     connection_failed,
     restore_transcript,
+    session_label,
     show_project_status,
     start_new_session,
 )
@@ -39,6 +40,7 @@ from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
+from artgen_tui.tui.session_flow import SessionFlow
 from artgen_tui.tui.turn_view import TurnOutlets, TurnState, TurnView
 from artgen_tui.tui.uploads import UploadOutlets, upload_items
 from artgen_tui.tui.widgets.chat_log import ChatLog
@@ -64,6 +66,7 @@ class ArtgenApp(App[int]):
         Binding(key, action, label, id=f"app.{bid}", tooltip=tip, show=show, priority=prio)
         for key, action, label, bid, tip, show, prio in [
             ("f1", "help", "Help", "help", "Keys and commands", True, False),
+            ("f3", "sessions", "Sessions", "sessions", "List, search and open sessions", False, False),
             ("ctrl+u", "upload", "Upload", "upload", "Upload media", True, True),
             ("ctrl+e", "export", "Export", "export", "Render and download", True, True),
             ("ctrl+r", "credits", "Credits", "credits", "Refresh credits", True, True),
@@ -89,8 +92,12 @@ class ArtgenApp(App[int]):
         wall_clock: Callable[[], float] = time.time,
         export_resolution: str | None = None,
         journal_path: Path | None = None,
+        session_id: str | None = None,
+        new_session: bool = False,
     ) -> None:
         super().__init__()
+        self._first_session = (session_id, new_session)
+        """``--session`` / ``--new-session``: used by the first connect only."""
         self.settings = settings
         self._workspace_factory = workspace_factory or (lambda s: Workspace(s))
         self._autoconnect = autoconnect
@@ -122,6 +129,7 @@ class ArtgenApp(App[int]):
             show_state=lambda state, diff: self.timeline.show_state(state, diff),
             show_error=self.errors.api_error,
         )
+        self.session_flow = SessionFlow(self)
         self.exports = ExportFlow(
             ExportOutlets(
                 show_job=self.show_job,
@@ -202,13 +210,19 @@ class ArtgenApp(App[int]):
                 self.ws = self._workspace_factory(self.settings)
                 self.ws.set_notice_callback(self._notice)
             ws = self.ws
-            await ws.ready(new=new_session)
+            wanted, first_new = self._first_session
+            if wanted and not (new_session or first_new):
+                await self.session_flow.open_first(ws, wanted)
+            else:
+                await ws.ready(new=new_session or first_new)
+            self._first_session = (None, False)
         except (ApiError, OSError, ValueError) as exc:
             error = exc if isinstance(exc, ApiError) else TransportError(str(exc))
             await connection_failed(error, self.settings.api_url, self.status, self.errors.error)
             return
         self.jobs = JobManager(ws, journal_path=self._journal_path)
-        await restore_transcript(self.chat, ws.session_id)
+        await restore_transcript(self.chat, ws.sessions, ws.session_id)
+        self.status.set_session(*session_label(ws))
         self.set_ready()
         if ws.last_state is not None:
             self.timeline.show_state(ws.last_state)
@@ -276,6 +290,8 @@ class ArtgenApp(App[int]):
             "state": self.show_status,
             "upload": self.action_upload,
             "new": self.action_new_session,
+            "sessions": self.action_sessions,
+            "export_chat": lambda: self.session_flow.export_chat(intent.args),
         }
         actions[intent.kind]()
 
@@ -299,6 +315,8 @@ class ArtgenApp(App[int]):
             self._collector.collect_when_idle(self.set_timer, lambda: self.turn_running)
             if self.turns.end(turn) and self.ws is not None and self.ready:
                 self.set_ready()
+            if self.ws is not None:
+                self.status.set_session(*session_label(self.ws))
 
     @on(ActionChosen)
     def _action_chosen(self, event: ActionChosen) -> None:
@@ -342,14 +360,22 @@ class ArtgenApp(App[int]):
         if not self.ready or self.turn_running:
             self.notify("Wait for the current reply (or press Esc) first.", severity="warning")
             return
-        self._new_session()
+        self.session_flow.ask_new(self._new_session)
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def _new_session(self) -> None:
         if self.ws is not None and await self.errors.shown(
             start_new_session(self.ws, self.chat, self.timeline)
         ):
+            self.status.set_session(*session_label(self.ws))
             self.refresh_credits()
+
+    def action_sessions(self) -> None:
+        """F3: the Sessions screen; the chosen session is opened (see :mod:`session_flow`)."""
+        if not self.ready or self.turn_running or self.ws is None:
+            self.notify("Wait for the current reply (or press Esc) first.", severity="warning")
+            return
+        self.session_flow.show_sessions(self.ws)
 
     # --- uploads -----------------------------------------------------------------------------
 
@@ -448,8 +474,8 @@ class ArtgenApp(App[int]):
             yield SystemCommand(title, help_text, callback)
 
 
-def run_app(settings: Settings) -> int:
+def run_app(settings: Settings, *, session_id: str | None = None, new_session: bool = False) -> int:
     """Run the TUI until the user quits; returns the exit code."""
-    app = ArtgenApp(settings)
+    app = ArtgenApp(settings, session_id=session_id, new_session=new_session)
     app.run()
     return app.return_code or 0

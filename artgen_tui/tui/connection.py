@@ -1,6 +1,6 @@
 """Connection and session in the app: what to say when connecting fails, the resumed
-conversation, the project status and a fresh session. Each raises :class:`ApiError` for the
-caller to show."""
+conversation, the project status, a fresh session and switching sessions. Each raises
+:class:`ApiError` for the caller to show."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from urllib.parse import urlparse
 from artgen_tui.api.errors import ApiError, TransportError
 from artgen_tui.api.models import SessionState
 from artgen_tui.core import timeline
-from artgen_tui.core.history import Transcript
+from artgen_tui.core import timeline as core_timeline
+from artgen_tui.core.sessions import UNTITLED, SessionIndex, restored_lines, short_id
 from artgen_tui.core.workspace import Workspace, is_embedded
 from artgen_tui.tui.widgets.chat_log import ChatLog
 from artgen_tui.tui.widgets.status_bar import StatusBar
@@ -51,20 +52,57 @@ async def connection_failed(
     await show_error("Could not connect", f"{exc.user_text()}\n{hint}")
 
 
-async def restore_transcript(chat: ChatLog, session_id: str) -> None:
-    """Replace the chat with the session's last messages (a marker says it was resumed)."""
-    entries = Transcript(session_id).load(limit=RESTORED_MESSAGES)
+async def restore_transcript(
+    chat: ChatLog, index: SessionIndex, session_id: str, marker: str = "Resumed your last session."
+) -> None:
+    """Replace the chat with the session's last turns (how each ended, what it cost, the videos
+    saved) and a marker saying it was resumed."""
     await chat.remove_children()
-    if not entries:
-        return
-    for entry in entries:
-        if entry.role == "user":
-            await chat.add_user(entry.text)
-        elif entry.role == "assistant":
-            await chat.add_reply(entry.text)
+    shown = False
+    for kind, text in restored_lines(index, session_id, RESTORED_MESSAGES):
+        shown = True
+        if kind == "user":
+            await chat.add_user(text)
+        elif kind == "assistant":
+            await chat.add_reply(text)
         else:
-            await chat.add_notice(entry.text, "info")
-    await chat.add_notice("Resumed your last session.", "marker")
+            await chat.add_notice(text, "info")
+    if shown:
+        await chat.add_notice(marker, "marker")
+
+
+def session_label(ws: Workspace) -> tuple[str, str]:
+    """(title, short id) of the current session, for the status bar."""
+    record = ws.sessions.find(ws.session_id)
+    title = record.title if record is not None else UNTITLED
+    return title, short_id(ws.session_id)
+
+
+def has_content(ws: Workspace) -> bool:
+    """Whether the current session has prompts or a timeline (a new session then asks first)."""
+    if any(e.role == "user" for e in ws.sessions.entries(ws.session_id)):
+        return True
+    return ws.last_state is not None and bool(core_timeline.rows(ws.last_state.draft))
+
+
+async def switch_session(
+    ws: Workspace, session_id: str, chat: ChatLog, table: TimelineTable
+) -> None:
+    """Open another session: its transcript and timeline come back. Raises
+    :class:`~artgen_tui.core.workspace.SessionGone` (nothing changed) if the server lost it."""
+    await ws.open_session(session_id)
+    title, short = session_label(ws)
+    await restore_transcript(chat, ws.sessions, ws.session_id, f"Opened {title} ({short}).")
+    table.show_state(ws.last_state or SessionState())
+
+
+async def continue_session(ws: Workspace, old_id: str, chat: ChatLog, table: TimelineTable) -> None:
+    """A new session that shows ``old_id``'s transcript for reference (the server lost it)."""
+    await ws.new_session(parent=old_id)
+    await restore_transcript(
+        chat, ws.sessions, ws.session_id, "A new session: the project above is not on the server."
+    )
+    table.show_state(SessionState())
 
 
 async def show_project_status(

@@ -1,4 +1,5 @@
-"""The one-line status bar: connection state, credits and the running turn's elapsed time."""
+"""The one-line status bar: connection state, the session, credits and the running turn's
+elapsed time."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ class StatusBar(Horizontal):
         #status-credits.-low { color: $warning; text-style: bold; }
         #status-credits.-empty { color: $error; text-style: bold; }
         #status-elapsed { color: $accent; }
+        #status-session { color: $text-muted; max-width: 25%; }
     }
     """
 
@@ -57,16 +59,34 @@ class StatusBar(Horizontal):
         self.connection_text = "Connecting…"
         self.credits: Credits | None = None
         self._threshold = 0
+        self.session_label = ""
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"◌ {self.connection_text}"), id="status-connection")
         yield Static(Content(""), id="status-elapsed")
+        session = Static(Content(self.session_label), id="status-session")
+        session.display = bool(self.session_label)
+        yield session
         yield Static(Content("credits —"), id="status-credits")
 
     def on_mount(self) -> None:
         self.set_connection(self.connection, self.connection_text)
         if self.credits is not None:
             self.set_credits(self.credits, self._threshold)
+        self._show_session()
+
+    def set_session(self, title: str, short_id: str) -> None:
+        """Show which session is current: its short id, then its title (cut to fit; on a
+        narrow terminal the end of the title goes first)."""
+        cut = title if len(title) <= 24 else title[:23] + "…"
+        self.session_label = f"{short_id} · {cut}" if short_id else cut
+        self._show_session()
+
+    def _show_session(self) -> None:
+        if self.is_mounted:
+            label = self.query_one("#status-session", Static)
+            label.update(Content(self.session_label))
+            label.display = bool(self.session_label)
 
     def set_connection(self, state: ConnectionState, text: str) -> None:
         self.connection, self.connection_text = state, text

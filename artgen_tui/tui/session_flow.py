@@ -1,0 +1,145 @@
+"""Sessions in the app: the F3 screen, opening a session (or continuing one the server lost),
+asking before a new session replaces one with content, and ``/export-chat``.
+
+The rules (what a session is, its title, search, export) live in :mod:`artgen_tui.core.sessions`;
+this module only shows them and asks the questions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from artgen_tui.api.errors import ApiError
+from artgen_tui.core.sessions import FORMATS, UnknownSessionId, short_id, write_export
+from artgen_tui.core.workspace import SessionGone, Workspace
+from artgen_tui.tui.connection import continue_session, has_content, session_label, switch_session
+from artgen_tui.tui.screens.confirm import ConfirmScreen
+from artgen_tui.tui.screens.sessions import SessionsScreen
+
+if TYPE_CHECKING:
+    from artgen_tui.tui.app import ArtgenApp
+
+log = logging.getLogger(__name__)
+
+NEW_SESSION_QUESTION = (
+    "Start a new, empty session? This one is kept: open it again from Sessions ({key})."
+)
+
+
+def gone_question(exc: SessionGone) -> str:
+    return (
+        f"{exc.message} Start a new session that shows its transcript for reference? "
+        "(No keeps the session you are in.)"
+    )
+
+
+class SessionFlow:
+    def __init__(self, app: ArtgenApp) -> None:
+        self.app = app
+
+    def _ask(self, question: str, title: str, yes: str) -> ConfirmScreen:
+        return ConfirmScreen(question, title=title, yes=yes)
+
+    async def open_first(self, ws: Workspace, wanted: str) -> None:
+        """``--session ID`` at start-up (runs in the connect worker). A session the server lost
+        but kept here is offered as a new session with its transcript; otherwise the remembered
+        session opens and the user is told."""
+        try:
+            await ws.ready(wanted)
+            return
+        except SessionGone as exc:
+            known = ws.sessions.find(wanted)
+            if known is not None and await self.app.push_screen_wait(
+                self._ask(gone_question(exc), "Session not on the server", "New session")
+            ):
+                await ws.new_session(parent=known.session_id)
+                return
+            self.app.notify(exc.message, severity="warning", markup=False)
+        await ws.ready()
+
+    def ask_new(self, then: Callable[[], object]) -> None:
+        """F10 / ``/new``: ask first when the current session has prompts or a timeline."""
+        ws = self.app.ws
+        if ws is None or not has_content(ws):
+            then()
+            return
+        key = self.app.key_of("sessions")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.app.push_screen(
+            self._ask(
+                NEW_SESSION_QUESTION.format(key=key.upper() if key else "/sessions"),
+                "New session",
+                "Start new",
+            ),
+            answered,
+        )
+
+    def show_sessions(self, ws: Workspace) -> None:
+        def chosen(session_id: str | None) -> None:
+            self.app.status.set_session(*session_label(ws))  # it may have been renamed
+            if session_id and session_id != ws.session_id:
+                self.app.run_worker(
+                    self.open(ws, session_id), group="connect", exclusive=True, exit_on_error=False
+                )
+
+        screen = SessionsScreen(
+            ws.sessions,
+            ws.session_id,
+            Path(self.app.settings.output_dir).expanduser(),
+            self.app.wall_clock,
+        )
+        self.app.push_screen(screen, chosen)
+
+    async def open(self, ws: Workspace, session_id: str) -> None:
+        """Switch to ``session_id``; if the server lost it, offer a new session that keeps its
+        transcript for reference (No: stay where we are)."""
+        app = self.app
+        try:
+            try:
+                await switch_session(ws, session_id, app.chat, app.timeline)
+            except SessionGone as exc:
+                log.info("session %s is gone on the server", session_id)
+                if not await app.push_screen_wait(
+                    self._ask(gone_question(exc), "Session not on the server", "New session")
+                ):
+                    await app.chat.add_notice(
+                        f"Stayed in {short_id(ws.session_id)}: the server no longer has "
+                        f"{short_id(session_id)}.",
+                        "info",
+                    )
+                    return
+                await continue_session(ws, session_id, app.chat, app.timeline)
+        except ApiError as exc:
+            await app.errors.api_error(exc)
+            return
+        app.status.set_session(*session_label(ws))
+        app.refresh_credits()
+
+    def export_chat(self, args: list[str]) -> None:
+        """``/export-chat [md|html|json]``: the transcript into the output folder."""
+        app, ws = self.app, self.app.ws
+        if ws is None:
+            return
+        fmt = (args[0].lower().lstrip(".") if args else "md") or "md"
+        if fmt not in FORMATS:
+            app.call_later(
+                app.chat.add_notice, f"Formats: {', '.join(FORMATS)} (md by default).", "warning"
+            )
+            return
+        folder = Path(app.settings.output_dir).expanduser()
+        try:
+            path = write_export(ws.sessions, ws.session_id, folder, fmt)
+        except UnknownSessionId:
+            app.call_later(app.chat.add_notice, "Nothing to export yet: no prompt so far.", "info")
+            return
+        except OSError as exc:
+            app.call_later(app.chat.add_notice, f"Could not save the chat: {exc}", "warning")
+            return
+        app.call_later(app.chat.add_notice, f"Chat saved to {path}", "info")
