@@ -171,6 +171,34 @@ def concurrent_runs(seconds: float, runs: int, workdir: Path) -> dict[str, Any]:
     return merged
 
 
+def _wait_until_up(http: Any, proc: subprocess.Popen[bytes]) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if http.get("/").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError("the local backend did not start")
+        time.sleep(0.05)
+
+
+def _finished(http: Any, headers: dict[str, str], pending: set[str]) -> set[str]:
+    """The renders of ``pending`` that completed (a failed one stops the bench)."""
+    done = set()
+    for rid in pending:
+        job = http.get(f"/api/render/proxy/lambda/{rid}", headers=headers).json()
+        status = job["data"]["status"]
+        if status in ("completed", "failed", "cancelled"):
+            if status != "completed":
+                raise RuntimeError(f"{rid} {status}: {job['data'].get('error')}")
+            done.add(rid)
+    return done
+
+
 def concurrent(seconds: float, workdir: Path) -> dict[str, Any]:
     """Credits latency while idle and during two concurrent 1080p renders."""
     import httpx
@@ -180,16 +208,7 @@ def concurrent(seconds: float, workdir: Path) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     try:
         http = httpx.Client(base_url=base, timeout=30)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if http.get("/").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("the local backend did not start")
-            time.sleep(0.05)
+        _wait_until_up(http, proc)
         body = http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "bench"}).json()
         headers = {"Authorization": f"Bearer {body['data']['token']}", **SKILL_HEADERS}
         sid = http.post(
@@ -237,13 +256,7 @@ def concurrent(seconds: float, workdir: Path) -> dict[str, Any]:
             busy.append(credits_latency())
             n += 1
             if n % 10 == 0:
-                for rid in list(pending):
-                    job = http.get(f"/api/render/proxy/lambda/{rid}", headers=headers).json()
-                    status = job["data"]["status"]
-                    if status in ("completed", "failed", "cancelled"):
-                        if status != "completed":
-                            raise RuntimeError(f"{rid} {status}: {job['data'].get('error')}")
-                        pending.discard(rid)
+                pending -= _finished(http, headers, pending)
             if time.perf_counter() - started > 600:
                 raise RuntimeError("the renders did not finish within 10 minutes")
             pace(busy[-1])
