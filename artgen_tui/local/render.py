@@ -62,11 +62,11 @@ def open_encoder(path: Path, spec: OutputSpec, *, audio: bool) -> tuple[Any, Any
         options={"preset": PRESET, "crf": str(spec.crf), "x264-params": X264_PARAMS},
     )
     vstream.width, vstream.height, vstream.pix_fmt = spec.width, spec.height, "yuv420p"
-    # Frame threads (x264's own pool, one frame per thread, plus its lookahead) keep both cores
-    # busy while the caller draws the next frame; PyAV's default, slice threads, waits for each
-    # frame to be finished before ``encode`` returns. Output is still deterministic.
-    vstream.codec_context.thread_type = "FRAME"
-    vstream.codec_context.thread_count = 0
+    # One encoder thread, with the producer thread drawing the next frames on the other core.
+    # x264's frame threads and slice threads were faster but not byte-stable on a loaded
+    # machine (the same frames gave different bitstreams), and a render must be reproducible.
+    vstream.codec_context.thread_type = "SLICE"
+    vstream.codec_context.thread_count = 1
     astream = None
     if audio:
         astream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
