@@ -5,16 +5,18 @@ caller to show."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from artgen_tui.api.errors import ApiError, TransportError
-from artgen_tui.api.models import SessionState
-from artgen_tui.core import timeline
 from artgen_tui.core.history import Transcript
-from artgen_tui.core.workspace import Workspace, is_embedded
-from artgen_tui.tui.widgets.chat_log import ChatLog
-from artgen_tui.tui.widgets.status_bar import StatusBar
-from artgen_tui.tui.widgets.timeline_table import TimelineTable
+
+# The client and the models load after the first frame (issue 9): imported where used.
+if TYPE_CHECKING:
+    from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.widgets.chat_log import ChatLog
+    from artgen_tui.tui.widgets.status_bar import StatusBar
+    from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 RESTORED_MESSAGES = 30
 """How many transcript entries are shown when a session is resumed."""
@@ -27,6 +29,8 @@ def is_loopback(url: str) -> bool:
 
 def connection_hint(exc: ApiError, api_url: str) -> str:
     """What to try after failing to connect to ``api_url``."""
+    from artgen_tui.core.workspace import is_embedded
+
     if not isinstance(exc, TransportError):
         return "Press F5 to retry."
     if is_embedded(api_url):
@@ -71,6 +75,8 @@ async def show_project_status(
     ws: Workspace, table: TimelineTable, say: Callable[[str, str], Awaitable[object]]
 ) -> None:
     """Fetch the state: the timeline shows it (what changed highlighted), the chat sums it up."""
+    from artgen_tui.core import timeline
+
     state = await ws.state()
     shown = table.state
     table.show_state(state, timeline.diff(shown, state) if shown is not None else None)
@@ -78,6 +84,8 @@ async def show_project_status(
 
 
 async def start_new_session(ws: Workspace, chat: ChatLog, table: TimelineTable) -> None:
+    from artgen_tui.api.models import SessionState
+
     await ws.new_session()
     await chat.remove_children()
     table.show_state(SessionState())
