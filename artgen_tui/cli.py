@@ -641,9 +641,7 @@ def _maybe_local(
     if not enabled:
         yield settings
         return
-    from artgen_tui.core.workspace import register_local_backend
-    from artgen_tui.local.options import LocalOptions
-    from artgen_tui.local.runner import LocalBackend
+    from artgen_tui.core.identities import register_local_backend
 
     data_dir = _local_data_dir(settings)
     if child is not None:
@@ -654,6 +652,9 @@ def _maybe_local(
             if failure := child.stop():
                 raise LocalStartError(f"The local backend stopped: {failure}")
         return
+    from artgen_tui.local.options import LocalOptions
+    from artgen_tui.local.runner import LocalBackend
+
     options = LocalOptions.from_settings(settings.local)
     try:
         backend = LocalBackend(data_dir, options=options).start()

@@ -29,7 +29,7 @@ def is_loopback(url: str) -> bool:
 
 def connection_hint(exc: ApiError, api_url: str) -> str:
     """What to try after failing to connect to ``api_url``."""
-    from artgen_tui.core.workspace import is_embedded
+    from artgen_tui.core.identities import is_embedded
 
     if not isinstance(exc, TransportError):
         return "Press F5 to retry."
