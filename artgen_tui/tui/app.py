@@ -23,6 +23,7 @@ from artgen_tui.core.intents import Intent, route
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.connection import (
     connection_failed,
+    preload,
     restore_transcript,
     show_project_status,
     start_new_session,
@@ -220,6 +221,7 @@ class ArtgenApp(App[int]):
         self.jobs = JobManager(ws, journal_path=self._journal_path)
         await restore_transcript(self.chat, ws.session_id)
         self.set_ready()
+        self.run_worker(preload, thread=True, group="preload", exit_on_error=False)
         if ws.last_state is not None:
             self.timeline.show_state(ws.last_state)
         self.refresh_credits()

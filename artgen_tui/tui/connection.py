@@ -22,6 +22,12 @@ RESTORED_MESSAGES = 30
 """How many transcript entries are shown when a session is resumed."""
 
 
+def preload() -> None:
+    """Import what the first reply needs (the Markdown widget and its parser) once the app is
+    ready, on a worker thread, so neither the first frame nor the first reply waits for it."""
+    import textual.widgets.markdown  # noqa: F401
+
+
 def is_loopback(url: str) -> bool:
     host = urlparse(url).hostname or ""
     return host in ("127.0.0.1", "localhost", "::1")
