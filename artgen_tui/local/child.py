@@ -86,6 +86,9 @@ class ChildBackend:
                 stdout=subprocess.DEVNULL,
                 stderr=self._stderr,
                 pass_fds=(sock.fileno(),),
+                # Its own session: the terminal's signals go to the app alone, and where the
+                # scheduler shares CPU per session it does not take the app's share.
+                start_new_session=True,
             )
         finally:
             # The child holds the socket now: if it dies, connecting fails at once, not by timeout.
