@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import importlib
 import json
@@ -16,12 +17,15 @@ import sys
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from artgen_tui import __version__, paths
 from artgen_tui.api.errors import ApiError, InsufficientCredits
 from artgen_tui.api.logsafe import log_to_file, redact
 from artgen_tui.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from artgen_tui.local.child import ChildBackend
 
 EXIT_OK = 0
 EXIT_PERMANENT = 1
@@ -619,20 +623,45 @@ class LocalStartError(ApiError):
 
 
 def _local_data_dir(settings: Settings, override: Path | None = None) -> Path:
-    return (override or settings.local.data_dir or paths.local_backend_dir()).expanduser()
+    from artgen_tui.local.child import data_dir_for
+
+    return data_dir_for(settings.local, override)
+
+
+def _early_backend(args: argparse.Namespace) -> ChildBackend | None:
+    """``artgen --local`` (the app): the backend starts first, in a child process, so that its
+    start-up runs on another core while the app paints. It never outlives this process."""
+    if not args.local or args.command is not None:
+        return None
+    from artgen_tui.local.child import ChildBackend
+
+    child = ChildBackend(args.config).start()
+    atexit.register(child.stop)
+    return child
 
 
 @contextlib.contextmanager
-def _maybe_local(settings: Settings, enabled: bool) -> Iterator[Settings]:
-    """With ``--local``: start the embedded backend and point the settings at it."""
+def _maybe_local(
+    settings: Settings, enabled: bool, child: ChildBackend | None = None
+) -> Iterator[Settings]:
+    """With ``--local``: start the embedded backend (or use ``child``) and point the settings at it."""
     if not enabled:
         yield settings
         return
-    from artgen_tui.core.workspace import register_local_backend
+    from artgen_tui.core.identities import register_local_backend
+
+    data_dir = _local_data_dir(settings)
+    if child is not None:
+        register_local_backend(child.url, data_dir)
+        try:
+            yield settings.model_copy(update={"api_url": child.url})
+        finally:
+            if failure := child.stop():
+                raise LocalStartError(f"The local backend stopped: {failure}")
+        return
     from artgen_tui.local.options import LocalOptions
     from artgen_tui.local.runner import LocalBackend
 
-    data_dir = _local_data_dir(settings)
     options = LocalOptions.from_settings(settings.local)
     try:
         backend = LocalBackend(data_dir, options=options).start()
@@ -736,6 +765,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``artgen`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    child = _early_backend(args)
     json_mode = args.json if args.json is not None else not sys.stdout.isatty()
     if args.command is None:
         json_mode = False
@@ -753,7 +783,7 @@ def main(argv: list[str] | None = None) -> int:
             out.error(f"--log: cannot write {log_file} ({exc.strerror or exc}).")
             return EXIT_PERMANENT
     try:
-        return _dispatch(args, settings, out)
+        return _dispatch(args, settings, out, child)
     except KeyboardInterrupt:
         out.clear_progress()
         out.note("artgen: interrupted." + _INTERRUPT_HINTS.get(args.command, ""))
@@ -780,7 +810,9 @@ _INTERRUPT_HINTS = {
 }
 
 
-def _dispatch(args: argparse.Namespace, settings: Settings, out: Output) -> int:
+def _dispatch(
+    args: argparse.Namespace, settings: Settings, out: Output, child: ChildBackend | None = None
+) -> int:
     """Run the command ``args`` names (the TUI when there is none)."""
     if args.command == "serve-local":
         return _serve_local(settings, args, out)
@@ -792,7 +824,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, out: Output) -> int:
         from artgen_tui.cli_library import cmd_library
 
         return cmd_library(Context(args, settings, out))
-    with _maybe_local(settings, bool(args.local)) as effective:
+    with _maybe_local(settings, bool(args.local), child) as effective:
         if args.command is None:
             return _run_tui(effective, args)
         ctx = Context(args, effective, out)

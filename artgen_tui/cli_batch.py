@@ -15,15 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from artgen_tui.cli_spend import balance, judge
-from artgen_tui.core.batch import BatchRunner, BatchSummary, ItemUpdate
-from artgen_tui.core.batch_file import BatchFileError, load_batch
-from artgen_tui.core.batch_journal import BatchJournal
-from artgen_tui.core.spend import SpendGuard
-from artgen_tui.core.workspace import Workspace
-
+# Only the parser is needed by every command; the batch machinery loads when a batch runs.
 if TYPE_CHECKING:
     from artgen_tui.cli import Context, Output
+    from artgen_tui.core.batch import BatchSummary, ItemUpdate
+    from artgen_tui.core.workspace import Workspace
 
 EPILOG = """\
   artgen batch items.jsonl
@@ -163,6 +159,12 @@ def _summarise(out: Output, summary: BatchSummary) -> int:
 
 
 async def run_batch(ctx: Context, ws: Workspace) -> int:
+    from artgen_tui.cli_spend import balance, judge
+    from artgen_tui.core.batch import BatchRunner, BatchSummary
+    from artgen_tui.core.batch_file import BatchFileError, load_batch
+    from artgen_tui.core.batch_journal import BatchJournal
+    from artgen_tui.core.spend import SpendGuard
+
     args, out, settings = ctx.args, ctx.out, ctx.settings
     try:
         batch = load_batch(args.file, args.prompt)

@@ -18,14 +18,17 @@ import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from artgen_tui.api import events as ev
 from artgen_tui.api.errors import ApiError, ServerError, SessionNotFound, StreamInterrupted
-from artgen_tui.api.models import Credits, SessionInfo, SessionState
 from artgen_tui.core.gui_phrases import GuiAction, find_actions
 from artgen_tui.core.history import Transcript
 from artgen_tui.core.timeline import TimelineDiff, diff
-from artgen_tui.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from artgen_tui.api.models import Credits, SessionInfo, SessionState
+    from artgen_tui.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

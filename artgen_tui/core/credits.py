@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from artgen_tui.api.models import Credits
+if TYPE_CHECKING:
+    from artgen_tui.api.models import Credits
 
 CreditLevel = Literal["ok", "low", "empty"]
 

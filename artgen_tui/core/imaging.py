@@ -2,8 +2,8 @@
 
 Everything here is synchronous and CPU-bound (call it through ``asyncio.to_thread`` from a UI),
 returns small RGB Pillow images, and turns every way a file can be broken (missing, truncated, not
-a video, no video stream, undecodable) into :class:`MediaError` with a sentence to show. PyAV is
-imported inside the functions, so importing ``core`` stays light.
+a video, no video stream, undecodable) into :class:`MediaError` with a sentence to show. PyAV and
+Pillow are imported inside the functions, so importing ``core`` stays light.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from PIL import Image, ImageOps
+if TYPE_CHECKING:
+    from PIL import Image
 
 DEFAULT_STRIP_COUNT = 5
 DEFAULT_STRIP_WIDTH = 160
@@ -43,6 +44,8 @@ class VideoInfo:
 
 def _fit(image: Image.Image, width: int) -> Image.Image:
     """RGB, ``width`` pixels wide (never upscaled past 2x), aspect kept."""
+    from PIL import Image
+
     rgb = image.convert("RGB")
     w, h = rgb.size
     width = max(1, min(width, w * 2))
@@ -185,6 +188,8 @@ def thumbnail(
 
 def image_thumbnail(path: Path, width: int = DEFAULT_STRIP_WIDTH) -> Image.Image:
     """An image file, upright (EXIF orientation applied), ``width`` pixels wide."""
+    from PIL import Image, ImageOps
+
     try:
         with Image.open(path) as image:
             image.draft("RGB", (width * 2, width * 2))

@@ -24,13 +24,15 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from artgen_tui import paths
 from artgen_tui.api.errors import ApiError, NotFound, RenderFailed
-from artgen_tui.api.models import RenderJob
 from artgen_tui.core import sidecar
-from artgen_tui.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from artgen_tui.api.models import RenderJob
+    from artgen_tui.core.workspace import Workspace
 
 JobStatus = Literal[
     "pending",

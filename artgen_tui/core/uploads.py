@@ -11,13 +11,16 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from artgen_tui.api.errors import ApiError, FileTooLarge, UnsupportedFileType
 from artgen_tui.api.files import check_upload, file_kind, human_size
-from artgen_tui.api.models import SessionState, UploadedFile
 from artgen_tui.core.timeline import TimelineDiff, diff
-from artgen_tui.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from artgen_tui.api.models import SessionState, UploadedFile
+    from artgen_tui.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -18,31 +18,15 @@ from artgen_tui.api.errors import ApiError, SessionNotFound
 from artgen_tui.api.models import Credits, SessionInfo, SessionState, UploadResult
 from artgen_tui.config import Settings
 from artgen_tui.core.credentials import CredentialStore
+from artgen_tui.core.identities import identity_for as identity_for
+from artgen_tui.core.identities import is_embedded as is_embedded
+from artgen_tui.core.identities import register_local_backend as register_local_backend
 from artgen_tui.core.sessions import SessionIndex
 
 log = logging.getLogger(__name__)
 
 NoticeCallback = Callable[[str], None]
 T = TypeVar("T")
-
-_LOCAL_IDENTITIES: dict[str, str] = {}
-
-
-def register_local_backend(url: str, data_dir: Path) -> None:
-    """Key credentials and jobs for an embedded backend by its data dir, not its (random) port,
-    so separate ``--local`` runs share the token and the last session."""
-    _LOCAL_IDENTITIES[url.rstrip("/")] = f"local {data_dir.expanduser().resolve()}"
-
-
-def identity_for(api_url: str) -> str:
-    """The key under which tokens, sessions and jobs for ``api_url`` are kept."""
-    return _LOCAL_IDENTITIES.get(api_url.rstrip("/"), api_url)
-
-
-def is_embedded(api_url: str) -> bool:
-    """True when ``api_url`` is a backend this process started (``--local``)."""
-    return api_url.rstrip("/") in _LOCAL_IDENTITIES
-
 
 SESSION_LOST_NOTICE = "The previous session no longer exists on the server; started a new one."
 

@@ -8,36 +8,18 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
 import uvicorn
 
+from artgen_tui.local.child import bind as _bind
+from artgen_tui.local.child import url_of as _url
 from artgen_tui.local.options import LocalOptions
 from artgen_tui.local.server import LocalApi, create_app
 
 START_TIMEOUT = 15.0
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections; without it every
-    # small response after the first on a kept-alive connection waits ~40 ms (Nagle + delayed ACK).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
-def _url(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
 
 
 class _Server(uvicorn.Server):
@@ -160,6 +142,28 @@ def serve(
         asyncio.run(server.serve(sockets=[sock]))
     except KeyboardInterrupt:
         pass
+    finally:
+        with contextlib.suppress(OSError):
+            sock.close()
+
+
+def serve_on(
+    sock: socket.socket,
+    data_dir: Path,
+    options: LocalOptions,
+    *,
+    until: Callable[[Callable[[], None]], None],
+) -> None:
+    """Serve on an already bound socket until ``until`` (run on a daemon thread) calls the stop
+    function it is given: the embedded backend's child process (:mod:`.child`)."""
+    server = _server(data_dir, options)
+
+    def stop() -> None:
+        server.should_exit = True
+
+    threading.Thread(target=until, args=(stop,), name="artgen-backend-until", daemon=True).start()
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
     finally:
         with contextlib.suppress(OSError):
             sock.close()

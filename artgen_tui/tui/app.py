@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -19,13 +19,11 @@ from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError, TransportError
 from artgen_tui.config import Settings
-from artgen_tui.core import uploads
 from artgen_tui.core.intents import Intent, route
-from artgen_tui.core.jobs import ExportJob, JobManager
-from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.connection import (
     connection_failed,
+    preload,
     restore_transcript,
     session_label,
     show_project_status,
@@ -37,7 +35,6 @@ from artgen_tui.tui.exports import ExportFlow, ExportOutlets
 from artgen_tui.tui.gc_policy import CollectorPolicy
 from artgen_tui.tui.keys import bound_key, key_display, key_help
 from artgen_tui.tui.messages import ActionChosen
-from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
 from artgen_tui.tui.session_flow import SessionFlow
@@ -50,7 +47,19 @@ from artgen_tui.tui.widgets.status_bar import StatusBar
 from artgen_tui.tui.widgets.timeline_table import TimelineTable
 from artgen_tui.tui.widgets.upload_bar import UploadBar
 
-WorkspaceFactory = Callable[[Settings], Workspace]
+# The client, the models and the product rules load after the first frame (issue 9).
+if TYPE_CHECKING:
+    from artgen_tui.core.jobs import ExportJob, JobManager
+    from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.screens.file_picker import UploadChoice
+
+WorkspaceFactory = Callable[[Settings], "Workspace"]
+
+
+def _new_workspace(settings: Settings) -> Workspace:
+    from artgen_tui.core.workspace import Workspace
+
+    return Workspace(settings)
 
 
 PREVIEW_HEADLESS = "A frame-strip preview is not in the app yet; run `artgen preview` in a shell."
@@ -99,7 +108,7 @@ class ArtgenApp(App[int]):
         self._first_session = (session_id, new_session)
         """``--session`` / ``--new-session``: used by the first connect only."""
         self.settings = settings
-        self._workspace_factory = workspace_factory or (lambda s: Workspace(s))
+        self._workspace_factory = workspace_factory or _new_workspace
         self._autoconnect = autoconnect
         self.clock, self.wall_clock = clock, wall_clock
         self._journal_path = journal_path
@@ -220,10 +229,13 @@ class ArtgenApp(App[int]):
             error = exc if isinstance(exc, ApiError) else TransportError(str(exc))
             await connection_failed(error, self.settings.api_url, self.status, self.errors.error)
             return
+        from artgen_tui.core.jobs import JobManager
+
         self.jobs = JobManager(ws, journal_path=self._journal_path)
         await restore_transcript(self.chat, ws.sessions, ws.session_id)
         self.status.set_session(*session_label(ws))
         self.set_ready()
+        self.run_worker(preload, thread=True, group="preload", exit_on_error=False)
         if ws.last_state is not None:
             self.timeline.show_state(ws.last_state)
         self.refresh_credits()
@@ -282,6 +294,8 @@ class ArtgenApp(App[int]):
             await self.chat.add_notice(PREVIEW_HEADLESS, "info")
             return
         if intent.kind == "upload" and intent.args:
+            from artgen_tui.core import uploads
+
             self.upload(uploads.items_from_args(intent.args))
             return
         actions: dict[str, Callable[[], object]] = {
@@ -387,6 +401,8 @@ class ArtgenApp(App[int]):
         def chosen(choice: UploadChoice | None) -> None:
             if choice is not None and (choice.paths or choice.urls):
                 self.upload([*choice.paths, *choice.urls])
+
+        from artgen_tui.tui.screens.file_picker import FilePickerScreen
 
         self.push_screen(FilePickerScreen(Path.cwd()), chosen)
 

@@ -5,20 +5,27 @@ conversation, the project status, a fresh session and switching sessions. Each r
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from artgen_tui.api.errors import ApiError, TransportError
-from artgen_tui.api.models import SessionState
-from artgen_tui.core import timeline
-from artgen_tui.core import timeline as core_timeline
 from artgen_tui.core.sessions import UNTITLED, SessionIndex, restored_lines, short_id
-from artgen_tui.core.workspace import Workspace, is_embedded
-from artgen_tui.tui.widgets.chat_log import ChatLog
-from artgen_tui.tui.widgets.status_bar import StatusBar
-from artgen_tui.tui.widgets.timeline_table import TimelineTable
+
+# The client and the models load after the first frame (issue 9): imported where used.
+if TYPE_CHECKING:
+    from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.widgets.chat_log import ChatLog
+    from artgen_tui.tui.widgets.status_bar import StatusBar
+    from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 RESTORED_MESSAGES = 30
 """How many transcript entries are shown when a session is resumed."""
+
+
+def preload() -> None:
+    """Import what the first reply needs (the Markdown widget and its parser) once the app is
+    ready, on a worker thread, so neither the first frame nor the first reply waits for it."""
+    import textual.widgets.markdown  # noqa: F401
 
 
 def is_loopback(url: str) -> bool:
@@ -28,6 +35,8 @@ def is_loopback(url: str) -> bool:
 
 def connection_hint(exc: ApiError, api_url: str) -> str:
     """What to try after failing to connect to ``api_url``."""
+    from artgen_tui.core.identities import is_embedded
+
     if not isinstance(exc, TransportError):
         return "Press F5 to retry."
     if is_embedded(api_url):
@@ -82,7 +91,9 @@ def has_content(ws: Workspace) -> bool:
     """Whether the current session has prompts or a timeline (a new session then asks first)."""
     if any(e.role == "user" for e in ws.sessions.entries(ws.session_id)):
         return True
-    return ws.last_state is not None and bool(core_timeline.rows(ws.last_state.draft))
+    from artgen_tui.core import timeline
+
+    return ws.last_state is not None and bool(timeline.rows(ws.last_state.draft))
 
 
 async def switch_session(
@@ -90,6 +101,8 @@ async def switch_session(
 ) -> None:
     """Open another session: its transcript and timeline come back. Raises
     :class:`~artgen_tui.core.workspace.SessionGone` (nothing changed) if the server lost it."""
+    from artgen_tui.api.models import SessionState
+
     await ws.open_session(session_id)
     title, short = session_label(ws)
     await restore_transcript(chat, ws.sessions, ws.session_id, f"Opened {title} ({short}).")
@@ -98,6 +111,8 @@ async def switch_session(
 
 async def continue_session(ws: Workspace, old_id: str, chat: ChatLog, table: TimelineTable) -> None:
     """A new session that shows ``old_id``'s transcript for reference (the server lost it)."""
+    from artgen_tui.api.models import SessionState
+
     await ws.new_session(parent=old_id)
     await restore_transcript(
         chat, ws.sessions, ws.session_id, "A new session: the project above is not on the server."
@@ -109,6 +124,8 @@ async def show_project_status(
     ws: Workspace, table: TimelineTable, say: Callable[[str, str], Awaitable[object]]
 ) -> None:
     """Fetch the state: the timeline shows it (what changed highlighted), the chat sums it up."""
+    from artgen_tui.core import timeline
+
     state = await ws.state()
     shown = table.state
     table.show_state(state, timeline.diff(shown, state) if shown is not None else None)
@@ -116,6 +133,8 @@ async def show_project_status(
 
 
 async def start_new_session(ws: Workspace, chat: ChatLog, table: TimelineTable) -> None:
+    from artgen_tui.api.models import SessionState
+
     await ws.new_session()
     await chat.remove_children()
     table.show_state(SessionState())

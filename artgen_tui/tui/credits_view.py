@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from artgen_tui.api.errors import ApiError
-from artgen_tui.api.models import Credits
 from artgen_tui.core.credits import credits_sentence, low_credits_warning
-from artgen_tui.core.workspace import Workspace
-from artgen_tui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from artgen_tui.api.models import Credits
+    from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.widgets.status_bar import StatusBar
 
 
 class CreditsView:

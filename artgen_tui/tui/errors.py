@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from textual.worker import Worker
 
 from artgen_tui.api.errors import ApiError, InsufficientCredits
 from artgen_tui.tui.screens.error import ErrorModal
-from artgen_tui.tui.widgets.chat_log import ChatLog
-from artgen_tui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from artgen_tui.tui.widgets.chat_log import ChatLog
+    from artgen_tui.tui.widgets.status_bar import StatusBar
 
 LONG_ERROR = 240
 """Errors longer than this (or multi-line) also open the copyable error modal."""

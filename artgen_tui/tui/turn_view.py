@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError
-from artgen_tui.api.models import Credits
-from artgen_tui.core import conversation as conv
-from artgen_tui.core.gui_phrases import GuiAction
-from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage, Reply
-from artgen_tui.tui.widgets.status_bar import StatusBar
-from artgen_tui.tui.widgets.timeline_table import TimelineTable
+
+# The turn machinery loads after the first frame (issue 9): imported where used.
+if TYPE_CHECKING:
+    from artgen_tui.api.models import Credits
+    from artgen_tui.core import conversation as conv
+    from artgen_tui.core.gui_phrases import GuiAction
+    from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.widgets.status_bar import StatusBar
+    from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 ACTION_BINDINGS: dict[str, str] = {"export": "export", "focus_timeline": "focus_timeline"}
 """GUI action kind → the app action whose key the action button names."""
@@ -78,6 +82,8 @@ class TurnView:
         chat.anchor()
         status.set_connection("busy", "Agent working… · Esc cancels")
         status.start_timer()
+        from artgen_tui.core import conversation as conv
+
         try:
             async for event in conv.run_turn(ws, turn.text):
                 await self.apply(event, turn)
@@ -109,6 +115,8 @@ class TurnView:
 
     async def apply(self, event: conv.TurnEvent, turn: TurnState) -> None:
         """Show one turn event."""
+        from artgen_tui.core import conversation as conv
+
         chat = self.out.chat()
         if isinstance(event, conv.TextChunk):
             if turn.reply is None:

@@ -7,13 +7,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from artgen_tui.api.errors import ApiError
-from artgen_tui.api.models import SessionState
-from artgen_tui.core import uploads
-from artgen_tui.core.timeline import TimelineDiff
-from artgen_tui.core.workspace import Workspace
-from artgen_tui.tui.widgets.upload_bar import UploadBar
+
+if TYPE_CHECKING:
+    from artgen_tui.api.models import SessionState
+    from artgen_tui.core.timeline import TimelineDiff
+    from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class UploadOutlets:
 
 async def upload_items(ws: Workspace, items: list[Path | str], out: UploadOutlets) -> bool:
     """Upload with progress; ``True`` when it worked (credits may have changed)."""
+    from artgen_tui.core import uploads
+
     bar = out.bar()
     bar.begin()
     try:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -33,12 +33,16 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Button, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Button, Static
 
 from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.widgets.markdown_lite import LiteStyles
 from artgen_tui.tui.widgets.markdown_lite import render as lite_render
+
+# The Markdown widget (and markdown-it) load with the first reply, not before the first frame.
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
 _FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
 
@@ -271,6 +275,8 @@ class Reply(ChatMessage):
                 sealed.append(self._initial)
                 yield sealed
             else:
+                from textual.widgets import Markdown
+
                 yield Markdown(self._initial, classes="segment", open_links=False)
 
     @property
@@ -353,6 +359,8 @@ class Reply(ChatMessage):
         if not text:
             return
         if self._live is None:
+            from textual.widgets import Markdown
+
             classes = "segment -live -after-sealed" if self._sealed else "segment -live"
             self._live = Markdown(classes=classes, open_links=False)
             await self.mount(self._live)

@@ -4,7 +4,7 @@ elapsed time."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -12,8 +12,10 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Static
 
-from artgen_tui.api.models import Credits
 from artgen_tui.core.credits import credit_level, credits_sentence
+
+if TYPE_CHECKING:
+    from artgen_tui.api.models import Credits
 
 ConnectionState = Literal["connecting", "ready", "error", "busy"]
 

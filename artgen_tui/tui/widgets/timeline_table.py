@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -11,9 +11,10 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import DataTable
 
-from artgen_tui.api.models import SessionState
-from artgen_tui.core import timeline
-from artgen_tui.core.timeline import TimelineDiff, TimelineRow
+# The timeline rules (and the models under them) load with the first state, after the first frame.
+if TYPE_CHECKING:
+    from artgen_tui.api.models import SessionState
+    from artgen_tui.core.timeline import TimelineDiff, TimelineRow
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ LABEL_COLUMN = 1
 
 
 def _seconds(value: float) -> Text:
+    from artgen_tui.core import timeline
+
     return Text(f"{timeline.fmt_seconds(value)}s", justify="right")
 
 
@@ -151,6 +154,8 @@ class TimelineTable(DataTable[Text]):
         self._show(state, diff)
 
     def _show(self, state: SessionState, diff: TimelineDiff | None) -> None:
+        from artgen_tui.core import timeline
+
         try:
             new_rows = timeline.rows(state.draft)
         except Exception:  # malformed drafts must never take the UI down
@@ -229,6 +234,8 @@ class TimelineTable(DataTable[Text]):
         if state is None or count == 0:
             self.caption = "empty"
         else:
+            from artgen_tui.core import timeline
+
             total = timeline.duration_s(state.draft)
             noun = "segment" if count == 1 else "segments"
             canvas = timeline.canvas(state).describe()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import ProgressBar, Static
 
-from artgen_tui.core.uploads import UploadProgress
+if TYPE_CHECKING:
+    from artgen_tui.core.uploads import UploadProgress
 
 
 class UploadBar(Horizontal):

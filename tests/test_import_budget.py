@@ -1,0 +1,120 @@
+"""What a command imports is part of how fast it starts (issue 9, ``bench/startup.py``).
+
+Each case runs a real command in a fresh interpreter against the real local backend and reads
+``sys.modules`` afterwards: a headless command loads no renderer, imaging, server or UI modules it
+does not use, and the app's first frame waits for none of the client, the models or the markdown
+parser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = (
+    *("av", "numpy", "PIL", "uvicorn", "starlette", "textual", "textual_image"),
+    *("click", "pygments", "markdown_it"),
+)
+"""Modules no command loads unless it needs them (tops of packages). click and pygments come
+with httpx's command-line tool, which we never run."""
+
+AFTER_FIRST_FRAME = (
+    "httpx",
+    "markdown_it",
+    "artgen_tui.api.client",
+    "artgen_tui.api.models",
+    "artgen_tui.core.workspace",
+    "artgen_tui.core.conversation",
+    "artgen_tui.local.runner",
+    "artgen_tui.tui.screens.file_picker",
+    *("av", "numpy", "PIL", "uvicorn", "starlette", "textual_image"),
+)
+"""What the app's first frame must not wait for: loaded when the connection or a turn needs it."""
+
+_RUN = """
+import json, sys
+{prelude}
+from artgen_tui import cli
+code = cli.main({argv!r})
+loaded = sorted(name for name, module in sys.modules.items() if module is not None)
+tops = sorted({{name.split(".")[0] for name in loaded}})
+print("\\nMODULES " + json.dumps({{"code": code, "tops": tops, "all": loaded}}))
+"""
+
+
+def _loaded(
+    argv: list[str], url: str, home: Path, prelude: str = ""
+) -> tuple[int, set[str], set[str]]:
+    env = dict(os.environ, NEMO_API_URL=url, ARTGEN_HOME=str(home))
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN.format(argv=argv, prelude=prelude)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("MODULES "))
+    found = json.loads(line.removeprefix("MODULES "))
+    return int(found["code"]), set(found["tops"]), set(found["all"])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["credits", "--json"], ["state", "--json"], ["jobs", "list", "--json"]],
+    ids=["credits", "state", "jobs"],
+)
+def test_headless_commands_load_no_heavy_module(
+    argv: list[str], local_backend: str, isolated_home: Path
+) -> None:
+    code, tops, _ = _loaded(argv, local_backend, isolated_home)
+    assert code == 0
+    assert "httpx" in tops  # it really talked to the backend
+    assert sorted(set(HEAVY) & tops) == []
+
+
+def test_the_budget_sees_a_heavy_import(local_backend: str, isolated_home: Path) -> None:
+    """The check can fail: a module loaded on the way is seen in the report."""
+    code, tops, _ = _loaded(["credits", "--json"], local_backend, isolated_home, "import PIL")
+    assert code == 0
+    assert "PIL" in tops
+
+
+_FIRST_FRAME = """
+import asyncio, json, sys
+from artgen_tui import cli
+from artgen_tui.config import load_settings
+settings = load_settings(None)
+app_module = __import__("artgen_tui.tui.app", fromlist=["ArtgenApp"])
+
+async def main():
+    app = app_module.ArtgenApp(settings, autoconnect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        painted = "Timeline" in str(app.screen.query_one("#timeline").border_title or "")
+        loaded = sorted(m for m, v in sys.modules.items() if v is not None)
+        print("MODULES " + json.dumps({"painted": painted, "all": loaded}))
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_frame_waits_for_no_client_model_or_parser(isolated_home: Path) -> None:
+    env = dict(os.environ, ARTGEN_HOME=str(isolated_home))
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_FRAME], capture_output=True, text=True, env=env, timeout=60
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("MODULES "))
+    found = json.loads(line.removeprefix("MODULES "))
+    loaded = set(found["all"])
+    assert found["painted"] and "artgen_tui.tui.screens.main" in loaded
+    early = sorted(
+        name
+        for name in AFTER_FIRST_FRAME
+        if any(m == name or m.startswith(name + ".") for m in loaded)
+    )
+    assert early == []
