@@ -23,8 +23,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from artgen_tui import paths
+from artgen_tui.api.errors import SessionNotFound
 from artgen_tui.api.logsafe import redact
 from artgen_tui.core.history import NO_REPLY, Entry, Transcript, transcripts_dir, turns
+
+
+class SessionGone(SessionNotFound):
+    """A session asked for by id that the server does not have; nothing was replaced."""
+
+    default_hint = "`artgen sessions list` shows your sessions; --new-session starts a new one."
+
 
 ExportFormat = Literal["md", "html", "json"]
 FORMATS: tuple[ExportFormat, ...] = ("md", "html", "json")

@@ -21,6 +21,7 @@ from artgen_tui.core.credentials import CredentialStore
 from artgen_tui.core.identities import identity_for as identity_for
 from artgen_tui.core.identities import is_embedded as is_embedded
 from artgen_tui.core.identities import register_local_backend as register_local_backend
+from artgen_tui.core.sessions import SessionGone as SessionGone
 from artgen_tui.core.sessions import SessionIndex
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,6 @@ NoticeCallback = Callable[[str], None]
 T = TypeVar("T")
 
 SESSION_LOST_NOTICE = "The previous session no longer exists on the server; started a new one."
-
-
-class SessionGone(SessionNotFound):
-    """A session asked for by id that the server does not have; nothing was replaced."""
-
-    default_hint = "`artgen sessions list` shows your sessions; --new-session starts a new one."
 
 
 class NotReady(ApiError):

@@ -13,13 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artgen_tui.api.errors import ApiError
-from artgen_tui.core.sessions import FORMATS, UnknownSessionId, short_id, write_export
-from artgen_tui.core.workspace import SessionGone, Workspace
+from artgen_tui.core.sessions import (
+    FORMATS,
+    SessionGone,
+    UnknownSessionId,
+    short_id,
+    write_export,
+)
 from artgen_tui.tui.connection import continue_session, has_content, session_label, switch_session
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.screens.sessions import SessionsScreen
 
 if TYPE_CHECKING:
+    from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.app import ArtgenApp
 
 log = logging.getLogger(__name__)
