@@ -126,7 +126,7 @@ class ArtgenApp(App[int]):
                 timeline=lambda: self.timeline,
                 status=lambda: self.status,
                 show_credits=self.credits.show,
-                key_of=self.key_of,
+                key_of=lambda action: key_display(self.key_of(action)),
                 show_tool_activity=settings.show_tool_activity,
             )
         )
@@ -493,6 +493,10 @@ class ArtgenApp(App[int]):
             self.notify("No reply to copy yet.", timeout=2)
 
     def action_help(self) -> None:
+        """F1 opens the help; on the help, it closes it."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
         self.push_screen(HelpScreen(self.keymap, self.COMMAND_PALETTE_BINDING))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

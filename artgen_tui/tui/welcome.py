@@ -43,7 +43,12 @@ class Welcome(Vertical):
         padding: 0 1;
         border-left: outer $accent;
         & > .welcome-greeting { text-style: bold; }
-        & > Button { margin: 0 0 0 2; width: auto; max-width: 100%; }
+        & > Button {
+            margin: 0 0 0 2;
+            width: 1fr;
+            content-align: left middle;
+            text-align: left;
+        }
         & > .welcome-tip { color: $text-muted; }
     }
     """

@@ -39,7 +39,7 @@ class ReverseSearch:
     original: str
 
 
-class PromptInput(TextArea):
+class PromptInput(TextArea, inherit_bindings=False):
     """Enter posts :class:`Submitted` with the whole text; the app decides what it means."""
 
     DEFAULT_CSS = """
@@ -62,7 +62,28 @@ class PromptInput(TextArea):
         ),
         Binding("pageup", "page(-1)", "Scroll the chat up", show=False, id="prompt.page_up"),
         Binding("pagedown", "page(1)", "Scroll the chat down", show=False, id="prompt.page_down"),
-        # Readline editing (no ids: these are the shell's keys, kept as they are).
+        # Readline and the usual editing keys (no ids: these are the shell's keys, kept as they
+        # are). TextArea's own set is not inherited: its F6/F7 and Ctrl+X would shadow app keys.
+        Binding("left", "cursor_left", "Back a character", show=False),
+        Binding("right", "cursor_right", "Forward a character", show=False),
+        Binding("ctrl+left", "cursor_word_left", "Back a word", show=False),
+        Binding("ctrl+right", "cursor_word_right", "Forward a word", show=False),
+        Binding("home,ctrl+a", "cursor_line_start", "Start of line", show=False),
+        Binding("end,ctrl+e", "cursor_line_end", "End of line", show=False),
+        Binding("shift+left", "cursor_left(True)", "Select left", show=False),
+        Binding("shift+right", "cursor_right(True)", "Select right", show=False),
+        Binding("shift+up", "cursor_up(True)", "Select up", show=False),
+        Binding("shift+down", "cursor_down(True)", "Select down", show=False),
+        Binding("shift+home", "cursor_line_start(True)", "Select to line start", show=False),
+        Binding("shift+end", "cursor_line_end(True)", "Select to line end", show=False),
+        Binding("backspace", "delete_left", "Delete back", show=False),
+        Binding("delete,ctrl+d", "delete_right", "Delete forward", show=False),
+        Binding("alt+backspace,ctrl+backspace", "delete_word_left", "Delete a word back", show=False),
+        Binding("alt+d,alt+delete", "delete_word_right", "Delete a word forward", show=False),
+        Binding("ctrl+c", "copy", "Copy the selection", show=False),
+        Binding("ctrl+v", "paste", "Paste", show=False),
+        Binding("ctrl+z", "undo", "Undo", show=False),
+        Binding("ctrl+shift+z", "redo", "Redo", show=False),
         Binding("ctrl+b", "cursor_left", "Back a character", show=False),
         Binding("ctrl+f", "cursor_right", "Forward a character", show=False),
         Binding("alt+b", "cursor_word_left", "Back a word", show=False),
