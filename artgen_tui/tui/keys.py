@@ -25,6 +25,15 @@ _NAMES = {
     "pagedown": "PgDn",
     "delete": "Del",
     "backspace": "Backspace",
+    "ctrl": "Ctrl",
+    "alt": "Alt",
+    "shift": "Shift",
+    "up": "Up",
+    "down": "Down",
+    "left": "Left",
+    "right": "Right",
+    "home": "Home",
+    "end": "End",
 }
 
 APP_PREFIX = "app."
@@ -104,9 +113,7 @@ def hint(key: str, *extra: str) -> str:
 def prompt_placeholder(key_of: Callable[[str], str]) -> str:
     """The empty prompt's hint, naming the keys bound now."""
     newline = key_display(key_of("newline")) or "Shift+Enter"
-    cancel = key_display(key_of("cancel_turn"))
-    tail = f" · {cancel} cancels a reply" if cancel else ""
-    return f"Describe a video, or type /help · Enter sends · {newline} new line{tail}"
+    return f"Describe a video · Enter sends · {newline} new line"
 
 
 # --- the keymap ------------------------------------------------------------------------------

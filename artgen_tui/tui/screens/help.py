@@ -20,8 +20,9 @@ TYPED_WORDS = (
 )
 
 SHELL_KEYS = (
-    "Also in the prompt, as in a shell: Ctrl+A / Home and Ctrl+E / End start and end of line, "
-    "Ctrl+D delete, arrows, Alt+Backspace a word back; Ctrl+Z undo."
+    "Arrows move, Shift+arrows select. Up/Down walk the history on the first/last line. "
+    "Ctrl+R: type to search, Ctrl+R again for older, Enter keeps the text found, Esc cancels. "
+    "Ctrl+X then Ctrl+E opens the text in $VISUAL/$EDITOR."
 )
 
 REMAP = (
@@ -53,7 +54,7 @@ def sections(keymap: Mapping[str, str], palette_key: str) -> list[tuple[str, lis
         if cls.__name__.endswith("App"):
             app_rows += rows
         elif cls.__name__ == "PromptInput":
-            prompt_rows += rows
+            prompt_rows += [r for r, b in zip(rows, bindings, strict=True) if _listed(b)]
         else:
             other_rows += [r for r in rows if r.id and r not in other_rows]
     app_rows.append(KeyRow(key_display(palette_key), "Command palette (every action)"))
@@ -62,6 +63,19 @@ def sections(keymap: Mapping[str, str], palette_key: str) -> list[tuple[str, lis
         ("In the prompt", prompt_rows),
         ("On a focused panel or screen", other_rows),
     ]
+
+
+def _listed(binding: Binding) -> bool:
+    """The prompt's remappable keys and its shell keys; plain arrows and selection are noted
+    once instead of row by row."""
+    keys = binding.key.split(",")
+    return bool(binding.id) or any(
+        k.startswith(("ctrl+", "alt+"))
+        and "shift+" not in k
+        and "left" not in k
+        and "right" not in k
+        for k in keys
+    )
 
 
 def _implemented(cls: type, action: str) -> bool:
