@@ -22,6 +22,7 @@ from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.keys import (
     KeymapError,
     binding_ids,
+    key_display,
     own_bindings,
     resolve_keymap,
 )
@@ -267,3 +268,20 @@ async def test_the_theme_picked_in_the_app_is_saved(tmp_path: Path) -> None:
         await pilot.pause()
     assert config.read_text("utf-8") == '# chosen in the app\ntheme = "nord"\n'
     assert load_settings(config).theme == "nord"
+
+
+def test_readme_key_table_matches_the_live_bindings() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    table = readme.split("## Keys\n", 1)[1].split("\n\n", 2)[1]
+    rows = [r.split("|")[1:-1] for r in table.splitlines()[2:]]
+    by_id = {b.id: b for b in app_bindings()}
+    checked = 0
+    for key, _what, plain in rows:
+        plain = plain.strip().strip("`")
+        if plain:
+            binding = by_id[f"app.{plain}"]
+            assert key.strip() == key_display(binding.key.split(",")[0]), (key, binding)
+            checked += 1
+    app = app_with()
+    assert checked == len([b for b in implemented(app)])
+    assert "Ctrl+P" in table and key_display(ArtgenApp.COMMAND_PALETTE_BINDING) == "Ctrl+P"
