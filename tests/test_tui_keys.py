@@ -53,11 +53,8 @@ def implemented(app: ArtgenApp) -> list[Binding]:
 
 
 def prompt_keys() -> set[str]:
-    """Every key the prompt handles itself: its bindings, Enter, and anything printable."""
-    keys = {"enter"}
-    for binding in PromptInput._merge_bindings():
-        keys.add(binding[0])
-    return keys
+    """Every key the prompt handles itself: its bindings and Enter."""
+    return PromptInput.editing_keys()
 
 
 # --- the rule ----------------------------------------------------------------------------------
@@ -164,6 +161,14 @@ def test_an_unknown_id_is_refused_with_the_valid_ones() -> None:
     assert "'expor'" in message and "\n" not in message
     for valid in ("export", "upload", "new_session", "prompt.newline", "prompt.search"):
         assert valid in message
+
+
+def test_a_remap_onto_a_prompt_key_is_refused() -> None:
+    with pytest.raises(KeymapError, match=r"ctrl\+a \(app\.export\)"):
+        app_with(keymap={"export": "ctrl+a"})
+    with pytest.raises(KeymapError, match=r"x \(app\.upload\)"):
+        app_with(keymap={"upload": "f11,x"})
+    app_with(keymap={"prompt.newline": "ctrl+o", "export": "f12"})  # fine
 
 
 def test_an_unknown_id_stops_artgen_with_one_line(

@@ -39,6 +39,7 @@ from artgen_tui.tui.gc_policy import CollectorPolicy
 from artgen_tui.tui.keys import (
     binding_ids,
     bound_key,
+    check_app_keys,
     key_display,
     prompt_placeholder,
     resolve_keymap,
@@ -105,6 +106,7 @@ class ArtgenApp(App[int]):
         super().__init__()
         self.settings = settings
         self.keymap = resolve_keymap(settings.keymap, binding_ids())
+        check_app_keys(self.keymap, PromptInput.editing_keys())
         self.prompt_history = prompt_history or PromptHistory(prompt_history_path())
         self._workspace_factory = workspace_factory or (lambda s: Workspace(s))
         self._autoconnect = autoconnect

@@ -169,3 +169,21 @@ def resolve_keymap(raw: Mapping[str, str], known: Iterable[str]) -> dict[str, st
             f' (or app.<id>); {", ".join(others)} (quoted, e.g. "prompt.newline" = "ctrl+j").'
         )
     return resolved
+
+
+def check_app_keys(keymap: Mapping[str, str], reserved: Iterable[str]) -> None:
+    """Refuse a remap that puts an app action on a key the prompt edits with (the app's keys
+    take priority, so the prompt would lose it)."""
+    taken = set(reserved)
+    clashes = [
+        f"{key} ({name})"
+        for name, keys in keymap.items()
+        if name.startswith(APP_PREFIX)
+        for key in keys.split(",")
+        if key in taken or len(key) == 1
+    ]
+    if clashes:
+        raise KeymapError(
+            f"[keymap]: {', '.join(clashes)} would take a key the prompt edits with; "
+            "pick an F-key or a key the prompt does not use (F1 lists the prompt's keys)."
+        )

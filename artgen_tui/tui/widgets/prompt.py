@@ -129,6 +129,11 @@ class PromptInput(TextArea, inherit_bindings=False):
         self._prefix = False
         self.search: ReverseSearch | None = None
 
+    @classmethod
+    def editing_keys(cls) -> set[str]:
+        """Every key the prompt handles itself (its bindings and Enter); app keys stay off them."""
+        return {key for key, _ in cls._merge_bindings()} | {"enter"}
+
     # --- text --------------------------------------------------------------------------------
 
     @property
