@@ -17,7 +17,7 @@ from textual.widgets import Button, Static
 from artgen_tui.cli import main
 from artgen_tui.config import Settings, load_settings, save_top_level_value
 from artgen_tui.tui import demo
-from artgen_tui.tui.app import ArtgenApp
+from artgen_tui.tui.app import THEME_SAVE_DELAY, ArtgenApp
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.keys import (
     KeymapError,
@@ -269,10 +269,16 @@ async def test_the_theme_picked_in_the_app_is_saved(tmp_path: Path) -> None:
     app = ArtgenApp(load_settings(config, api_url="http://127.0.0.1:9"), autoconnect=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.theme = "nord"
-        await pilot.pause()
-    assert config.read_text("utf-8") == '# chosen in the app\ntheme = "nord"\n'
-    assert load_settings(config).theme == "nord"
+        for name in ("gruvbox", "dracula", "nord"):  # the picker previews as the user moves
+            app.theme = name
+            await pilot.pause()
+        assert "textual-dark" in config.read_text("utf-8")  # not yet: the choice may go on
+        await pilot.pause(THEME_SAVE_DELAY + 0.3)
+        assert config.read_text("utf-8") == '# chosen in the app\ntheme = "nord"\n'
+        app.theme = "textual-light"
+    # Quitting right after a change still keeps it.
+    assert config.read_text("utf-8") == '# chosen in the app\ntheme = "textual-light"\n'
+    assert load_settings(config).theme == "textual-light"
 
 
 def test_readme_key_table_matches_the_live_bindings() -> None:

@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError, TransportError
@@ -60,6 +61,9 @@ from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 WorkspaceFactory = Callable[[Settings], Workspace]
 
+
+THEME_SAVE_DELAY = 1.0
+"""Seconds after the last theme change before it is written (the picker previews themes)."""
 
 PREVIEW_HEADLESS = "A frame-strip preview is not in the app yet; run `artgen preview` in a shell."
 
@@ -108,6 +112,7 @@ class ArtgenApp(App[int]):
         self.keymap = resolve_keymap(settings.keymap, binding_ids())
         check_app_keys(self.keymap, PromptInput.editing_keys())
         self.prompt_history = prompt_history or PromptHistory(prompt_history_path())
+        self._theme_timer: Timer | None = None
         self._workspace_factory = workspace_factory or (lambda s: Workspace(s))
         self._autoconnect = autoconnect
         self.clock, self.wall_clock = clock, wall_clock
@@ -174,13 +179,19 @@ class ArtgenApp(App[int]):
                 severity="warning",
                 markup=False,
             )
-        self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
+        self.theme_changed_signal.subscribe(self, lambda _theme: self._theme_changed())
         if self.keymap:
             self.set_keymap(self.keymap)
 
-    def _save_theme(self, name: str) -> None:
-        """A theme picked in the app is kept in the config file it was loaded from."""
-        path = self.settings.source_path
+    def _theme_changed(self) -> None:
+        if self._theme_timer is not None:
+            self._theme_timer.stop()
+        self._theme_timer = self.set_timer(THEME_SAVE_DELAY, self._save_theme)
+
+    def _save_theme(self) -> None:
+        """A theme picked in the app is kept in the config file it was loaded from (once the
+        picker's previews have settled: ``_theme_timer`` waits a moment after the last change)."""
+        name, path = self.theme, self.settings.source_path
         if path is None or name == self.settings.theme:
             return
         try:
@@ -198,6 +209,7 @@ class ArtgenApp(App[int]):
         return action not in bound - {"quit", "help"} or isinstance(self.screen, MainScreen)
 
     async def on_unmount(self) -> None:
+        self._save_theme()
         if self.ws is not None:
             await self.ws.aclose()
 
