@@ -184,7 +184,13 @@ def test_prompt_edits_like_a_shell_in_tmux(tmp_path: Path) -> None:
         tmux.keys("C-u", "C-r")
         tmux.type("neon")
         tmux.wait_for("reverse search: 'neon'", timeout=10)
-        tmux.keys("Escape", "C-q")
+        tmux.keys("Escape", "C-u", "BSpace", "C-u")  # search cancelled; the prompt emptied
+        assert tmux.prompt_lines() == ["Describe a video · Enter sends · Ctrl+J new line"]
+        tmux.run("set-buffer", "pasted one\npasted two\npasted three")
+        tmux.run("paste-buffer", "-p", "-t", "artgen")  # a bracketed paste, as a terminal sends
+        time.sleep(0.5)
+        assert tmux.prompt_lines() == ["pasted one", "pasted two", "pasted three"]
+        tmux.keys("C-q")
         _wait_gone(tmux)
     finally:
         tmux.run("kill-server", check=False)
