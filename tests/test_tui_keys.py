@@ -296,3 +296,15 @@ def test_readme_key_table_matches_the_live_bindings() -> None:
     app = app_with()
     assert checked == len([b for b in implemented(app)])
     assert "Ctrl+P" in table and key_display(ArtgenApp.COMMAND_PALETTE_BINDING) == "Ctrl+P"
+
+
+def test_a_theme_line_that_cannot_be_edited_in_place_falls_back_to_a_rewrite(
+    tmp_path: Path,
+) -> None:
+    """A multi-line string cannot be replaced line by line: the file is rewritten with every
+    setting kept, comments lost (what tomli-w can do)."""
+    config = tmp_path / "config.toml"
+    config.write_text('# gone after\ntheme = """textual-dark\n"""\nlanguage = "en"\n', "utf-8")
+    save_top_level_value("theme", "nord", config)
+    assert tomllib.loads(config.read_text("utf-8")) == {"theme": "nord", "language": "en"}
+    assert "#" not in config.read_text("utf-8")
