@@ -68,7 +68,7 @@ THEME_SAVE_DELAY = 1.0
 PREVIEW_HEADLESS = "A frame-strip preview is not in the app yet; run `artgen preview` in a shell."
 
 
-class ArtgenApp(App[int]):
+class ArtgenApp(App[int], inherit_bindings=False):
     """artgen's terminal UI. ``clock``/``wall_clock`` are injectable for deterministic tests."""
 
     TITLE = "artgen"
@@ -93,7 +93,9 @@ class ArtgenApp(App[int]):
         ]
     ]  # fmt: skip
     """App actions: F-keys (priority, so the prompt never takes them) and the palette; never a
-    key the prompt edits with. F3/F4/F7 stay inert until their screens exist (``check_action``)."""
+    key the prompt edits with. F3/F4/F7 stay inert until their screens exist (``check_action``).
+    Textual's own set (Ctrl+Q, and Ctrl+C's "how to quit" hint: Ctrl+C copies in the prompt) is
+    not inherited, so the footer lists F1 first."""
 
     def __init__(
         self,
