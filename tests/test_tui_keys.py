@@ -17,7 +17,7 @@ from textual.widgets import Button, Static
 from artgen_tui.cli import main
 from artgen_tui.config import Settings, load_settings, save_top_level_value
 from artgen_tui.tui import demo
-from artgen_tui.tui.app import THEME_SAVE_DELAY, ArtgenApp
+from artgen_tui.tui.app import ArtgenApp
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.keys import (
     KeymapError,
@@ -28,6 +28,7 @@ from artgen_tui.tui.keys import (
 )
 from artgen_tui.tui.screens.file_picker import FilePickerScreen
 from artgen_tui.tui.screens.help import HelpScreen
+from artgen_tui.tui.theme_save import THEME_SAVE_DELAY
 from artgen_tui.tui.widgets.prompt import PromptInput
 
 SIZE = (120, 40)

@@ -14,11 +14,10 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError, TransportError
-from artgen_tui.config import Settings, save_top_level_value
+from artgen_tui.config import Settings
 from artgen_tui.core import uploads
 from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.jobs import ExportJob, JobManager
@@ -49,6 +48,7 @@ from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
+from artgen_tui.tui.theme_save import ThemeSaver
 from artgen_tui.tui.turn_view import TurnOutlets, TurnState, TurnView
 from artgen_tui.tui.uploads import UploadOutlets, upload_items
 from artgen_tui.tui.welcome import Welcome, greet
@@ -61,9 +61,6 @@ from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 WorkspaceFactory = Callable[[Settings], Workspace]
 
-
-THEME_SAVE_DELAY = 1.0
-"""Seconds after the last theme change before it is written (the picker previews themes)."""
 
 PREVIEW_HEADLESS = "A frame-strip preview is not in the app yet; run `artgen preview` in a shell."
 
@@ -114,7 +111,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self.keymap = resolve_keymap(settings.keymap, binding_ids())
         check_app_keys(self.keymap, PromptInput.editing_keys())
         self.prompt_history = prompt_history or PromptHistory(prompt_history_path())
-        self._theme_timer: Timer | None = None
+        self.theme_saver = ThemeSaver(self, settings)
         self._workspace_factory = workspace_factory or (lambda s: Workspace(s))
         self._autoconnect = autoconnect
         self.clock, self.wall_clock = clock, wall_clock
@@ -181,27 +178,9 @@ class ArtgenApp(App[int], inherit_bindings=False):
                 severity="warning",
                 markup=False,
             )
-        self.theme_changed_signal.subscribe(self, lambda _theme: self._theme_changed())
+        self.theme_saver.watch()
         if self.keymap:
             self.set_keymap(self.keymap)
-
-    def _theme_changed(self) -> None:
-        if self._theme_timer is not None:
-            self._theme_timer.stop()
-        self._theme_timer = self.set_timer(THEME_SAVE_DELAY, self._save_theme)
-
-    def _save_theme(self) -> None:
-        """A theme picked in the app is kept in the config file it was loaded from (once the
-        picker's previews have settled: ``_theme_timer`` waits a moment after the last change)."""
-        name, path = self.theme, self.settings.source_path
-        if path is None or name == self.settings.theme:
-            return
-        try:
-            save_top_level_value("theme", name, path)
-        except (OSError, ValueError) as exc:
-            self.notify(f"Theme not saved to {path}: {exc}", severity="warning", markup=False)
-            return
-        self.settings.theme = name
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """App keys act only on the main screen; in a modal they fall through to its widgets."""
@@ -211,7 +190,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         return action not in bound - {"quit", "help"} or isinstance(self.screen, MainScreen)
 
     async def on_unmount(self) -> None:
-        self._save_theme()
+        self.theme_saver.save()
         if self.ws is not None:
             await self.ws.aclose()
 
