@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -131,6 +132,7 @@ class Settings(BaseSettings):
     show_tool_activity: bool = True
     theme: str = "textual-dark"
     keymap: dict[str, str] = Field(default_factory=dict)
+    """Binding id → keys; ids are checked against the app's bindings when the app starts."""
     fast_downloads: bool = Field(
         True, description="Stream plain downloads straight from the socket to disk."
     )
@@ -138,6 +140,18 @@ class Settings(BaseSettings):
     local: LocalBackendSettings = Field(default_factory=LocalBackendSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
     spend: SpendSettings = Field(default_factory=SpendSettings)
+    _source_path: Path | None = PrivateAttr(None)
+
+    @property
+    def source_path(self) -> Path | None:
+        """The config file these settings were loaded from (where the app saves a theme)."""
+        return self._source_path
+
+    @field_validator("keymap", mode="before")
+    @classmethod
+    def _flat_keymap(cls, value: Any) -> Any:
+        """``app.export = "f6"`` (a dotted key: a table in TOML) reads as ``"app.export"``."""
+        return flatten_keymap(value) if isinstance(value, dict) else value
 
     @classmethod
     def settings_customise_sources(
@@ -149,6 +163,19 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, _LogPathInEnv(env_settings), _FileSource(settings_cls, {}))
+
+
+def flatten_keymap(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"app": {"export": "f6"}}`` → ``{"app.export": "f6"}``; other values are kept for
+    validation to name."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_keymap(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
 
 
 class _LogPathInEnv(PydanticBaseSettingsSource):
@@ -229,9 +256,11 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
     data = read_config_file(path)
     flags = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return _settings_with_file(data)(**flags)
+        settings: Settings = _settings_with_file(data)(**flags)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, path, data)) from exc
+    settings._source_path = path
+    return settings
 
 
 def _explain(exc: ValidationError, path: Path, data: dict[str, Any]) -> str:
@@ -280,3 +309,49 @@ def save_config(updates: dict[str, Any], config_path: Path | None = None) -> Pat
             data[key] = str(value) if isinstance(value, Path) else value
     paths.atomic_write_bytes(path, tomli_w.dumps(data).encode("utf-8"), mode=0o600)
     return path
+
+
+_TOP_KEY = re.compile(r"^(?P<key>[A-Za-z0-9_-]+)\s*=")
+_TABLE = re.compile(r"^\s*\[")
+
+
+def save_top_level_value(key: str, value: str, config_path: Path | None = None) -> Path:
+    """Set one top-level string setting (the theme picked in the app), keeping the file's
+    comments and layout: the ``key = …`` line is replaced, or one is added above the first
+    table. Should the file not read back as expected, it is rewritten by :func:`save_config`
+    instead, which keeps every setting but drops comments and layout (tomli-w writes data only).
+    """
+    path = config_path or paths.config_file()
+    read_config_file(path)  # a broken file is reported, never overwritten
+    try:
+        lines = path.read_text("utf-8").splitlines(keepends=True)
+    except FileNotFoundError:
+        lines = []
+    new_line = f"{key} = {tomli_w.dumps({'v': value})[4:].strip()}\n"
+    at = _top_level_line(lines, key)
+    if at is not None:
+        lines[at] = new_line
+    else:
+        first_table = next((i for i, ln in enumerate(lines) if _TABLE.match(ln)), len(lines))
+        if first_table == len(lines) and lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        lines.insert(first_table, new_line)
+    text = "".join(lines)
+    try:
+        ok = tomllib.loads(text).get(key) == value
+    except tomllib.TOMLDecodeError:
+        ok = False
+    if not ok:
+        return save_config({key: value}, path)
+    paths.atomic_write_text(path, text, mode=0o600)
+    return path
+
+
+def _top_level_line(lines: list[str], key: str) -> int | None:
+    for index, line in enumerate(lines):
+        if _TABLE.match(line):
+            return None
+        match = _TOP_KEY.match(line)
+        if match and match.group("key") == key:
+            return index
+    return None

@@ -108,7 +108,7 @@ async def test_prompt_reply_timeline_export_download(backend: str, tmp_path: Pat
             assert container.streams.video[0].codec_context.name == "h264"
         await wait_until(pilot, lambda: any("saved to" in n for n in notices(app)), 5)
         assert any(str(video) in n for n in notices(app))
-        await pilot.press("ctrl+o", "c")  # copy the video's URL from the exports panel
+        await pilot.press("f9", "c")  # copy the video's URL from the exports panel
         assert job.output_url and app.clipboard == job.output_url
         assert app.status.credits is not None and app.status.credits.available == 400
 
@@ -119,9 +119,9 @@ async def test_jobs_panel_cancel_and_retry_keys(backend: str) -> None:
         await wait_ready(pilot, app)
         await send(pilot, app, "generate a neon city at night, 20 seconds")
         await finish_turn(pilot, app)
-        await pilot.press("ctrl+e")
+        await pilot.press("f6")
         await wait_until(pilot, lambda: len(app.jobs_panel.jobs) == 1, 20, "the export")
-        await pilot.press("ctrl+o")
+        await pilot.press("f9")
         assert app.jobs_panel.has_focus_within
         await pilot.press("x")
         await wait_until(
@@ -160,7 +160,7 @@ async def test_upload_from_picker_and_refused_file(backend: str, tmp_path: Path)
     app = make_app(backend)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot, app)
-        await pilot.press("ctrl+u")
+        await pilot.press("f2")
         await wait_until(pilot, lambda: isinstance(app.screen, FilePickerScreen), 5)
         picker = app.screen
         assert isinstance(picker, FilePickerScreen)
@@ -301,7 +301,7 @@ async def test_low_credits_warning_and_refresh_key(tmp_path: Path) -> None:
             assert not credits_label.has_class("-low")
             await send(pilot, app, GENERATE)
             await finish_turn(pilot, app)
-            await pilot.press("ctrl+r")
+            await pilot.press("f5")
             await wait_until(pilot, lambda: any(n.startswith("Credits:") for n in notices(app)), 10)
             assert "50 available" in notices(app)[-1]
             assert credits_label.has_class("-low")
@@ -343,23 +343,22 @@ async def test_connection_failure_offers_retry_and_local_hint(tmp_path: Path) ->
 
 
 async def test_keymap_remap_palette_and_help(backend: str) -> None:
-    app = ArtgenApp(settings_for(backend, keymap={"app.export": "f6"}, theme="textual-light"))
+    app = ArtgenApp(settings_for(backend, keymap={"app.export": "f12"}, theme="textual-light"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot, app)
         assert app.theme == "textual-light"  # from settings.theme
-        await pilot.press("f6")
+        await pilot.press("f12")
         await wait_until(pilot, lambda: any("nothing to export" in n for n in notices(app)), 10)
         titles = [title for title, _, _ in palette_entries(app)]
         assert {"Upload media", "Export video", "Refresh credits", "New session"} <= set(titles)
         system = [c.title for c in app.get_system_commands(app.screen)]
         assert set(titles) <= set(system)
-        assert ("f6", "Render and download") in app.key_help()
         # Hints name the remapped key, not the default one.
         helps = {title: help_text for title, help_text, _ in palette_entries(app)}
-        assert helps["Export video"].endswith("(F6)")
-        assert helps["Upload media"].endswith("(Ctrl+U, /upload)")
+        assert helps["Export video"].endswith("(F12)")
+        assert helps["Upload media"].endswith("(F2, /upload)")
         empty = app.jobs_panel.query_one("#jobs-empty", Static).render()
-        assert "press F6 or type" in str(empty)
+        assert "press F12 or type" in str(empty)
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5)
         await pilot.press("escape")
@@ -397,15 +396,16 @@ async def test_layout_narrow_and_side_toggle(backend: str) -> None:
         assert app.main.has_class("-narrow")
         side = app.main.query_one("#side")
         assert side.region.y > app.chat.region.y  # below the chat
-        await pilot.press("ctrl+b")
+        app.action_toggle_side()  # the palette's "Toggle side panel"
+        await pilot.pause()
         assert not side.display
-        await pilot.press("ctrl+t")
+        await pilot.press("f8")
         assert side.display and app.timeline.has_focus
-        await pilot.press("ctrl+t")  # again: the timeline hides, the prompt has focus
+        await pilot.press("f8")  # again: the timeline hides, the prompt has focus
         assert not app.timeline.display and app.prompt.has_focus
-        await pilot.press("ctrl+t")
+        await pilot.press("f8")
         assert app.timeline.display and app.timeline.has_focus
-        await pilot.press("ctrl+o")  # no exports yet: shown, with a hint
+        await pilot.press("f9")  # no exports yet: shown, with a hint
         assert app.jobs_panel.display
         await pilot.resize_terminal(130, 40)
         await pilot.pause()
@@ -424,7 +424,7 @@ async def test_worker_errors_never_crash(backend: str) -> None:
             raise RuntimeError("boom")
 
         ws.credits = broken  # type: ignore[method-assign,assignment]
-        await pilot.press("ctrl+r")
+        await pilot.press("f5")
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorModal), 5)
         assert "boom" in app.screen.query_one("#error-text").render().plain  # type: ignore[union-attr]
         assert app.is_running

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import textual.constants
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from artgen_tui.tui.demo import SCENES, demo_app
 
@@ -19,6 +19,7 @@ def _steady_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     """No animations and no blinking cursor: snapshots must not depend on timing."""
     monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
 
 
 def _snap(snap_compare: Any, name: str) -> bool:
@@ -32,7 +33,9 @@ def test_snapshot_connecting(snap_compare: Any) -> None:
 
 
 def test_snapshot_ready_empty(snap_compare: Any) -> None:
-    """ "● Ready" and 500 available · 0 frozen · 500 total; footer lists the main keys."""
+    """ "● Ready" and 500 available · 0 frozen · 500 total; the welcome (a greeting, three
+    example prompts, a tip naming F2 and F1); the footer lists the F-keys; the prompt's
+    placeholder names Enter, Ctrl+J and Esc."""
     assert _snap(snap_compare, "ready")
 
 
@@ -63,7 +66,8 @@ def test_snapshot_still_working(snap_compare: Any) -> None:
 
 
 def test_snapshot_help_screen(snap_compare: Any) -> None:
-    """F1: every key with its description, then the slash commands."""
+    """F1: the app's F-keys, the prompt's keys and the focused panels' keys, each with its
+    description and keymap id; then the slash commands."""
     assert _snap(snap_compare, "help")
 
 

@@ -14,12 +14,13 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError, TransportError
 from artgen_tui.config import Settings
 from artgen_tui.core.intents import Intent, route
+from artgen_tui.core.prompt_history import PromptHistory
+from artgen_tui.core.prompt_history import default_path as prompt_history_path
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.connection import (
     connection_failed,
@@ -30,16 +31,26 @@ from artgen_tui.tui.connection import (
     start_new_session,
 )
 from artgen_tui.tui.credits_view import CreditsView
+from artgen_tui.tui.editor import edit_in_app
 from artgen_tui.tui.errors import ErrorView
 from artgen_tui.tui.exports import ExportFlow, ExportOutlets
 from artgen_tui.tui.gc_policy import CollectorPolicy
-from artgen_tui.tui.keys import bound_key, key_display, key_help
+from artgen_tui.tui.keys import (
+    binding_ids,
+    bound_key,
+    check_app_keys,
+    key_display,
+    prompt_placeholder,
+    resolve_keymap,
+)
 from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
 from artgen_tui.tui.session_flow import SessionFlow
+from artgen_tui.tui.theme_save import ThemeSaver
 from artgen_tui.tui.turn_view import TurnOutlets, TurnState, TurnView
 from artgen_tui.tui.uploads import UploadOutlets, upload_items
+from artgen_tui.tui.welcome import Welcome, greet
 from artgen_tui.tui.widgets.chat_log import ChatLog
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
@@ -65,7 +76,7 @@ def _new_workspace(settings: Settings) -> Workspace:
 PREVIEW_HEADLESS = "A frame-strip preview is not in the app yet; run `artgen preview` in a shell."
 
 
-class ArtgenApp(App[int]):
+class ArtgenApp(App[int], inherit_bindings=False):
     """artgen's terminal UI. ``clock``/``wall_clock`` are injectable for deterministic tests."""
 
     TITLE = "artgen"
@@ -74,22 +85,25 @@ class ArtgenApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(key, action, label, id=f"app.{bid}", tooltip=tip, show=show, priority=prio)
         for key, action, label, bid, tip, show, prio in [
-            ("f1", "help", "Help", "help", "Keys and commands", True, False),
-            ("f3", "sessions", "Sessions", "sessions", "List, search and open sessions", False, False),
-            ("ctrl+u", "upload", "Upload", "upload", "Upload media", True, True),
-            ("ctrl+e", "export", "Export", "export", "Render and download", True, True),
-            ("ctrl+r", "credits", "Credits", "credits", "Refresh credits", True, True),
-            ("ctrl+n", "new_session", "New", "new_session", "New session", True, True),
-            ("ctrl+t", "focus_timeline", "Timeline", "timeline", "Focus the timeline (again: hide it)", True, False),
-            ("ctrl+o", "focus_jobs", "Exports", "jobs", "Focus the exports (again: hide them)", False, False),
-            ("ctrl+b", "toggle_side", "Side panel", "side", "Show or hide timeline and exports", False, False),
+            ("f1", "help", "Help", "help", "Keys and commands", True, True),
+            ("f2", "upload", "Upload", "upload", "Upload media", True, True),
+            ("f3", "sessions", "Sessions", "sessions", "Your sessions", True, True),
+            ("f4", "library", "Library", "library", "Your exported videos", True, True),
+            ("f5", "credits", "Credits", "credits", "Refresh credits (offline: reconnect)", True, True),
+            ("f6", "export", "Export", "export", "Render and download", True, True),
+            ("f7", "preview", "Preview", "preview", "Quick preview of the last export", True, True),
+            ("f8", "focus_timeline", "Timeline", "timeline", "Focus the timeline (again: hide it)", True, True),
+            ("f9", "focus_jobs", "Exports", "jobs", "Focus the exports (again: hide them)", False, True),
+            ("f10", "new_session", "New", "new_session", "New session", True, True),
             ("ctrl+l", "focus_prompt", "Prompt", "prompt", "Back to the prompt", False, False),
-            ("ctrl+y", "copy_last", "Copy reply", "copy_last", "Copy the last reply", False, False),
-            ("f5", "reconnect", "Reconnect", "reconnect", "Retry connecting", False, False),
             ("escape", "cancel_turn", "Cancel", "cancel", "Cancel the reply in progress", False, False),
             ("ctrl+q", "quit", "Quit", "quit", "Quit artgen", True, True),
         ]
     ]  # fmt: skip
+    """App actions: F-keys (priority, so the prompt never takes them) and the palette; never a
+    key the prompt edits with. F3/F4/F7 stay inert until their screens exist (``check_action``).
+    Textual's own set (Ctrl+Q, and Ctrl+C's "how to quit" hint: Ctrl+C copies in the prompt) is
+    not inherited, so the footer lists F1 first."""
 
     def __init__(
         self,
@@ -103,11 +117,16 @@ class ArtgenApp(App[int]):
         journal_path: Path | None = None,
         session_id: str | None = None,
         new_session: bool = False,
+        prompt_history: PromptHistory | None = None,
     ) -> None:
         super().__init__()
         self._first_session = (session_id, new_session)
         """``--session`` / ``--new-session``: used by the first connect only."""
         self.settings = settings
+        self.keymap = resolve_keymap(settings.keymap, binding_ids())
+        check_app_keys(self.keymap, PromptInput.editing_keys())
+        self.prompt_history = prompt_history or PromptHistory(prompt_history_path())
+        self.theme_saver = ThemeSaver(self, settings)
         self._workspace_factory = workspace_factory or _new_workspace
         self._autoconnect = autoconnect
         self.clock, self.wall_clock = clock, wall_clock
@@ -128,7 +147,7 @@ class ArtgenApp(App[int]):
                 timeline=lambda: self.timeline,
                 status=lambda: self.status,
                 show_credits=self.credits.show,
-                key_of=self.key_of,
+                key_of=lambda action: key_display(self.key_of(action)),
                 show_tool_activity=settings.show_tool_activity,
             )
         )
@@ -154,11 +173,12 @@ class ArtgenApp(App[int]):
     # --- setup -------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
-        return MainScreen(self.clock, self.wall_clock)
+        return MainScreen(self.clock, self.wall_clock, self.prompt_history)
 
     def on_ready(self) -> None:
         self._collector.startup_done()
         self.jobs_panel.set_export_key(key_display(self.key_of("export")))
+        self.prompt.placeholder = prompt_placeholder(self.key_of)
         # Connect only once the first frame is on screen: a failure that arrives before it (a
         # refused connection takes milliseconds) would otherwise never be painted.
         if self._autoconnect:
@@ -170,19 +190,23 @@ class ArtgenApp(App[int]):
         else:
             self.notify(
                 f"Unknown theme {self.settings.theme!r}; using the default. "
-                "Pick one with Ctrl+P → Theme.",
+                f"Pick one with {key_display(self.COMMAND_PALETTE_BINDING)} → Theme.",
                 severity="warning",
                 markup=False,
             )
-        if self.settings.keymap:
-            self.set_keymap(self.settings.keymap)
+        self.theme_saver.watch()
+        if self.keymap:
+            self.set_keymap(self.keymap)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """App keys act only on the main screen; in a modal they fall through to its widgets."""
-        main_only = {b.action for b in self.BINDINGS if isinstance(b, Binding)} - {"quit", "help"}
-        return action not in main_only or isinstance(self.screen, MainScreen)
+        bound = {b.action for b in self.BINDINGS if isinstance(b, Binding)}
+        if action in bound and not hasattr(self, f"action_{action}"):
+            return False  # a key whose screen is not part of this build
+        return action not in bound - {"quit", "help"} or isinstance(self.screen, MainScreen)
 
     async def on_unmount(self) -> None:
+        self.theme_saver.save()
         if self.ws is not None:
             await self.ws.aclose()
 
@@ -206,7 +230,9 @@ class ArtgenApp(App[int]):
 
     def key_of(self, action: str) -> str:
         """The key bound to an action now (the app's or the exports panel's), keymap applied."""
-        return bound_key([*self.BINDINGS, *JobsPanel.BINDINGS], self.settings.keymap, action)
+        return bound_key(
+            [*self.BINDINGS, *JobsPanel.BINDINGS, *PromptInput.BINDINGS], self.keymap, action
+        )
 
     # --- connection (see :mod:`artgen_tui.tui.connection`) ------------------------------------
 
@@ -234,6 +260,7 @@ class ArtgenApp(App[int]):
         self.jobs = JobManager(ws, journal_path=self._journal_path)
         await restore_transcript(self.chat, ws.sessions, ws.session_id)
         self.status.set_session(*session_label(ws))
+        await greet(self.chat, self.key_of)
         self.set_ready()
         self.run_worker(preload, thread=True, group="preload", exit_on_error=False)
         if ws.last_state is not None:
@@ -258,10 +285,27 @@ class ArtgenApp(App[int]):
 
     # --- prompt and routing ------------------------------------------------------------------
 
-    @on(Input.Submitted, "#prompt")
-    async def _submitted(self, event: Input.Submitted) -> None:
+    @on(PromptInput.Submitted)
+    async def _submitted(self, event: PromptInput.Submitted) -> None:
         if event.value.strip():
             await self.submit(event.value.strip())
+
+    @on(PromptInput.PageRequested)
+    def _page_chat(self, event: PromptInput.PageRequested) -> None:
+        (self.chat.scroll_page_down if event.step > 0 else self.chat.scroll_page_up)()
+
+    @on(PromptInput.EditorRequested)
+    def action_edit_prompt(self) -> None:
+        """Ctrl+X Ctrl+E: the prompt's text in $VISUAL/$EDITOR (needs a real terminal)."""
+        edited = edit_in_app(self, self.prompt.text)
+        if edited is not None:
+            self.prompt.restore(edited)
+        self.prompt.focus()
+
+    @on(Welcome.ExampleChosen)
+    def _example_chosen(self, event: Welcome.ExampleChosen) -> None:
+        self.prompt.restore(event.text)
+        self.prompt.focus()
 
     async def submit(self, text: str) -> None:
         """Handle one line typed in the prompt."""
@@ -277,7 +321,8 @@ class ArtgenApp(App[int]):
                 self.action_help()
             return
         if not self.ready:
-            what = "press F5 to retry" if intent.kind != "chat" else "your message is kept"
+            retry = key_display(self.key_of("credits"))
+            what = f"press {retry} to retry" if intent.kind != "chat" else "your message is kept"
             self.notify(f"Not connected yet; {what}.", severity="warning")
             return
         self.prompt.remember(text)
@@ -363,6 +408,10 @@ class ArtgenApp(App[int]):
         await self.credits.fetch(self.ws, self._say if announce else None, self.errors.api_error)
 
     def action_credits(self) -> None:
+        """F5: credits now; offline, it retries connecting first."""
+        if not self.ready:
+            self.connect()
+            return
         self.refresh_credits(announce=True)
 
     @work(exclusive=True, group="state", exit_on_error=False)
@@ -382,6 +431,7 @@ class ArtgenApp(App[int]):
             start_new_session(self.ws, self.chat, self.timeline)
         ):
             self.status.set_session(*session_label(self.ws))
+            await greet(self.chat, self.key_of)
             self.refresh_credits()
 
     def action_sessions(self) -> None:
@@ -454,7 +504,8 @@ class ArtgenApp(App[int]):
             if self.ready:
                 self.set_ready()
         if event.worker.group == "connect":
-            self.status.set_connection("error", "Offline · Press F5 to retry.")
+            retry = key_display(self.key_of("credits"))
+            self.status.set_connection("error", f"Offline · Press {retry} to retry.")
 
     # --- navigation --------------------------------------------------------------------------
 
@@ -478,11 +529,11 @@ class ArtgenApp(App[int]):
             self.notify("No reply to copy yet.", timeout=2)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.key_help()))
-
-    def key_help(self) -> list[tuple[str, str]]:
-        """(key, description) for every app binding, with the user's remaps applied."""
-        return key_help(self.BINDINGS, self.settings.keymap)
+        """F1 opens the help; on the help, it closes it."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(self.keymap, self.COMMAND_PALETTE_BINDING))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

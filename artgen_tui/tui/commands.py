@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from artgen_tui.tui.keys import hint
+from artgen_tui.tui.keys import hint, key_display
 
 
 class _Actions(Protocol):
@@ -25,6 +25,9 @@ class _Actions(Protocol):
     def action_cancel_turn(self) -> None: ...
     def action_reconnect(self) -> None: ...
     def action_help(self) -> None: ...
+    def action_edit_prompt(self) -> None: ...
+    @property
+    def is_headless(self) -> bool: ...
     def show_status(self) -> object: ...
     def key_of(self, action: str) -> str: ...
 
@@ -43,7 +46,11 @@ def palette_entries(app: _Actions) -> list[tuple[str, str, Callable[[], object]]
             "Render the timeline and download the MP4" + hint(k("export")),
             app.action_export,
         ),
-        ("Refresh credits", "Available · frozen · total" + hint(k("credits")), app.action_credits),
+        (
+            "Refresh credits",
+            "Available · frozen · total; offline: reconnect" + hint(k("credits")),
+            app.action_credits,
+        ),
         (
             "Show project status",
             "Summary of the timeline in the chat" + hint("", "/status"),
@@ -86,8 +93,24 @@ def palette_entries(app: _Actions) -> list[tuple[str, str, Callable[[], object]]
         ),
         (
             "Reconnect",
-            "Retry connecting to the service" + hint(k("reconnect")),
+            "Retry connecting to the service" + hint(k("credits")),
             app.action_reconnect,
         ),
         ("Keys and commands", "Help screen" + hint(k("help")), app.action_help),
+        *editor_entry(app),
+    ]
+
+
+def editor_entry(app: _Actions) -> list[tuple[str, str, Callable[[], object]]]:
+    """Editing the prompt in $VISUAL/$EDITOR needs a terminal to hand over: not headless."""
+    if app.is_headless:
+        return []
+    prefix = key_display(app.key_of("editor_prefix"))
+    keys = f"{prefix} Ctrl+E" if prefix else ""
+    return [
+        (
+            "Edit prompt in $EDITOR",
+            "Open the prompt's text in $VISUAL or $EDITOR" + hint("", keys),
+            app.action_edit_prompt,
+        )
     ]

@@ -20,8 +20,10 @@ from artgen_tui.core import conversation as conv
 from artgen_tui.core import timeline
 from artgen_tui.core.gui_phrases import find_actions
 from artgen_tui.core.jobs import ExportJob
+from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.tui.app import ArtgenApp
 from artgen_tui.tui.turn_view import TurnState
+from artgen_tui.tui.welcome import greet
 
 NOW = 1_800_000_000.0
 """The frozen wall clock (Unix time) of every scene."""
@@ -114,7 +116,13 @@ def edited_draft() -> dict[str, Any]:
 def demo_app(theme: str = "textual-dark") -> ArtgenApp:
     """A disconnected app with frozen clocks and a fixed theme."""
     settings = Settings(api_url="http://127.0.0.1:9", theme=theme)
-    return ArtgenApp(settings, autoconnect=False, clock=lambda: 100.0, wall_clock=lambda: NOW)
+    return ArtgenApp(
+        settings,
+        autoconnect=False,
+        clock=lambda: 100.0,
+        wall_clock=lambda: NOW,
+        prompt_history=PromptHistory(),
+    )
 
 
 async def _ready(app: ArtgenApp, credits: Credits | None = None) -> None:
@@ -137,6 +145,7 @@ async def scene_ready(pilot: Pilot[Any]) -> None:
     await _mounted(pilot)
     app = _app(pilot)
     await _ready(app, Credits(available=500, frozen=0, total=500))
+    await greet(app.chat, app.key_of)
     await pilot.pause()
 
 

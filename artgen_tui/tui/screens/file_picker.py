@@ -24,12 +24,24 @@ from textual.widgets.tree import TreeNode
 from artgen_tui.api.errors import FileTooLarge, UnsupportedFileType
 from artgen_tui.api.files import (
     ACCEPTED_EXTENSIONS,
+    AUDIO_EXTENSIONS,
+    IMAGE_EXTENSIONS,
     MAX_UPLOAD_BYTES,
+    VIDEO_EXTENSIONS,
     check_upload,
     file_kind,
     human_size,
 )
 from artgen_tui.core.uploads import parse_urls
+
+
+def formats_line() -> str:
+    """What the service takes, from the upload rules themselves (:mod:`artgen_tui.api.files`)."""
+    kinds = (("Video", VIDEO_EXTENSIONS), ("Image", IMAGE_EXTENSIONS), ("Audio", AUDIO_EXTENSIONS))
+    listed = " · ".join(f"{name} {' '.join(sorted(exts))}" for name, exts in kinds)
+    mib = MAX_UPLOAD_BYTES / (1024 * 1024)
+    limit = f"{mib:.0f} MB" if mib.is_integer() else human_size(MAX_UPLOAD_BYTES)
+    return f"{listed} · up to {limit} a file"
 
 
 @dataclass(frozen=True)
@@ -187,6 +199,10 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
         padding: 1 0 0 0;
         color: $text-muted;
     }
+    #picker-formats {
+        height: auto;
+        color: $text-muted;
+    }
     #picker-root-row, #picker-url-row {
         height: 3;
     }
@@ -266,6 +282,7 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog") as dialog:
             dialog.border_title = "Upload files"
+            yield Static(formats_line(), id="picker-formats", markup=False)
             with Horizontal(id="picker-root-row"):
                 yield Label("Folder", classes="picker-caption")
                 yield Input(

@@ -1,6 +1,8 @@
-"""F1: every key (with the user's remaps) and every slash command."""
+"""F1: every key (with the user's remaps and its keymap id) and every slash command."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,16 +12,30 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from artgen_tui.core.intents import SLASH_COMMANDS
+from artgen_tui.tui.keys import KeyRow, artgen_classes, binding_rows, key_display, own_bindings
 
 TYPED_WORDS = (
     "Typed on their own, these run locally too: export · 导出 · download, credits · 积分 · "
     "balance · 余额, status · 状态 · show tracks, upload · 上传. Anything else goes to the agent."
 )
 
+SHELL_KEYS = (
+    "Arrows move, Shift+arrows select. Up/Down walk the history on the first/last line. "
+    "Ctrl+R: type to search, Ctrl+R again for older, Enter keeps the text found, Esc cancels. "
+    "Ctrl+X then Ctrl+E opens the text in $VISUAL/$EDITOR."
+)
 
-def key_rows(app_bindings: list[tuple[str, str]]) -> str:
-    width = max((len(k) for k, _ in app_bindings), default=0)
-    return "\n".join(f"  {key.ljust(width)}  {desc}" for key, desc in app_bindings)
+REMAP = (
+    "Remap any key in config.toml under [keymap]: the app's keys by plain id "
+    '(export = "f6"), the others by quoted full id ("prompt.newline" = "ctrl+j"). '
+    "Several keys: a comma-separated list."
+)
+
+
+def key_rows(rows: list[KeyRow]) -> str:
+    width = max((len(r.key) for r in rows), default=0)
+    what = max((len(r.what) for r in rows), default=0)
+    return "\n".join(f"  {r.key.ljust(width)}  {r.what.ljust(what)}  {r.id}".rstrip() for r in rows)
 
 
 def slash_rows() -> str:
@@ -27,15 +43,56 @@ def slash_rows() -> str:
     return "\n".join(f"  {c.usage.ljust(width)}  {c.help}" for c in SLASH_COMMANDS.values())
 
 
+def sections(keymap: Mapping[str, str], palette_key: str) -> list[tuple[str, list[KeyRow]]]:
+    """(heading, rows) for the app's keys, the prompt's, and those of focused panels."""
+    app_rows: list[KeyRow] = []
+    prompt_rows: list[KeyRow] = []
+    other_rows: list[KeyRow] = []
+    for cls in artgen_classes():
+        bindings = [b for b in own_bindings(cls) if _implemented(cls, b.action)]
+        rows = binding_rows(bindings, keymap)
+        if cls.__name__.endswith("App"):
+            app_rows += rows
+        elif cls.__name__ == "PromptInput":
+            prompt_rows += [r for r, b in zip(rows, bindings, strict=True) if _listed(b)]
+        else:
+            other_rows += [r for r in rows if r.id and r not in other_rows]
+    app_rows.append(KeyRow(key_display(palette_key), "Command palette (every action)"))
+    return [
+        ("Keys", app_rows),
+        ("In the prompt", prompt_rows),
+        ("On a focused panel or screen", other_rows),
+    ]
+
+
+def _listed(binding: Binding) -> bool:
+    """The prompt's remappable keys and its shell keys; plain arrows and selection are noted
+    once instead of row by row."""
+    keys = binding.key.split(",")
+    return bool(binding.id) or any(
+        k.startswith(("ctrl+", "alt+"))
+        and "shift+" not in k
+        and "left" not in k
+        and "right" not in k
+        for k in keys
+    )
+
+
+def _implemented(cls: type, action: str) -> bool:
+    """A key is listed once its action exists (a screen still to come is not)."""
+    name = action.split("(")[0].removeprefix("app.")
+    return hasattr(cls, f"action_{name}") or hasattr(cls, f"_action_{name}")
+
+
 class HelpScreen(ModalScreen[None]):
-    """Lists ``keys`` ((key, description) pairs) and the slash commands."""
+    """Lists the keys in force now (``keymap``: full id → keys) and the slash commands."""
 
     DEFAULT_CSS = """
     HelpScreen {
         align: center middle;
         & > Vertical {
             width: 90%;
-            max-width: 96;
+            max-width: 110;
             height: 90%;
             border: thick $primary;
             background: $surface;
@@ -48,27 +105,22 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close")]
 
-    def __init__(self, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, keymap: Mapping[str, str], palette_key: str = "ctrl+p") -> None:
         super().__init__()
-        self._keys = keys
+        self._keymap = dict(keymap)
+        self._palette_key = palette_key
 
     def compose(self) -> ComposeResult:
         with Vertical(), VerticalScroll():
-            yield Static(Content("Keys"), classes="help-heading")
-            yield Static(Content(key_rows(self._keys)), id="help-keys")
-            yield Static(
-                Content(
-                    "On a focused message: c copies it. In Exports: c copy URL, x cancel, r retry."
-                ),
-                classes="help-note",
-            )
+            for index, (heading, rows) in enumerate(sections(self._keymap, self._palette_key)):
+                yield Static(Content(heading), classes="help-heading")
+                yield Static(Content(key_rows(rows)), id=f"help-keys-{index}")
+                if heading == "In the prompt":
+                    yield Static(Content(SHELL_KEYS), classes="help-note")
+            yield Static(Content(REMAP), classes="help-note")
             yield Static(Content("Slash commands"), classes="help-heading")
             yield Static(Content(slash_rows()), id="help-commands")
             yield Static(Content(TYPED_WORDS), classes="help-note")
-            yield Static(
-                Content('Remap any key in config.toml: [keymap] app.export = "f6".'),
-                classes="help-note",
-            )
         yield Footer()
 
     def action_close(self) -> None:

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
@@ -47,10 +48,16 @@ class MainPart(Generic[_W]):
 
 
 class MainScreen(Screen[None]):
-    def __init__(self, clock: Callable[[], float], wall_clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        wall_clock: Callable[[], float],
+        history: PromptHistory | None = None,
+    ) -> None:
         super().__init__(id="main")
         self._clock = clock
         self._wall_clock = wall_clock
+        self._history = history
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self._clock, id="status")
@@ -58,7 +65,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="chat-pane"):
                 yield ChatLog(id="chat")
                 yield UploadBar(id="upload-row")
-                yield PromptInput(id="prompt")
+                yield PromptInput(self._history, id="prompt")
             with Vertical(id="side"):
                 yield TimelineTable(id="timeline")
                 yield JobsPanel(clock=self._wall_clock, id="jobs")

@@ -1,0 +1,46 @@
+"""The theme picked in the app (palette → Theme) is kept in the config file it was loaded from.
+
+The picker previews each theme the user moves over, so the file is written a moment after the
+last change (:data:`THEME_SAVE_DELAY`), and at once when the app quits.
+:func:`artgen_tui.config.save_top_level_value` edits just the ``theme`` line, keeping comments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+from textual.timer import Timer
+
+from artgen_tui.config import Settings, save_top_level_value
+
+THEME_SAVE_DELAY = 1.0
+"""Seconds after the last theme change before it is written."""
+
+
+class ThemeSaver:
+    def __init__(self, app: App[Any], settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self._timer: Timer | None = None
+
+    def watch(self) -> None:
+        """Start following the app's theme (after the configured one is applied)."""
+        self.app.theme_changed_signal.subscribe(self.app, lambda _theme: self._changed())
+
+    def _changed(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.app.set_timer(THEME_SAVE_DELAY, self.save)
+
+    def save(self) -> None:
+        """Write the current theme if it differs from the file's (no file: nothing to do)."""
+        name, path = self.app.theme, self.settings.source_path
+        if path is None or name == self.settings.theme:
+            return
+        try:
+            save_top_level_value("theme", name, path)
+        except (OSError, ValueError) as exc:
+            self.app.notify(f"Theme not saved to {path}: {exc}", severity="warning", markup=False)
+            return
+        self.settings.theme = name
