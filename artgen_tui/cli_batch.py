@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from artgen_tui.api.untrusted import clean_line
 from artgen_tui.cli_spend import balance, judge
 from artgen_tui.core.batch import BatchRunner, BatchSummary, ItemUpdate
 from artgen_tui.core.batch_file import BatchFileError, load_batch
@@ -112,7 +113,7 @@ class BatchDisplay:
         header = f"{'item':<{len(str(len(self.rows))) + 31}} {'stage':<8} prog  credits  output"
         lines = [header, *(self.line(self.rows[i]) for i in sorted(self.rows))]
         for text in lines:
-            err.write("\x1b[2K" + text + "\n")
+            err.write("\x1b[2K" + clean_line(text, None) + "\n")
         err.flush()
         self._drawn = len(lines)
 
