@@ -36,6 +36,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from artgen_tui.api.untrusted import clean, clean_line
 from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.widgets.markdown_lite import LiteStyles
 from artgen_tui.tui.widgets.markdown_lite import render as lite_render
@@ -171,7 +172,7 @@ class ChatMessage(Vertical, can_focus=True):
 
     def __init__(self, text: str = "", *, classes: str = "") -> None:
         super().__init__(classes=classes)
-        self._text = text
+        self._text = clean(text, None)  # server text is drawn: no control sequence gets through
 
     @property
     def text(self) -> str:
@@ -222,7 +223,7 @@ class ActionHint(Horizontal):
 
     def compose(self) -> ComposeResult:
         for kind, label, key in self._actions:
-            text = f"{label} ({key})" if key else label
+            text = clean_line(f"{label} ({key})" if key else label)
             yield Button(Content(text), name=kind, compact=True, classes="action-button")
 
     @on(Button.Pressed, ".action-button")
@@ -259,7 +260,7 @@ class Reply(ChatMessage):
         self._sealed: SealedMarkdown | None = None
         self._stream: MarkdownStream | None = None
         self._finished = False
-        self._initial = text
+        self._initial = self._text
         self._chunks: list[str] = []
         self._lock = asyncio.Lock()
 
@@ -289,6 +290,7 @@ class Reply(ChatMessage):
         """Queue a chunk; it is shown at the next flush."""
         if self._finished or not chunk:
             return
+        chunk = clean(chunk, None)  # only control characters change: the Markdown still renders
         self._chunks.append(chunk)
         self._pending.append(chunk)
         self._schedule(self.FLUSH_INTERVAL)

@@ -12,6 +12,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from artgen_tui.api.models import Credits
+from artgen_tui.api.untrusted import clean_line
 from artgen_tui.core.credits import credit_level, credits_sentence
 
 ConnectionState = Literal["connecting", "ready", "error", "busy"]
@@ -59,7 +60,7 @@ class StatusBar(Horizontal):
         self._threshold = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(Content(f"◌ {self.connection_text}"), id="status-connection")
+        yield Static(Content(f"◌ {clean_line(self.connection_text, 200)}"), id="status-connection")
         yield Static(Content(""), id="status-elapsed")
         yield Static(Content("credits —"), id="status-credits")
 
@@ -75,7 +76,7 @@ class StatusBar(Horizontal):
         for name in ("connecting", "ready", "error", "busy"):
             self.set_class(name == state, f"-{name}")
         label = self.query_one("#status-connection", Static)
-        label.update(Content(f"{_ICONS[state]} {text}"))
+        label.update(Content(f"{_ICONS[state]} {clean_line(text, 200)}"))
 
     def set_credits(self, credits: Credits, low_threshold: int) -> None:
         self.credits, self._threshold = credits, low_threshold
