@@ -165,6 +165,30 @@ class Draft(BaseModel):
     def _meta(cls, v: Any) -> Any:
         return v if isinstance(v, dict) else {}
 
+    def to_wire(self, *, exclude_unset: bool = True) -> dict[str, Any]:
+        """The draft as plain data, every key as received: what an export sends back.
+
+        Like ``model_dump(mode="json", exclude_unset=...)`` but it never fails on a deeply nested
+        segment (pydantic stops serialising at about 250 levels; the values here came from JSON,
+        so they need no conversion).
+        """
+
+        def own(model: BaseModel, names: tuple[str, ...]) -> dict[str, Any]:
+            set_ = model.model_fields_set
+            out = {n: getattr(model, n) for n in names if not exclude_unset or n in set_}
+            out.update(model.model_extra or {})
+            return out
+
+        out = own(self, ("t", "d", "m"))
+        if "t" in out:
+            out["t"] = tracks = []
+            for track in self.t:
+                data = own(track, ("tt", "sg"))
+                if "sg" in data:
+                    data["sg"] = [dict(seg.model_extra or {}) for seg in track.sg]
+                tracks.append(data)
+        return out
+
     @property
     def ready_for_export(self) -> bool:
         """The service's rule: at least one track with a non-empty segment list."""

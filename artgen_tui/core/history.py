@@ -62,13 +62,16 @@ class Transcript:
         for line in raw.splitlines():
             try:
                 obj = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if not isinstance(obj, dict):
                 continue
             role, text, at = obj.get("role"), obj.get("text"), obj.get("at")
             if role not in _ROLES or not isinstance(text, str):
                 continue
-            stamp = float(at) if isinstance(at, int | float) and not isinstance(at, bool) else 0.0
+            stamp = finite(at, 0.0, 1e11) or 0.0
             entries.append(Entry(role, text, stamp))
         return entries[-limit:] if limit else entries
+
+
+from artgen_tui.api.untrusted import finite
