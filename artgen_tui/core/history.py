@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from artgen_tui import paths
+from artgen_tui.api.untrusted import finite
 
 Role = Literal["user", "assistant", "notice"]
 _ROLES = ("user", "assistant", "notice")
@@ -72,6 +73,3 @@ class Transcript:
             stamp = finite(at, 0.0, 1e11) or 0.0
             entries.append(Entry(role, text, stamp))
         return entries[-limit:] if limit else entries
-
-
-from artgen_tui.api.untrusted import finite
