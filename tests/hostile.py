@@ -180,7 +180,9 @@ mode(
 
 def _deep_segments(_ex: Exchange, body: Any) -> Any:
     """A 300-level value in every segment of a state (it parses; pydantic cannot serialise it)."""
-    draft = (body.get("data") or {}).get("state", {}).get("draft") if isinstance(body, dict) else None
+    draft = (
+        (body.get("data") or {}).get("state", {}).get("draft") if isinstance(body, dict) else None
+    )
     value: Any = 1
     for _ in range(300):
         value = {"n": value}
