@@ -281,7 +281,9 @@ class HostileProxy:
             for k, v in request.headers.items()
             if k.lower() not in ("host", "content-length", "accept-encoding")
         }
-        target = self.upstream + path + (f"?{request.url.query}" if request.url.query else "")
+        raw_path = request.scope.get("raw_path") or path.encode()  # as sent: still %-quoted
+        query = f"?{request.url.query}" if request.url.query else ""
+        target = self.upstream + raw_path.decode("latin-1") + query
         client = httpx.AsyncClient(timeout=120)
         upstream = await client.send(
             client.build_request(request.method, target, headers=headers, content=body),
