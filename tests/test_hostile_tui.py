@@ -91,6 +91,8 @@ async def test_a_30_mb_message_and_deep_nesting_show_a_short_clean_error(
             notices = " ".join(m.text for m in app.chat.messages() if isinstance(m, Notice))
             assert "Unexpected error" not in notices, notices
             assert all(len(m.text) < 10_000 for m in app.chat.messages())
+            titles = [getattr(s, "error_title", "") for s in app.screen_stack]
+            assert not any("Unexpected" in t for t in titles), titles
             while len(app.screen_stack) > 1:
                 app.pop_screen()
                 await pilot.pause()
