@@ -58,15 +58,13 @@ _SEQUENCE = re.compile(
     r"|(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"  # CSI
     r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"  # two-byte escapes (and a lone ESC)
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Everything unsafe but newline (kept) and tab (kept)."""
 _UNSAFE_JSON = re.compile(r"[\x7f-\x9f\ud800-\udfff\u2028\u2029]")
 
 
 def _picture(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    if char == "\n":
-        return char
+    code = ord(match.group())
     if code < 0x20:
         return chr(0x2400 + code)
     if code == 0x7F:
@@ -89,7 +87,7 @@ def clean(text: object, limit: int | None = MESSAGE_LIMIT, *, single_line: bool 
     cut = limit is not None and len(text) > limit
     if limit is not None:
         text = text[: limit * 2 + 64]  # bound the scan; sequences removed below may shrink it
-    if not text.isascii() or not text.isprintable():
+    if _CONTROL.search(text) is not None:
         text = _SEQUENCE.sub("", text)
         text = _CONTROL.sub(_picture, text)
     if single_line:
@@ -168,4 +166,4 @@ def safe_json(value: Any) -> str:
 
 def is_clean(text: str) -> bool:
     """Whether ``text`` has no raw control character but newline and tab."""
-    return _CONTROL.search(text.replace("\n", "")) is None
+    return _CONTROL.search(text) is None
