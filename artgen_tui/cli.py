@@ -12,7 +12,6 @@ import asyncio
 import atexit
 import contextlib
 import importlib
-import json
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from artgen_tui import __version__, paths
 from artgen_tui.api.errors import ApiError, InsufficientCredits
 from artgen_tui.api.logsafe import log_to_file, redact
+from artgen_tui.api.untrusted import clean, clean_line, safe_json
 from artgen_tui.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -224,20 +224,24 @@ class Output:
     def err_tty(self) -> bool:
         return self.err.isatty()
 
+    # Every line passes untrusted.clean (or safe_json) here, whatever it carries: the last guard
+    # between server text and the terminal. Our own styling escapes are added after cleaning.
+
     def emit(self, kind: str, **data: Any) -> None:
         if self.json_mode:
-            self.out.write(json.dumps({"type": kind, **data}, ensure_ascii=False, default=str))
+            self.out.write(safe_json({"type": kind, **data}))
             self.out.write("\n")
             self.out.flush()
 
     def text(self, text: str, end: str = "\n") -> None:
         if not self.json_mode:
             self.clear_progress()
-            self.out.write(text + end)
+            self.out.write(clean(text, None) + end)
             self.out.flush()
 
     def note(self, text: str, *, dim: bool = False) -> None:
         self.clear_progress()
+        text = clean(text, None)
         if dim and self.err_tty:
             text = f"\x1b[2m{text}\x1b[0m"
         self.err.write(text + "\n")
@@ -246,7 +250,7 @@ class Output:
     def progress(self, text: str) -> None:
         """A single updating line on stderr, only when stderr is a terminal."""
         if self.err_tty:
-            self.err.write("\r\x1b[2K" + text)
+            self.err.write("\r\x1b[2K" + clean_line(text, None))
             self.err.flush()
             self._progress_shown = True
 
@@ -332,7 +336,7 @@ def _show_turn_event(ctx: Context, ws: Any, event: Any, printed: bool) -> bool:
         out.emit("text", text=event.text)
         if not out.json_mode:
             out.clear_progress()
-            out.out.write(event.text)
+            out.out.write(clean(event.text, None))
             out.out.flush()
             return True
     elif isinstance(event, conv.ToolActivity):

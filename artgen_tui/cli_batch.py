@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from artgen_tui.api.untrusted import clean_line
+
 # Only the parser is needed by every command; the batch machinery loads when a batch runs.
 if TYPE_CHECKING:
     from artgen_tui.cli import Context, Output
@@ -108,7 +110,7 @@ class BatchDisplay:
         header = f"{'item':<{len(str(len(self.rows))) + 31}} {'stage':<8} prog  credits  output"
         lines = [header, *(self.line(self.rows[i]) for i in sorted(self.rows))]
         for text in lines:
-            err.write("\x1b[2K" + text + "\n")
+            err.write("\x1b[2K" + clean_line(text, None) + "\n")
         err.flush()
         self._drawn = len(lines)
 

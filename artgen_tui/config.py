@@ -240,6 +240,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         text = path.read_text("utf-8")
     except FileNotFoundError:
         return {}
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}).") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}).") from exc
     try:

@@ -104,5 +104,5 @@ def read_json(path: Path) -> Any | None:
     """Read a JSON file; a missing or corrupt file reads as ``None`` (never raises)."""
     try:
         return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: ~1,000-level nesting
         return None

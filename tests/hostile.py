@@ -142,6 +142,120 @@ mode(
 )
 
 
+def deep(levels: int) -> str:
+    """``levels`` nested JSON arrays, as raw text (too deep for ``json.dumps`` to write)."""
+    return "[" * levels + "1" + "]" * levels
+
+
+DEEP = deep(1_000)
+"""Nesting that makes ``json.loads`` raise ``RecursionError``."""
+
+
+def _splice(text: str, raw: str) -> str:
+    """A JSON object's text with ``"deep": raw`` added as its first key (other text unchanged)."""
+    stripped = text.lstrip()
+    if not stripped.startswith("{"):
+        return text
+    rest = stripped[1:].lstrip()
+    return '{"deep": ' + raw + ("" if rest.startswith("}") else ", ") + rest
+
+
+def _nest_json(ex: Exchange) -> Response | None:
+    if "json" not in ex.headers.get("content-type", ""):
+        return None
+    body = _splice(ex.body.decode("utf-8", "replace"), DEEP)
+    return Response(body.encode(), status_code=ex.status, headers=ex.headers)
+
+
+mode(
+    Mode(
+        "nesting",
+        sse=lambda _ex, data: _splice(data, DEEP),
+        respond=_nest_json,
+        match=SESSION_PATHS,
+    )
+)
+"""~1,000-level nesting in every JSON answer and every chat frame."""
+
+
+def _deep_segments(_ex: Exchange, body: Any) -> Any:
+    """A 300-level value in every segment of a state (it parses; pydantic cannot serialise it)."""
+    draft = (
+        (body.get("data") or {}).get("state", {}).get("draft") if isinstance(body, dict) else None
+    )
+    value: Any = 1
+    for _ in range(300):
+        value = {"n": value}
+    for track in draft.get("t", []) if isinstance(draft, dict) else []:
+        for seg in track.get("sg", []) if isinstance(track, dict) else []:
+            if isinstance(seg, dict):
+                seg["deep"] = value
+    return body
+
+
+mode(Mode("deep-segment", json=_deep_segments, match=("/api/state",)))
+
+
+_ABSURD = (float("inf"), float("-inf"), float("nan"), 10**400, -(10**400), 1e308)
+
+
+def _absurd_numbers(_ex: Exchange, body: Any) -> Any:
+    counter = iter(range(1_000_000))
+    return map_numbers(body, lambda _n: _ABSURD[next(counter) % len(_ABSURD)])
+
+
+mode(Mode("numbers", json=_absurd_numbers, match=SESSION_PATHS))
+"""Every number in every answer becomes ``Infinity``, ``-Infinity``, ``NaN``, ±400 digits or 1e308."""
+
+
+def _negative_credits(_ex: Exchange, body: Any) -> Any:
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict):
+        data.update(available=-500, frozen=-1, total=-(10**30))
+    return body
+
+
+mode(Mode("negative-credits", json=_negative_credits, match=("/api/credits",)))
+
+HUGE = 30 * 1024 * 1024
+"""A 30 MB server message."""
+
+
+def _huge_message(ex: Exchange) -> Response:
+    text = (ESCAPES + "x" * 1023) * (HUGE // 1024)
+    if ex.path.startswith("/run_sse"):
+        frame = json.dumps({"error": text}).encode()
+        return Response(b"data: " + frame + b"\n\n", media_type="text/event-stream")
+    body = json.dumps({"code": 7777, "message": text}).encode()
+    return Response(body, status_code=400, media_type="application/json")
+
+
+mode(Mode("huge-message", respond=_huge_message, match=("/run_sse", "/api/credits", "/api/state")))
+"""Chat, state and credits answered with a 30 MB error message (escapes included)."""
+
+HTML_PAGE = b"<html><head><title>502</title></head><body>\x1b]2;pwned\x07Bad gateway</body></html>"
+
+mode(
+    Mode(
+        "html-sse",
+        respond=lambda _ex: Response(HTML_PAGE, media_type="text/html"),
+        match=("/run_sse",),
+    )
+)
+"""An HTML page instead of the chat's event stream (a captive portal, a proxy error page)."""
+
+mode(
+    Mode(
+        "cut-sse",
+        respond=lambda _ex: Response(
+            b'data: {"content": {"parts": [{"text": "Hel', media_type="text/event-stream"
+        ),
+        match=("/run_sse",),
+    )
+)
+"""A chat stream cut inside its first frame: not one event can be read."""
+
+
 class HostileProxy:
     """The local backend at ``upstream`` behind a loopback proxy applying ``modes``."""
 
@@ -167,7 +281,9 @@ class HostileProxy:
             for k, v in request.headers.items()
             if k.lower() not in ("host", "content-length", "accept-encoding")
         }
-        target = self.upstream + path + (f"?{request.url.query}" if request.url.query else "")
+        raw_path = request.scope.get("raw_path") or path.encode()  # as sent: still %-quoted
+        query = f"?{request.url.query}" if request.url.query else ""
+        target = self.upstream + raw_path.decode("latin-1") + query
         client = httpx.AsyncClient(timeout=120)
         upstream = await client.send(
             client.build_request(request.method, target, headers=headers, content=body),
@@ -257,11 +373,15 @@ def hostile(upstream: str, *modes: str | Mode) -> Iterator[HostileProxy]:
 
 __all__ = [
     "CONTROL_CHARS",
+    "DEEP",
     "ESCAPES",
+    "HTML_PAGE",
+    "HUGE",
     "MODES",
     "Exchange",
     "HostileProxy",
     "Mode",
+    "deep",
     "hostile",
     "map_numbers",
     "map_strings",

@@ -56,6 +56,7 @@ from artgen_tui.api.models import (
 from artgen_tui.api.sse import iter_sse_data
 from artgen_tui.api.tokens import TokenStore
 from artgen_tui.api.transfer import FilePart, MultipartBody, ProgressCallback
+from artgen_tui.api.untrusted import PARSE_ERRORS, clean_line
 
 NoticeCallback = Callable[[str], None]
 """Called with a short human sentence when the client recovers from something (429 wait, new token)."""
@@ -255,10 +256,13 @@ class NemoClient:
         finally:
             await response.aclose()
         parsed: Any
+        problem = "not JSON"
         try:
             parsed = json.loads(raw) if raw.strip() else None
             valid = True
-        except ValueError:
+        except RecursionError:
+            parsed, valid, problem = None, False, "nested too deeply"
+        except PARSE_ERRORS:  # bad UTF-8, a 5,000-digit number, not JSON at all
             parsed, valid = None, False
         err = error_from_response(
             response.status_code, parsed, response.headers, user_id=self.user_id
@@ -266,7 +270,7 @@ class NemoClient:
         if err is not None:
             raise _scrub(err)
         if not valid or not isinstance(parsed, dict):
-            kind = "not JSON" if not valid else "not a JSON object"
+            kind = problem if not valid else "not a JSON object"
             raise MalformedResponse(
                 f"{what}: the server's answer was {kind} (HTTP {response.status_code}).",
                 http_status=response.status_code,
@@ -346,7 +350,12 @@ class NemoClient:
         except ValidationError as exc:
             fields = ", ".join(".".join(str(p) for p in e["loc"]) or "?" for e in exc.errors())
             raise MalformedResponse(
-                f"{what}: the server's answer did not have the expected fields ({fields})."
+                f"{what}: the server's answer did not have the expected fields "
+                f"({clean_line(fields, 200)})."
+            ) from None
+        except PARSE_ERRORS as exc:  # nesting beyond pydantic's limits, absurd numbers
+            raise MalformedResponse(
+                f"{what}: the server's answer could not be read ({type(exc).__name__})."
             ) from None
 
     # ------------------------------------------------------------------ auth
@@ -428,11 +437,17 @@ class NemoClient:
             )
             response = await self._send(request, stream=True)
             ctype = response.headers.get("content-type", "").lower()
-            if response.status_code < 400 and "json" not in ctype:
+            if response.status_code < 400 and ctype.startswith("text/event-stream"):
                 return response
-            await self._read_body(response, "Sending the message")
+            if response.status_code >= 400 or "json" in ctype:
+                await self._read_body(response, "Sending the message")
+            else:
+                await response.aclose()
+            kind = clean_line(ctype.split(";")[0].strip() or "no content type", 80)
             raise MalformedResponse(
-                "Sending the message: the server answered with JSON instead of an event stream."
+                f"Sending the message: the server answered with {kind} instead of an event "
+                f"stream (HTTP {response.status_code}).",
+                http_status=response.status_code,
             )
 
         response = await self._with_recovery(attempt)
@@ -441,6 +456,10 @@ class NemoClient:
             async for data in iter_sse_data(response.aiter_lines()):
                 for event in decoder.feed(data):
                     yield event
+            if decoder.frames == 0:
+                raise MalformedResponse(
+                    "Sending the message: the reply stream ended without one readable event."
+                )
         except httpx.ReadTimeout:
             log.info("reply stream dropped: no data for %g s", self._options.stream_timeout)
             raise StreamInterrupted(
@@ -518,7 +537,7 @@ class NemoClient:
     def _render_job(body: dict[str, Any], fallback_id: str, what: str) -> RenderJob:
         try:
             return parse_render_job(body, fallback_id=fallback_id)
-        except (ValueError, ValidationError):
+        except PARSE_ERRORS:
             raise MalformedResponse(f"{what}: the server's answer has no render job.") from None
 
     async def submit_render(
@@ -571,7 +590,7 @@ class NemoClient:
         )
         try:
             return parse_render_job(body, fallback_id=render_id)
-        except (ValueError, ValidationError):
+        except PARSE_ERRORS:
             return None
 
     # ------------------------------------------------------------------ downloads

@@ -1,12 +1,17 @@
 """The API error family and what each code means for the user.
 
 Business errors may arrive as HTTP 200 with ``{"code": N}``, as a 4xx with the same body, or as a
-4xx with a ``{"detail": ...}`` body; :func:`error_from_response` accepts all of them.
+4xx with a ``{"detail": ...}`` body; :func:`error_from_response` accepts all of them. It never
+raises: whatever the body, the message it takes from it is cleaned and capped
+(:func:`~artgen_tui.api.untrusted.clean`) and ``Retry-After`` is a finite number of seconds.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import quote
+
+from artgen_tui.api.untrusted import PARSE_ERRORS, clean, finite
 
 WEB_URL = "https://nemovideo.com"
 
@@ -89,7 +94,7 @@ class InsufficientCredits(ApiError):
     @property
     def register_url(self) -> str:
         if self.user_id:
-            return f"{WEB_URL}/register?bind={self.user_id}"
+            return f"{WEB_URL}/register?bind={quote(self.user_id, safe='')}"
         return f"{WEB_URL}/register"
 
     def user_text(self) -> str:
@@ -153,12 +158,16 @@ _BY_CODE: dict[int, type[ApiError]] = {
 }
 
 
+RETRY_AFTER_MAX = 10.0**9
+"""``Retry-After: inf`` reads as this many seconds: finite, so arithmetic on it never overflows."""
+
+
 def _retry_after(headers: Any) -> float | None:
-    raw = headers.get("retry-after") if headers is not None else None
     try:
-        return max(0.0, float(raw)) if raw is not None else None
-    except (TypeError, ValueError):
+        raw = headers.get("retry-after") if headers is not None else None
+    except PARSE_ERRORS:
         return None
+    return finite(raw, 0.0, RETRY_AFTER_MAX) if isinstance(raw, str | int | float) else None
 
 
 def error_from_response(
@@ -181,7 +190,8 @@ def error_from_response(
     if cls is InsufficientCredits:
         uid = user_id
         if isinstance(body, dict) and isinstance(body.get("data"), dict):
-            uid = body["data"].get("user_id") or uid
+            found = body["data"].get("user_id")
+            uid = found if isinstance(found, str) and found.isprintable() else uid
         return InsufficientCredits(text, user_id=uid, http_status=status, code=code)
     return cls(text, http_status=status, code=code)
 
@@ -199,7 +209,7 @@ def _code_and_message(body: Any) -> tuple[int | None, str]:
     msg = body.get("message") or body.get("msg") or body.get("error") or body.get("detail")
     if isinstance(msg, dict):
         msg = msg.get("message") or msg.get("error_message") or msg
-    return code, "" if msg is None else str(msg)
+    return code, "" if msg is None else clean(msg)
 
 
 def _error_class(status: int, code: int | None, message: str) -> tuple[type[ApiError], int | None]:

@@ -5,7 +5,10 @@ simplified ``{"type": "text" | "tool_call" | "tool_result" | "heartbeat"}`` fram
 ``{"text": ...}``, empty ``data:`` (a keep-alive), ``{"error": ...}`` frames and ADK ``errorCode``.
 ``partial`` chunks are shown as they come; the aggregated non-partial event ADK sends after them is
 recognised and only any text it adds beyond the chunks is emitted, so text never appears twice.
-Malformed frames never raise: they decode to nothing.
+Malformed frames never raise: they decode to nothing (whatever the payload: ~1,000-level nesting,
+``1e999``, undecodable text), and :attr:`EventDecoder.frames` counts the frames that decoded, so a
+stream with no readable frame at all can be told from a quiet one. Every string an event carries
+for display (text, tool names, error messages) has passed :func:`~artgen_tui.api.untrusted.clean`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from artgen_tui.api.untrusted import PARSE_ERRORS, TEXT_LIMIT, clean, clean_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,15 @@ class StreamError:
 ChatEvent = TextDelta | ToolCall | ToolResult | StateDelta | Heartbeat | StreamError
 
 
+def _name(value: Any) -> str:
+    """A tool name for display: one clean line, ``tool`` when there is none."""
+    return clean_line(value, 200) if value else "tool"
+
+
+def _id(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _get(obj: dict[str, Any], camel: str, snake: str) -> Any:
     value = obj.get(camel)
     return obj.get(snake) if value is None else value
@@ -63,21 +77,24 @@ class EventDecoder:
 
     def __init__(self) -> None:
         self._partial_text = ""
+        self.frames = 0
+        """Frames that decoded (a JSON object or an empty keep-alive)."""
 
     def feed(self, data: str) -> list[ChatEvent]:
-        data = data.strip()
-        if not data:
-            return [Heartbeat()]
+        """The events in one ``data`` payload; never raises."""
         try:
+            data = data.strip()
+            if not data:
+                self.frames += 1
+                return [Heartbeat()]
             obj = json.loads(data)
-        except ValueError:
+            if not isinstance(obj, dict):
+                return []
+            events = self._decode(obj)
+        except PARSE_ERRORS:
             return []
-        if not isinstance(obj, dict):
-            return []
-        try:
-            return self._decode(obj)
-        except (TypeError, AttributeError, ValueError):
-            return []
+        self.frames += 1
+        return events
 
     def _decode(self, obj: dict[str, Any]) -> list[ChatEvent]:
         kind = obj.get("type")
@@ -89,7 +106,7 @@ class EventDecoder:
             err = obj["error"]
             details = obj.get("error_details") or {}
             code = details.get("error_type") if isinstance(details, dict) else None
-            return [StreamError(str(err), code if isinstance(code, str) else None)]
+            return [StreamError(clean(err), clean_line(code) if isinstance(code, str) else None)]
         events: list[ChatEvent] = []
         author = obj.get("author")
         content = obj.get("content")
@@ -97,9 +114,9 @@ class EventDecoder:
         if isinstance(content, dict) and author != "user":
             events.extend(self._decode_parts(content.get("parts"), partial))
         elif isinstance(content, str) and content:
-            events.append(TextDelta(content))
+            events.append(TextDelta(clean(content, TEXT_LIMIT)))
         elif "content" not in obj and isinstance(obj.get("text"), str) and obj["text"]:
-            events.append(TextDelta(obj["text"]))
+            events.append(TextDelta(clean(obj["text"], TEXT_LIMIT)))
         actions = obj.get("actions")
         if isinstance(actions, dict):
             delta = _get(actions, "stateDelta", "state_delta")
@@ -107,8 +124,8 @@ class EventDecoder:
                 events.append(StateDelta(delta))
         code = _get(obj, "errorCode", "error_code")
         if code:
-            msg = _get(obj, "errorMessage", "error_message") or str(code)
-            events.append(StreamError(str(msg), str(code)))
+            msg = _get(obj, "errorMessage", "error_message") or code
+            events.append(StreamError(clean(msg), clean_line(code)))
         return events
 
     def _decode_simple(self, kind: str, obj: dict[str, Any]) -> list[ChatEvent] | None:
@@ -116,16 +133,14 @@ class EventDecoder:
             return [Heartbeat()]
         if kind == "text":
             text = obj.get("content", obj.get("text"))
-            return [TextDelta(text)] if isinstance(text, str) and text else []
+            return [TextDelta(clean(text, TEXT_LIMIT))] if isinstance(text, str) and text else []
         if kind == "tool_call":
             args = obj.get("args")
-            return [
-                ToolCall(str(obj.get("name") or "tool"), args if isinstance(args, dict) else {})
-            ]
+            return [ToolCall(_name(obj.get("name")), args if isinstance(args, dict) else {})]
         if kind == "tool_result":
-            return [ToolResult(str(obj.get("name") or "tool"), obj.get("result"))]
+            return [ToolResult(_name(obj.get("name")), obj.get("result"))]
         if kind == "error":
-            return [StreamError(str(obj.get("message") or obj.get("error") or "stream error"))]
+            return [StreamError(clean(obj.get("message") or obj.get("error") or "stream error"))]
         return None
 
     def _decode_parts(self, parts: Any, partial: bool) -> list[ChatEvent]:
@@ -143,22 +158,20 @@ class EventDecoder:
                 args = call.get("args")
                 events.append(
                     ToolCall(
-                        str(call.get("name") or "tool"),
+                        _name(call.get("name")),
                         args if isinstance(args, dict) else {},
-                        call.get("id"),
+                        _id(call.get("id")),
                     )
                 )
             resp = _get(part, "functionResponse", "function_response")
             if isinstance(resp, dict):
                 events.append(
-                    ToolResult(
-                        str(resp.get("name") or "tool"), resp.get("response"), resp.get("id")
-                    )
+                    ToolResult(_name(resp.get("name")), resp.get("response"), _id(resp.get("id")))
                 )
         if text:
             emitted = self._dedupe(text, partial)
             if emitted:
-                events.insert(0, TextDelta(emitted))
+                events.insert(0, TextDelta(clean(emitted, TEXT_LIMIT)))
         return events
 
     def _dedupe(self, text: str, partial: bool) -> str:

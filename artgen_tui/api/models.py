@@ -3,6 +3,12 @@
 The draft uses the service's compact keys: ``t`` tracks, ``tt`` track type, ``sg`` segments,
 ``d`` duration in ms, ``m`` metadata. Segment internals are not documented, so a segment keeps
 every key it was sent (``extra="allow"``) and :mod:`artgen_tui.core.timeline` reads the variants.
+
+Numbers are read totally: ``1e999``, ``Infinity``, NaN and 400-digit integers never raise; figures
+shown to people are clamped to sane ranges (credits never negative or absurd, durations finite and
+non-negative, progress 0–100). Strings meant only for display (a render's error) are cleaned with
+:func:`~artgen_tui.api.untrusted.clean`; identifiers are kept as sent (they go back to the server)
+and are cleaned where they are drawn.
 """
 
 from __future__ import annotations
@@ -12,6 +18,11 @@ from enum import IntEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from artgen_tui.api.untrusted import MAX_COUNT, PARSE_ERRORS, clean, count, finite
+
+DURATION_MAX_MS = 7 * 24 * 3600 * 1000.0
+"""A week: any longer draft duration is absurd and clamped."""
 
 
 class _Model(BaseModel):
@@ -30,6 +41,21 @@ class Token(_Model):
     expires_at: datetime | None = None
     credits: int | None = None
 
+    @field_validator("expires_at", mode="before")
+    @classmethod
+    def _expiry(cls, v: Any) -> Any:
+        """An expiry that cannot be read is no expiry (the token is renewed when refused)."""
+        if isinstance(v, datetime) or v is None:
+            return v
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return v if finite(v, 0, 10**11) == v else None
+        return v if isinstance(v, str) and len(v) < 64 else None
+
+    @field_validator("credits", mode="before")
+    @classmethod
+    def _credits(cls, v: Any) -> Any:
+        return None if v is None else count(v)
+
 
 class SessionInfo(_Model):
     task_id: str | None = None
@@ -47,6 +73,18 @@ class Credits(_Model):
     frozen: int = 0
     total: int = 0
 
+    @field_validator("available", "frozen", "total", mode="before")
+    @classmethod
+    def _figure(cls, v: Any) -> int:
+        """Never negative, never absurd, never a crash: ``-5`` → 0, ``1e999`` → the cap.
+
+        Something that is no number at all (``"lots"``, NaN) is refused, not read as 0.
+        """
+        number = finite(v, 0, MAX_COUNT)
+        if number is None:
+            raise ValueError("not a number")
+        return int(number)
+
 
 class UploadedFile(_Model):
     filename: str
@@ -57,6 +95,16 @@ class UploadedFile(_Model):
     height: int | None = None
     fps: float | None = None
     hash: str | None = None
+
+    @field_validator("duration", "fps", mode="before")
+    @classmethod
+    def _measure(cls, v: Any) -> Any:
+        return finite(v, 0.0, 10.0**7)
+
+    @field_validator("width", "height", mode="before")
+    @classmethod
+    def _pixels(cls, v: Any) -> Any:
+        return None if v is None else count(v, high=10**6)
 
 
 class UploadResult(_Model):
@@ -100,14 +148,10 @@ class Draft(BaseModel):
     @field_validator("d", mode="before")
     @classmethod
     def _duration(cls, v: Any) -> Any:
-        if isinstance(v, bool):
+        number = finite(v, 0.0, DURATION_MAX_MS)
+        if number is None:
             return None
-        if isinstance(v, int | float):
-            return v
-        try:
-            return float(v)
-        except (TypeError, ValueError):
-            return None
+        return v if isinstance(v, int | float) and v == number else number
 
     @field_validator("t", mode="before")
     @classmethod
@@ -120,6 +164,30 @@ class Draft(BaseModel):
     @classmethod
     def _meta(cls, v: Any) -> Any:
         return v if isinstance(v, dict) else {}
+
+    def to_wire(self, *, exclude_unset: bool = True) -> dict[str, Any]:
+        """The draft as plain data, every key as received: what an export sends back.
+
+        Like ``model_dump(mode="json", exclude_unset=...)`` but it never fails on a deeply nested
+        segment (pydantic stops serialising at about 250 levels; the values here came from JSON,
+        so they need no conversion).
+        """
+
+        def own(model: BaseModel, names: tuple[str, ...]) -> dict[str, Any]:
+            set_ = model.model_fields_set
+            out = {n: getattr(model, n) for n in names if not exclude_unset or n in set_}
+            out.update(model.model_extra or {})
+            return out
+
+        out = own(self, ("t", "d", "m"))
+        if "t" in out:
+            out["t"] = tracks = []
+            for track in self.t:
+                data = own(track, ("tt", "sg"))
+                if "sg" in data:
+                    data["sg"] = [dict(seg.model_extra or {}) for seg in track.sg]
+                tracks.append(data)
+        return out
 
     @property
     def ready_for_export(self) -> bool:
@@ -220,10 +288,13 @@ def parse_render_job(body: Any, fallback_id: str | None = None) -> RenderJob:
                     return src[key]
         return None
 
-    job_id = pick("id", "taskId", "render_id", "renderId") or fallback_id
+    job_id = pick("id", "taskId", "render_id", "renderId")
+    if not isinstance(job_id, str | int) or isinstance(job_id, bool) or len(str(job_id)) > 200:
+        job_id = fallback_id
     if not job_id:
         raise ValueError("render response has no id")
-    raw_status = str(pick("status") or "unknown").lower()
+    raw = pick("status")
+    raw_status = raw.lower() if isinstance(raw, str) else "unknown"
     status = _STATUS_ALIASES.get(raw_status, raw_status)
     if status not in ("pending", "processing", "completed", "failed", "cancelled"):
         status = "unknown"
@@ -234,17 +305,14 @@ def parse_render_job(body: Any, fallback_id: str | None = None) -> RenderJob:
             url = out["url"]
     if not url:
         url = body.get("outputUrl")
-    try:
-        progress = int(float(pick("progress") or 0))
-    except (TypeError, ValueError):
-        progress = 0
+    progress = count(pick("progress"), high=100)
     err = pick("error", "errorMessage", "error_message")
     return RenderJob(
         id=str(job_id),
         status=status,
-        progress=max(0, min(100, progress)),
+        progress=progress,
         output_url=url if isinstance(url, str) else None,
-        error=str(err) if err is not None else None,
+        error=clean(err) if err is not None else None,
         created_at=_num(pick("createdAt", "created_at")),
         completed_at=_num(pick("completedAt", "completed_at")),
     )
@@ -255,12 +323,10 @@ def _int_or(v: Any, default: int) -> int:
         return default
     try:
         return int(v)
-    except (TypeError, ValueError):
+    except PARSE_ERRORS:
         return default
 
 
 def _num(v: Any) -> float | None:
-    try:
-        return float(v) if v is not None else None
-    except (TypeError, ValueError):
-        return None
+    """A timestamp: finite and not before 1970, else ``None``."""
+    return finite(v, 0.0, 10.0**11)

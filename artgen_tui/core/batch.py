@@ -93,7 +93,7 @@ def item_kind(item: BatchItem) -> SpendKind:
 def _draft_hash(state: SessionState | None) -> str | None:
     if state is None:
         return None
-    raw = json.dumps(state.draft.model_dump(mode="json"), sort_keys=True, default=str)
+    raw = json.dumps(state.draft.to_wire(exclude_unset=False), sort_keys=True, default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 

@@ -55,9 +55,9 @@ class CredentialStore:
         """The stable ``X-Client-Id``: made once (a UUID4) and reused for every token request."""
         try:
             value = self.client_id_file.read_text("utf-8").strip()
-            if value and len(value) <= 64:
+            if value and len(value) <= 64 and value.isascii() and value.isprintable():
                 return value
-        except OSError:
+        except (OSError, UnicodeDecodeError):  # a damaged file: make a new id
             pass
         value = str(uuid.uuid4())
         paths.atomic_write_text(self.client_id_file, value + "\n")

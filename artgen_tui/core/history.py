@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from artgen_tui import paths
+from artgen_tui.api.untrusted import finite
 
 Role = Literal["user", "assistant", "notice", "outcome"]
 _ROLES = ("user", "assistant", "notice", "outcome")
@@ -45,7 +46,8 @@ def transcripts_dir() -> Path:
 
 
 def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 10**12
+    return value if ok else None
 
 
 class Transcript:
@@ -103,14 +105,14 @@ class Transcript:
 def _parse(line: str) -> Entry | None:
     try:
         obj = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(obj, dict):
         return None
     role, text, at = obj.get("role"), obj.get("text"), obj.get("at")
     if role not in _ROLES or not isinstance(text, str):
         return None
-    stamp = float(at) if isinstance(at, int | float) and not isinstance(at, bool) else 0.0
+    stamp = finite(at, 0.0, 1e11) or 0.0
     status = obj.get("status")
     if role == "outcome" and status not in _OUTCOMES:
         return None

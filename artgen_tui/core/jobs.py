@@ -275,7 +275,7 @@ class JobManager:
         output: dict[str, Any] = {"format": "mp4", "quality": "high"}
         if resolution:
             output["resolution"] = resolution
-        payload = draft.model_dump(mode="json", exclude_unset=True)
+        payload = draft.to_wire()
         render: RenderJob = await self.ws.with_session(
             lambda sid: self.ws.client.submit_render(sid, payload, output=output)
         )

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from artgen_tui import paths
 from artgen_tui.api.models import Credits
+from artgen_tui.api.untrusted import MAX_COUNT
 from artgen_tui.core.intents import route
 
 SpendKind = Literal["generation", "edit", "export", "chat"]
@@ -165,7 +166,11 @@ class SpendGuard:
         values = mine.get(kind) if isinstance(mine, dict) else None
         if not isinstance(values, list):
             return []
-        return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and v >= 0]
+        return [
+            v
+            for v in values
+            if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_COUNT
+        ]
 
     def record(self, kind: SpendKind, before: Credits, after: Credits) -> int:
         """Remember what a request of ``kind`` cost (balance ``before`` → ``after``) and add it to

@@ -6,6 +6,8 @@ including the service's compact one- and two-letter keys (``n``/``nm``, ``tx``, 
 Compact keys are milliseconds; a value under 1000 in a ``*_s``/``sec`` key reads as seconds.
 Nothing here raises on odd data: a segment without times starts where the previous one ended, a
 non-numeric volume is ``None``, a media segment with no label is named after its source file.
+Every label, name and title read here is server text, so it leaves cleaned (no control sequence,
+one line, capped: :func:`~artgen_tui.api.untrusted.clean_line`).
 Every function is linear in the number of segments, so a 10,000-segment state stays quick.
 """
 
@@ -19,6 +21,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from artgen_tui.api.models import Draft, SessionState, TrackType
+from artgen_tui.api.untrusted import clean_line
+
+LABEL_LIMIT = 200
+"""Labels, names and titles are cleaned (no control sequence) and capped at this length."""
 
 TRACK_KINDS: dict[int, tuple[str, str]] = {
     TrackType.VIDEO: ("video", "🎬"),
@@ -122,10 +128,13 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:  # a 400-digit integer
+            return None
     elif isinstance(value, str):
         try:
-            result = float(value.strip())
+            result = float(value.strip()[:400])
         except ValueError:
             return None
     else:
@@ -154,12 +163,12 @@ def _seconds(seg: dict[str, Any], ms_keys: tuple[str, ...], s_keys: tuple[str, .
 def _text(seg: dict[str, Any], keys: tuple[str, ...]) -> str:
     for key in keys:
         value = seg.get(key)
-        if isinstance(value, str) and value.strip():
-            return " ".join(value.split())
         if isinstance(value, dict):
-            inner = value.get("text") or value.get("content")
-            if isinstance(inner, str) and inner.strip():
-                return " ".join(inner.split())
+            value = value.get("text") or value.get("content")
+        if isinstance(value, str):
+            label = " ".join(clean_line(value, LABEL_LIMIT).split())
+            if label:
+                return label
     return ""
 
 
@@ -172,8 +181,9 @@ def _source_name(seg: dict[str, Any]) -> str:
         if isinstance(value, str) and value.strip():
             path = urlsplit(value.strip()).path if "://" in value else value.strip()
             name = posixpath.basename(unquote(path).replace("\\", "/"))
+            name = " ".join(clean_line(name, LABEL_LIMIT).split())
             if name:
-                return " ".join(name.split())
+                return name
     return ""
 
 
@@ -255,7 +265,7 @@ def rows(draft: Draft | None) -> list[TimelineRow]:
                     end_s=end,
                     duration_s=duration,
                     volume=_volume(seg),
-                    segment_kind=seg_kind if isinstance(seg_kind, str) else None,
+                    segment_kind=clean_line(seg_kind, 40) if isinstance(seg_kind, str) else None,
                 )
             )
     return result
@@ -306,7 +316,7 @@ def canvas(state: SessionState | None) -> Canvas:
     return Canvas(
         width=int(width) if width else None,
         height=int(height) if height else None,
-        aspect=str(aspect) if aspect is not None else None,
+        aspect=clean_line(aspect, 20) if aspect is not None else None,
         fps=fps,
     )
 
@@ -346,7 +356,7 @@ def summary(state: SessionState | None) -> str:
     draft = state.draft
     table = rows(draft)
     title = draft.m.get("title") if isinstance(draft.m.get("title"), str) else None
-    head = title or state.task_name or "Untitled project"
+    head = clean_line(title or state.task_name or "Untitled project", LABEL_LIMIT)
     lines = [f"{head} · {fmt_seconds(duration_s(draft))} s · {canvas(state).describe()}"]
     if not table:
         lines.append("The timeline is empty. Describe a video to generate one.")

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError, TransportError
+from artgen_tui.api.untrusted import clean, clean_line
 from artgen_tui.config import Settings
 from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.prompt_history import PromptHistory
@@ -183,6 +185,24 @@ class ArtgenApp(App[int], inherit_bindings=False):
         # refused connection takes milliseconds) would otherwise never be painted.
         if self._autoconnect:
             self.connect()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast passes the sanitiser: its text may quote the server."""
+        super().notify(
+            clean(message),
+            title=clean_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:

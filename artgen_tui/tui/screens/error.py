@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from artgen_tui.api.untrusted import clean, clean_line
+
 
 class ErrorModal(ModalScreen[None]):
     """Shows ``title`` and ``text`` (never parsed as markup); ``c`` copies, Esc closes."""
@@ -38,8 +40,8 @@ class ErrorModal(ModalScreen[None]):
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()
-        self.error_title = title
-        self.error_text = text
+        self.error_title = clean_line(title, 200)
+        self.error_text = clean(text)
 
     def compose(self) -> ComposeResult:
         with Vertical():

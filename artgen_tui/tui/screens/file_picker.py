@@ -32,6 +32,7 @@ from artgen_tui.api.files import (
     file_kind,
     human_size,
 )
+from artgen_tui.api.untrusted import clean
 from artgen_tui.core.uploads import parse_urls
 
 
@@ -369,12 +370,12 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
     def show_error(self, text: str) -> None:
         message = self.query_one("#picker-message", Static)
         message.set_classes("-error")
-        message.update(f"✗ {text}")
+        message.update(f"✗ {clean(text)}")
 
     def show_info(self, text: str) -> None:
         message = self.query_one("#picker-message", Static)
         message.set_classes("-info")
-        message.update(text)
+        message.update(clean(text))
 
     def _show_details(self, path: Path, is_dir: bool) -> None:
         details = self.query_one("#picker-details", Static)

@@ -35,6 +35,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from artgen_tui.api.untrusted import clean, clean_line
 from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.widgets.markdown_lite import LiteStyles
 from artgen_tui.tui.widgets.markdown_lite import render as lite_render
@@ -175,7 +176,7 @@ class ChatMessage(Vertical, can_focus=True):
 
     def __init__(self, text: str = "", *, classes: str = "") -> None:
         super().__init__(classes=classes)
-        self._text = text
+        self._text = clean(text, None)  # server text is drawn: no control sequence gets through
 
     @property
     def text(self) -> str:
@@ -226,7 +227,7 @@ class ActionHint(Horizontal):
 
     def compose(self) -> ComposeResult:
         for kind, label, key in self._actions:
-            text = f"{label} ({key})" if key else label
+            text = clean_line(f"{label} ({key})" if key else label)
             yield Button(Content(text), name=kind, compact=True, classes="action-button")
 
     @on(Button.Pressed, ".action-button")
@@ -263,7 +264,7 @@ class Reply(ChatMessage):
         self._sealed: SealedMarkdown | None = None
         self._stream: MarkdownStream | None = None
         self._finished = False
-        self._initial = text
+        self._initial = self._text
         self._chunks: list[str] = []
         self._lock = asyncio.Lock()
 
@@ -295,6 +296,7 @@ class Reply(ChatMessage):
         """Queue a chunk; it is shown at the next flush."""
         if self._finished or not chunk:
             return
+        chunk = clean(chunk, None)  # only control characters change: the Markdown still renders
         self._chunks.append(chunk)
         self._pending.append(chunk)
         self._schedule(self.FLUSH_INTERVAL)

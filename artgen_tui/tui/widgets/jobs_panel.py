@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from artgen_tui.api.files import human_size
+from artgen_tui.api.untrusted import clean_line
 from artgen_tui.core.jobs import CANCELLABLE, FINAL, RETRYABLE, ExportJob
 
 EMPTY_TEXT = "No exports yet — press {key} or type 'export'"
@@ -46,6 +47,7 @@ DEFAULT_WIDTH = 60
 
 def short_id(job_id: str, limit: int = ID_WIDTH) -> str:
     """The distinctive end of the id: render ids all start with ``render_``."""
+    job_id = clean_line(job_id, None)  # a server-chosen id is drawn: cleaned first
     tail = job_id.removeprefix("render_") or job_id
     return tail if len(tail) <= limit else "…" + tail[-(limit - 1) :]
 
@@ -67,6 +69,7 @@ def short_path(path: str, limit: int = 44) -> str:
         text = "~/" + p.relative_to(Path.home()).as_posix()
     except ValueError:
         text = path
+    text = clean_line(text, None)
     limit = max(limit, 8)
     return text if len(text) <= limit else "…" + text[-(limit - 1) :]
 
@@ -87,12 +90,12 @@ def bar(fraction: float, done: Style, todo: Style, width: int) -> Text:
 def _progress(job: ExportJob) -> int:
     try:
         return max(0, min(100, int(job.progress)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0
 
 
 def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(str(text).split())
+    flat = " ".join(clean_line(text, max(limit, 1) * 4).split())
     limit = max(limit, 1)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Static
 
+from artgen_tui.api.untrusted import clean_line
 from artgen_tui.core.credits import credit_level, credits_sentence
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class StatusBar(Horizontal):
         self.session_label = ""
 
     def compose(self) -> ComposeResult:
-        yield Static(Content(f"◌ {self.connection_text}"), id="status-connection")
+        yield Static(Content(f"◌ {clean_line(self.connection_text, 200)}"), id="status-connection")
         yield Static(Content(""), id="status-elapsed")
         session = Static(Content(self.session_label), id="status-session")
         session.display = bool(self.session_label)
@@ -97,7 +98,7 @@ class StatusBar(Horizontal):
         for name in ("connecting", "ready", "error", "busy"):
             self.set_class(name == state, f"-{name}")
         label = self.query_one("#status-connection", Static)
-        label.update(Content(f"{_ICONS[state]} {text}"))
+        label.update(Content(f"{_ICONS[state]} {clean_line(text, 200)}"))
 
     def set_credits(self, credits: Credits, low_threshold: int) -> None:
         self.credits, self._threshold = credits, low_threshold

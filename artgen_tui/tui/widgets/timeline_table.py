@@ -11,6 +11,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import DataTable
 
+from artgen_tui.api.untrusted import clean_line
+
 # The timeline rules (and the models under them) load with the first state, after the first frame.
 if TYPE_CHECKING:
     from artgen_tui.api.models import SessionState
@@ -50,7 +52,7 @@ def _volume(value: float | None) -> Text:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clean_line(text, limit)  # cleaned again here: a cell is drawn as is
 
 
 def _same(a: Text, b: Text | None) -> bool:
@@ -239,7 +241,8 @@ class TimelineTable(DataTable[Text]):
             total = timeline.duration_s(state.draft)
             noun = "segment" if count == 1 else "segments"
             canvas = timeline.canvas(state).describe()
-            self.caption = f"{count} {noun} · {timeline.fmt_seconds(total)} s · {canvas}"
+            caption = f"{count} {noun} · {timeline.fmt_seconds(total)} s · {canvas}"
+            self.caption = clean_line(caption, 200)
         self.border_subtitle = self.caption
 
     def render_line(self, y: int) -> Strip:
