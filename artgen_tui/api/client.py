@@ -692,7 +692,8 @@ class NemoClient:
         (fsynced, atomically renamed) only once the byte count matches. Never re-submits a render.
         """
         proxy = f"/api/render/proxy/{quote(render_id, safe='')}/download"
-        return await self._downloader().fetch(Path(dest), [url] if url else [], proxy, progress)
+        downloader = self._downloader(video=True)
+        return await downloader.fetch(Path(dest), [url] if url else [], proxy, progress)
 
     async def download_url(
         self, url: str, dest: Path, *, progress: ProgressCallback | None = None
@@ -708,10 +709,13 @@ class NemoClient:
             backoff=self._retry_backoff,
             timeout=self._options.request_timeout,
             fast=self._fast_downloads,
+            min_rate=self._options.min_download_rate,
+            window=self._options.download_window,
+            head_deadline=self._options.request_deadline,
         )
 
-    def _downloader(self) -> Downloader:
-        return Downloader(_DownloadWire(self), self.download_policy)
+    def _downloader(self, *, video: bool = False) -> Downloader:
+        return Downloader(_DownloadWire(self), self.download_policy, video=video)
 
 
 class _DownloadWire:
