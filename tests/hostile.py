@@ -19,7 +19,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -56,6 +56,7 @@ class Exchange:
     headers: dict[str, str]
     body: bytes
     request_body: bytes = b""
+    request_headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -142,6 +143,189 @@ mode(
 )
 
 
+# --- slow, endless, wrong and ambiguous answers ---------------------------------------------
+
+DRIP_EVERY = 0.5
+"""Seconds between the bytes of a dripped answer: each byte keeps a read timeout alive."""
+
+DOWNLOAD_PATHS = ("/renders/", "/download")
+"""Where a render's video is fetched: the public link and the authenticated proxy."""
+
+POLL_PATHS = ("/api/render/proxy/lambda/",)
+"""A render's status polls (not the submit, which has no trailing slash)."""
+
+SUBMIT_PATHS = ("/api/render/proxy/lambda",)
+
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in</body></html>"
+
+
+def drip(
+    body: bytes, *, status: int = 200, headers: dict[str, str] | None = None, sized: bool = True
+) -> StreamingResponse:
+    """``body`` one byte every :data:`DRIP_EVERY` seconds (with its ``Content-Length``)."""
+
+    async def trickle() -> AsyncIterator[bytes]:
+        for i in range(len(body)):
+            yield body[i : i + 1]
+            await asyncio.sleep(DRIP_EVERY)
+
+    out = dict(headers or {})
+    if sized:
+        out["content-length"] = str(len(body))
+    return StreamingResponse(trickle(), status_code=status, headers=out)
+
+
+def cut_after(body: bytes, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The start of ``body``, then the connection broken (no ``Content-Length``)."""
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield body[: max(1, len(body) // 2)]
+        await asyncio.sleep(0.05)
+        raise ConnectionResetError("cut by the hostile proxy")
+
+    return StreamingResponse(broken(), status_code=status, headers=dict(headers or {}))
+
+
+def _drip_answer(ex: Exchange) -> Response:
+    return drip(ex.body, status=ex.status, headers=ex.headers)
+
+
+SSE_DRIP = b'data: {"content": {"parts": [{"text": "Hello"}], "role": "model"}}\n\n' * 100
+
+
+def _drip_stream(ex: Exchange) -> Response:
+    return drip(SSE_DRIP, headers={"content-type": "text/event-stream"}, sized=False)
+
+
+def _drip_video(ex: Exchange) -> Response | None:
+    if ex.status not in (200, 206):
+        return None
+    return drip(ex.body, status=ex.status, headers=ex.headers)
+
+
+mode(Mode("drip_json", respond=_drip_answer, match=("/api/credits", "/api/state")))
+mode(Mode("drip_sse", respond=_drip_stream, match=("/run_sse",)))
+mode(Mode("drip_download", respond=_drip_video, match=DOWNLOAD_PATHS))
+
+
+def _poll_data(change: Callable[[dict[str, Any]], Any]) -> JsonHook:
+    def hook(_ex: Exchange, body: Any) -> Any:
+        if isinstance(body, dict) and isinstance(body.get("data"), dict):
+            body["data"] = change(body["data"])
+        return body
+
+    return hook
+
+
+mode(
+    Mode(
+        "render_forever",
+        json=_poll_data(lambda d: {**d, "status": "processing", "progress": 50}),
+        match=POLL_PATHS,
+    )
+)
+mode(
+    Mode(
+        "render_unknown", json=_poll_data(lambda d: {**d, "status": "queued-ish"}), match=POLL_PATHS
+    )
+)
+mode(Mode("render_null", json=_poll_data(lambda _d: None), match=POLL_PATHS))
+
+
+def _html_instead(ex: Exchange) -> Response | None:
+    if ex.status != 200:
+        return None
+    return Response(
+        HTML_PAGE, status_code=200, headers={"content-type": "text/html; charset=utf-8"}
+    )
+
+
+def _html_as_video(ex: Exchange) -> Response | None:
+    if ex.status != 200:
+        return None
+    return Response(HTML_PAGE, status_code=200, headers={"content-type": "video/mp4"})
+
+
+mode(Mode("html_video", respond=_html_instead, match=DOWNLOAD_PATHS))
+mode(Mode("html_labelled_video", respond=_html_as_video, match=DOWNLOAD_PATHS))
+
+
+def _cut_video(ex: Exchange) -> Response | None:
+    if ex.status != 200:
+        return None
+    return cut_after(ex.body, headers={"content-type": "video/mp4"})
+
+
+mode(Mode("cut_download", respond=_cut_video, match=DOWNLOAD_PATHS))
+
+
+def _ambiguous(spoil: Callable[[Exchange], Response]) -> ResponseHook:
+    """Spoil the answer to the first submit of each render id: the backend HAS accepted it."""
+    seen: set[str] = set()
+
+    def hook(ex: Exchange) -> Response | None:
+        if ex.method != "POST" or not ex.path.endswith("/lambda"):
+            return None
+        try:
+            rid = str(json.loads(ex.request_body).get("id"))
+        except (ValueError, AttributeError):
+            return None
+        if rid in seen:
+            return None
+        seen.add(rid)
+        return spoil(ex)
+
+    return hook
+
+
+mode(Mode("submit_cut", respond=_ambiguous(lambda ex: cut_after(ex.body)), match=SUBMIT_PATHS))
+mode(
+    Mode(
+        "submit_5xx",
+        respond=_ambiguous(lambda _ex: Response(b"Bad Gateway", status_code=502)),
+        match=SUBMIT_PATHS,
+    )
+)
+mode(
+    Mode(
+        "submit_garbage",
+        respond=_ambiguous(
+            lambda _ex: Response(HTML_PAGE, status_code=200, headers={"content-type": "text/html"})
+        ),
+        match=SUBMIT_PATHS,
+    )
+)
+
+HUGE_RETRY_AFTER = "10800"
+
+
+def _rate_limited_for_hours(_ex: Exchange) -> Response:
+    body = json.dumps({"code": 429, "message": "Too many requests."}).encode()
+    headers = {"content-type": "application/json", "retry-after": HUGE_RETRY_AFTER}
+    return Response(body, status_code=429, headers=headers)
+
+
+mode(Mode("huge_retry_after", respond=_rate_limited_for_hours, match=SESSION_PATHS))
+
+
+def _refuse_client_id() -> ResponseHook:
+    """A token request answered 400 "X-Client-Id required" once per client id."""
+    refused: set[str] = set()
+
+    def hook(ex: Exchange) -> Response | None:
+        cid = ex.request_headers.get("x-client-id", "")
+        if cid in refused:
+            return None
+        refused.add(cid)
+        body = json.dumps({"code": 400, "message": "X-Client-Id header is required"}).encode()
+        return Response(body, status_code=400, headers={"content-type": "application/json"})
+
+    return hook
+
+
+mode(Mode("refuse_client_id", respond=_refuse_client_id(), match=("/api/auth/anonymous-token",)))
+
+
 class HostileProxy:
     """The local backend at ``upstream`` behind a loopback proxy applying ``modes``."""
 
@@ -165,7 +349,9 @@ class HostileProxy:
         headers = {
             k: v
             for k, v in request.headers.items()
-            if k.lower() not in ("host", "content-length", "accept-encoding")
+            # The Host goes through, so the links the backend writes (a render's outputUrl)
+            # point at the proxy too and downloads pass through its modes.
+            if k.lower() not in ("content-length", "accept-encoding")
         }
         target = self.upstream + path + (f"?{request.url.query}" if request.url.query else "")
         client = httpx.AsyncClient(timeout=120)
@@ -181,7 +367,9 @@ class HostileProxy:
         content_type = upstream.headers.get("content-type", "")
         active = self._active(path)
         if "text/event-stream" in content_type:
-            ex = Exchange(request.method, path, upstream.status_code, out_headers, b"", body)
+            ex = Exchange(
+                request.method, path, upstream.status_code, out_headers, b"", body, dict(headers)
+            )
             self.exchanges.append(ex)
             replaced = _first_response(active, ex)
             if replaced is not None:
@@ -196,7 +384,9 @@ class HostileProxy:
         raw = await upstream.aread()
         await upstream.aclose()
         await client.aclose()
-        ex = Exchange(request.method, path, upstream.status_code, out_headers, raw, body)
+        ex = Exchange(
+            request.method, path, upstream.status_code, out_headers, raw, body, dict(headers)
+        )
         self.exchanges.append(ex)
         if "json" in content_type:
             for m in active:
@@ -257,11 +447,15 @@ def hostile(upstream: str, *modes: str | Mode) -> Iterator[HostileProxy]:
 
 __all__ = [
     "CONTROL_CHARS",
+    "DRIP_EVERY",
     "ESCAPES",
+    "HTML_PAGE",
     "MODES",
     "Exchange",
     "HostileProxy",
     "Mode",
+    "cut_after",
+    "drip",
     "hostile",
     "map_numbers",
     "map_strings",
