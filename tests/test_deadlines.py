@@ -49,7 +49,8 @@ def test_a_dripping_download_fails_at_the_minimum_rate_and_saves_nothing(
         r.timeline()
         ran = artgen(
             "export", "--wait", "-o", "out.mp4", "--resolution", "360p", "--no-json",
-            url=r.url, cwd=tmp_path, env={"ARTGEN_FAST_DOWNLOADS": fast},
+            url=r.url, cwd=tmp_path,
+            env={"ARTGEN_FAST_DOWNLOADS": fast, "ARTGEN_NETWORK__RENDER_WAIT": "120"},
         )  # fmt: skip
     assert ran.returncode == 2, ran.stderr
     assert "bytes/s" in ran.stderr
