@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class Exchange:
     body: bytes
     request_body: bytes = b""
     request_headers: dict[str, str] = field(default_factory=dict)
+    done_at: float | None = None
+    """When a relayed event stream ended (``time.monotonic()``); ``None`` while it runs."""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -308,22 +311,18 @@ def _rate_limited_for_hours(_ex: Exchange) -> Response:
 mode(Mode("huge_retry_after", respond=_rate_limited_for_hours, match=SESSION_PATHS))
 
 
-def _refuse_client_id() -> ResponseHook:
-    """A token request answered 400 "X-Client-Id required" once per client id."""
-    refused: set[str] = set()
+def refuse_client_id_once() -> Mode:
+    """The first token request answered 400 "X-Client-Id required" (a fresh mode each call)."""
+    refused: list[str] = []
 
     def hook(ex: Exchange) -> Response | None:
-        cid = ex.request_headers.get("x-client-id", "")
-        if cid in refused:
+        if refused:
             return None
-        refused.add(cid)
+        refused.append(ex.request_headers.get("x-client-id", ""))
         body = json.dumps({"code": 400, "message": "X-Client-Id header is required"}).encode()
         return Response(body, status_code=400, headers={"content-type": "application/json"})
 
-    return hook
-
-
-mode(Mode("refuse_client_id", respond=_refuse_client_id(), match=("/api/auth/anonymous-token",)))
+    return Mode("refuse_client_id", respond=hook, match=("/api/auth/anonymous-token",))
 
 
 class HostileProxy:
@@ -412,6 +411,7 @@ class HostileProxy:
         except (httpx.HTTPError, asyncio.CancelledError):
             pass
         finally:
+            ex.done_at = time.monotonic()
             await upstream.aclose()
             await client.aclose()
 
@@ -461,4 +461,5 @@ __all__ = [
     "map_strings",
     "mode",
     "raw_controls",
+    "refuse_client_id_once",
 ]

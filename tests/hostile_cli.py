@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from hostile import HostileProxy, hostile
+from hostile import HostileProxy, Mode, hostile
 from local_http import backend
 
 GENERATE = "generate a futuristic city at sunset, cinematic, 2 seconds"
@@ -91,7 +91,7 @@ class Rig:
 
 
 @contextmanager
-def rig(tmp_path: Path, *modes: str) -> Iterator[Rig]:
+def rig(tmp_path: Path, *modes: str | Mode) -> Iterator[Rig]:
     """A local backend behind the hostile proxy with ``modes``."""
     data_dir = tmp_path / "backend"
     with backend(data_dir, silent_close_rate=0.0) as upstream, hostile(upstream, *modes) as proxy:
