@@ -12,8 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hostile import Exchange, Mode
 from hostile_cli import artgen, rig
 from local_http import account, new_session
+from starlette.responses import Response
 
 from artgen_tui import paths
 
@@ -56,3 +58,37 @@ def test_the_local_backend_answers_a_repeated_render_id_with_409_exists(tmp_path
         # another user learns nothing about someone else's render (their session is unknown)
         assert "already exists" not in stranger.text and "render_7_ab" not in stranger.text
         assert len(r.renders()) == 1
+
+
+def test_the_render_id_is_journaled_before_the_submit_is_sent(tmp_path: Path) -> None:
+    seen_at_submit: list[list[str]] = []
+
+    def look(ex: Exchange) -> None:
+        if ex.method == "POST" and ex.path == "/api/render/proxy/lambda":
+            journal = paths.read_json(paths.state_dir() / "jobs.json")
+            seen_at_submit.append([j["id"] for j in journal.get("jobs", [])] if journal else [])
+        return None
+
+    with rig(tmp_path, Mode("look", respond=look, match=("/api/render",))) as r:
+        r.timeline()
+        ran = artgen("export", "--json", url=r.url, cwd=tmp_path)
+        (render,) = r.renders()
+    assert ran.returncode == 0, ran.stderr
+    assert seen_at_submit == [[render.stem]]
+
+
+def _refuse(ex: Exchange) -> Response | None:
+    if ex.method != "POST" or ex.path != "/api/render/proxy/lambda":
+        return None
+    body = json.dumps({"code": 402, "message": "Export blocked: register to export."})
+    return Response(body.encode(), status_code=402, headers={"content-type": "application/json"})
+
+
+def test_a_refused_submit_leaves_no_job_behind(tmp_path: Path) -> None:
+    with rig(tmp_path, Mode("refuse", respond=_refuse, match=("/api/render",))) as r:
+        r.timeline()
+        ran = artgen("export", "--json", url=r.url, cwd=tmp_path)
+    assert ran.returncode == 1, ran.stderr
+    assert "Export blocked" in ran.stderr
+    journal = paths.read_json(paths.state_dir() / "jobs.json")
+    assert journal == {"jobs": []}
