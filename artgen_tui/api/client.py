@@ -382,7 +382,7 @@ class NemoClient:
             except TimeoutError:
                 log.info("%s: no whole answer within %s s", what, limit)
                 raise TransportError(
-                    f"{what}: the server's answer did not arrive within {limit:g} s."
+                    f"{what}: the server's answer did not arrive within {limit or 0:g} s."
                 ) from None
 
         return await self._with_recovery(attempt, auth=auth)
