@@ -541,7 +541,7 @@ async def cmd_export(ctx: Context, ws: Any) -> int:
         )
         return EXIT_OK
     ctx.out.note(f"artgen: export {job.id} submitted; waiting for the render…", dim=True)
-    return await _follow(ctx, manager.follow(job.id))
+    return await _follow(ctx, manager.follow(job.id, render_wait=ws.settings.network.render_wait))
 
 
 async def _retry(ctx: Context, ws: Any, manager: Any, job_id: str) -> int:

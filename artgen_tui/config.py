@@ -101,6 +101,50 @@ class SpendSettings(BaseModel):
     limit: int = Field(0, ge=0, description="Most credits one run may spend without asking.")
 
 
+class NetworkSettings(BaseModel):
+    """Deadlines and cadences (``[network]``): how long the client waits for a slow service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_retry_after: float = Field(
+        120.0, ge=0, description="Longest Retry-After obeyed; a longer one ends the command."
+    )
+    request_deadline: float = Field(
+        120.0, gt=0, description="Seconds for a whole JSON answer, however it trickles in."
+    )
+    stream_idle: float = Field(
+        300.0, gt=0, description="Seconds a chat stream may go without a whole event."
+    )
+    min_download_rate: float = Field(
+        1024.0, ge=0, description="Bytes/s a download must average per window (0: no check)."
+    )
+    download_window: float = Field(30.0, gt=0, description="Seconds per download rate window.")
+    render_wait: float = Field(
+        3600.0, gt=0, description="Seconds `export --wait` waits for the render."
+    )
+    remote_poll_interval: float = Field(
+        5.0, gt=0, description="First export status poll interval on a remote service."
+    )
+    remote_poll_max: float = Field(
+        30.0, gt=0, description="Longest export status poll interval on a remote service."
+    )
+    recovery_delays: list[float] = Field(
+        default_factory=lambda: [0.0, 1.0, 2.0, 5.0, 10.0, 30.0],
+        min_length=1,
+        description="Seconds before each state poll after a dropped stream (last repeats).",
+    )
+    settle_recheck: float = Field(
+        1.5, ge=0, description="Seconds before a second state poll when a turn changed nothing."
+    )
+
+    @field_validator("recovery_delays")
+    @classmethod
+    def _non_negative(cls, value: list[float]) -> list[float]:
+        if any(not 0 <= v <= 3600 for v in value):
+            raise ValueError("each delay must be between 0 and 3600 seconds")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ARTGEN_",
@@ -140,6 +184,7 @@ class Settings(BaseSettings):
     local: LocalBackendSettings = Field(default_factory=LocalBackendSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
     spend: SpendSettings = Field(default_factory=SpendSettings)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
     _source_path: Path | None = PrivateAttr(None)
 
     @property

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -56,6 +57,9 @@ class Exchange:
     headers: dict[str, str]
     body: bytes
     request_body: bytes = b""
+    request_headers: dict[str, str] = field(default_factory=dict)
+    done_at: float | None = None
+    """When a relayed event stream ended (``time.monotonic()``); ``None`` while it runs."""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -140,6 +144,185 @@ mode(
         match=SESSION_PATHS,
     )
 )
+
+
+# --- slow, endless, wrong and ambiguous answers ---------------------------------------------
+
+DRIP_EVERY = 0.5
+"""Seconds between the bytes of a dripped answer: each byte keeps a read timeout alive."""
+
+DOWNLOAD_PATHS = ("/renders/", "/download")
+"""Where a render's video is fetched: the public link and the authenticated proxy."""
+
+POLL_PATHS = ("/api/render/proxy/lambda/",)
+"""A render's status polls (not the submit, which has no trailing slash)."""
+
+SUBMIT_PATHS = ("/api/render/proxy/lambda",)
+
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in</body></html>"
+
+
+def drip(
+    body: bytes, *, status: int = 200, headers: dict[str, str] | None = None, sized: bool = True
+) -> StreamingResponse:
+    """``body`` one byte every :data:`DRIP_EVERY` seconds (with its ``Content-Length``)."""
+
+    async def trickle() -> AsyncIterator[bytes]:
+        for i in range(len(body)):
+            yield body[i : i + 1]
+            await asyncio.sleep(DRIP_EVERY)
+
+    out = dict(headers or {})
+    if sized:
+        out["content-length"] = str(len(body))
+    return StreamingResponse(trickle(), status_code=status, headers=out)
+
+
+def cut_after(body: bytes, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The start of ``body``, then the connection broken (no ``Content-Length``)."""
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield body[: max(1, len(body) // 2)]
+        await asyncio.sleep(0.05)
+        raise ConnectionResetError("cut by the hostile proxy")
+
+    return StreamingResponse(broken(), status_code=status, headers=dict(headers or {}))
+
+
+def _drip_answer(ex: Exchange) -> Response:
+    return drip(ex.body, status=ex.status, headers=ex.headers)
+
+
+SSE_DRIP = b'data: {"content": {"parts": [{"text": "Hello"}], "role": "model"}}\n\n' * 100
+
+
+def _drip_stream(ex: Exchange) -> Response:
+    return drip(SSE_DRIP, headers={"content-type": "text/event-stream"}, sized=False)
+
+
+def _drip_video(ex: Exchange) -> Response | None:
+    if ex.status not in (200, 206):
+        return None
+    return drip(ex.body, status=ex.status, headers=ex.headers)
+
+
+mode(Mode("drip_json", respond=_drip_answer, match=("/api/credits", "/api/state")))
+mode(Mode("drip_sse", respond=_drip_stream, match=("/run_sse",)))
+mode(Mode("drip_download", respond=_drip_video, match=DOWNLOAD_PATHS))
+
+
+def _poll_data(change: Callable[[dict[str, Any]], Any]) -> JsonHook:
+    def hook(_ex: Exchange, body: Any) -> Any:
+        if isinstance(body, dict) and isinstance(body.get("data"), dict):
+            body["data"] = change(body["data"])
+        return body
+
+    return hook
+
+
+mode(
+    Mode(
+        "render_forever",
+        json=_poll_data(lambda d: {**d, "status": "processing", "progress": 50}),
+        match=POLL_PATHS,
+    )
+)
+mode(
+    Mode(
+        "render_unknown", json=_poll_data(lambda d: {**d, "status": "queued-ish"}), match=POLL_PATHS
+    )
+)
+mode(Mode("render_null", json=_poll_data(lambda _d: None), match=POLL_PATHS))
+
+
+def _html_instead(ex: Exchange) -> Response | None:
+    if ex.status != 200:
+        return None
+    return Response(
+        HTML_PAGE, status_code=200, headers={"content-type": "text/html; charset=utf-8"}
+    )
+
+
+def _html_as_video(ex: Exchange) -> Response | None:
+    if ex.status != 200:
+        return None
+    return Response(HTML_PAGE, status_code=200, headers={"content-type": "video/mp4"})
+
+
+mode(Mode("html_video", respond=_html_instead, match=DOWNLOAD_PATHS))
+mode(Mode("html_labelled_video", respond=_html_as_video, match=DOWNLOAD_PATHS))
+
+
+def _cut_video(ex: Exchange) -> Response | None:
+    if ex.status != 200:
+        return None
+    return cut_after(ex.body, headers={"content-type": "video/mp4"})
+
+
+mode(Mode("cut_download", respond=_cut_video, match=DOWNLOAD_PATHS))
+
+
+def _ambiguous(spoil: Callable[[Exchange], Response]) -> ResponseHook:
+    """Spoil the answer to the first submit of each render id: the backend HAS accepted it."""
+    seen: set[str] = set()
+
+    def hook(ex: Exchange) -> Response | None:
+        if ex.method != "POST" or not ex.path.endswith("/lambda"):
+            return None
+        try:
+            rid = str(json.loads(ex.request_body).get("id"))
+        except (ValueError, AttributeError):
+            return None
+        if rid in seen:
+            return None
+        seen.add(rid)
+        return spoil(ex)
+
+    return hook
+
+
+mode(Mode("submit_cut", respond=_ambiguous(lambda ex: cut_after(ex.body)), match=SUBMIT_PATHS))
+mode(
+    Mode(
+        "submit_5xx",
+        respond=_ambiguous(lambda _ex: Response(b"Bad Gateway", status_code=502)),
+        match=SUBMIT_PATHS,
+    )
+)
+mode(
+    Mode(
+        "submit_garbage",
+        respond=_ambiguous(
+            lambda _ex: Response(HTML_PAGE, status_code=200, headers={"content-type": "text/html"})
+        ),
+        match=SUBMIT_PATHS,
+    )
+)
+
+HUGE_RETRY_AFTER = "10800"
+
+
+def _rate_limited_for_hours(_ex: Exchange) -> Response:
+    body = json.dumps({"code": 429, "message": "Too many requests."}).encode()
+    headers = {"content-type": "application/json", "retry-after": HUGE_RETRY_AFTER}
+    return Response(body, status_code=429, headers=headers)
+
+
+mode(Mode("huge_retry_after", respond=_rate_limited_for_hours, match=SESSION_PATHS))
+
+
+def refuse_client_id_once() -> Mode:
+    """The first token request answered 400 "X-Client-Id required" (a fresh mode each call)."""
+    refused: list[str] = []
+
+    def hook(ex: Exchange) -> Response | None:
+        if refused:
+            return None
+        refused.append(ex.request_headers.get("x-client-id", ""))
+        body = json.dumps({"code": 400, "message": "X-Client-Id header is required"}).encode()
+        return Response(body, status_code=400, headers={"content-type": "application/json"})
+
+    return Mode("refuse_client_id", respond=hook, match=("/api/auth/anonymous-token",))
 
 
 def deep(levels: int) -> str:
@@ -233,12 +416,14 @@ def _huge_message(ex: Exchange) -> Response:
 mode(Mode("huge-message", respond=_huge_message, match=("/run_sse", "/api/credits", "/api/state")))
 """Chat, state and credits answered with a 30 MB error message (escapes included)."""
 
-HTML_PAGE = b"<html><head><title>502</title></head><body>\x1b]2;pwned\x07Bad gateway</body></html>"
+HTML_ERROR_PAGE = (
+    b"<html><head><title>502</title></head><body>\x1b]2;pwned\x07Bad gateway</body></html>"
+)
 
 mode(
     Mode(
         "html-sse",
-        respond=lambda _ex: Response(HTML_PAGE, media_type="text/html"),
+        respond=lambda _ex: Response(HTML_ERROR_PAGE, media_type="text/html"),
         match=("/run_sse",),
     )
 )
@@ -279,7 +464,9 @@ class HostileProxy:
         headers = {
             k: v
             for k, v in request.headers.items()
-            if k.lower() not in ("host", "content-length", "accept-encoding")
+            # The Host goes through, so the links the backend writes (a render's outputUrl)
+            # point at the proxy too and downloads pass through its modes.
+            if k.lower() not in ("content-length", "accept-encoding")
         }
         raw_path = request.scope.get("raw_path") or path.encode()  # as sent: still %-quoted
         query = f"?{request.url.query}" if request.url.query else ""
@@ -297,7 +484,9 @@ class HostileProxy:
         content_type = upstream.headers.get("content-type", "")
         active = self._active(path)
         if "text/event-stream" in content_type:
-            ex = Exchange(request.method, path, upstream.status_code, out_headers, b"", body)
+            ex = Exchange(
+                request.method, path, upstream.status_code, out_headers, b"", body, dict(headers)
+            )
             self.exchanges.append(ex)
             replaced = _first_response(active, ex)
             if replaced is not None:
@@ -312,7 +501,9 @@ class HostileProxy:
         raw = await upstream.aread()
         await upstream.aclose()
         await client.aclose()
-        ex = Exchange(request.method, path, upstream.status_code, out_headers, raw, body)
+        ex = Exchange(
+            request.method, path, upstream.status_code, out_headers, raw, body, dict(headers)
+        )
         self.exchanges.append(ex)
         if "json" in content_type:
             for m in active:
@@ -338,6 +529,7 @@ class HostileProxy:
         except (httpx.HTTPError, asyncio.CancelledError):
             pass
         finally:
+            ex.done_at = time.monotonic()
             await upstream.aclose()
             await client.aclose()
 
@@ -374,17 +566,22 @@ def hostile(upstream: str, *modes: str | Mode) -> Iterator[HostileProxy]:
 __all__ = [
     "CONTROL_CHARS",
     "DEEP",
+    "DRIP_EVERY",
     "ESCAPES",
+    "HTML_ERROR_PAGE",
     "HTML_PAGE",
     "HUGE",
     "MODES",
     "Exchange",
     "HostileProxy",
     "Mode",
+    "cut_after",
     "deep",
+    "drip",
     "hostile",
     "map_numbers",
     "map_strings",
     "mode",
     "raw_controls",
+    "refuse_client_id_once",
 ]

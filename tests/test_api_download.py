@@ -21,7 +21,7 @@ from artgen_tui.api.client import ClientOptions, NemoClient
 from artgen_tui.api.errors import NotFound, TransportError
 from artgen_tui.core.credentials import CredentialStore
 
-DATA = os.urandom(1024 * 1024 + 17)
+DATA = b"\0\0\0\x18ftypmp42" + os.urandom(1024 * 1024 + 5)  # starts like an MP4
 RID = "render_1_ab"
 BIG_MIB = 64
 PROXY = f"/api/render/proxy/{RID}/download"

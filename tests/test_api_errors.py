@@ -272,7 +272,7 @@ async def test_export_blocked_is_not_retried(api: tuple[Api, str]) -> None:
     assert len(scripted.seen.to("/api/render/proxy/lambda")) == 1
 
 
-async def test_failed_submit_is_retried_once_with_a_new_id(api: tuple[Api, str]) -> None:
+async def test_failed_submit_is_retried_once_with_the_same_id(api: tuple[Api, str]) -> None:
     scripted, url = api
     scripted.queue(
         "/api/render/proxy/lambda",
@@ -285,7 +285,7 @@ async def test_failed_submit_is_retried_once_with_a_new_id(api: tuple[Api, str])
     import json
 
     first, second = (json.loads(h.body) for h in hits)
-    assert first["id"] != second["id"]
+    assert first["id"] == second["id"]  # never a second render for one export
     assert re.fullmatch(r"render_\d{13}_[0-9a-f]+", second["id"])
     assert second["sessionId"] == SID
     assert second["output"] == {"format": "mp4", "quality": "high"}
@@ -297,10 +297,13 @@ async def test_submit_failing_twice_raises(api: tuple[Api, str]) -> None:
     scripted, url = api
     fail = [JSONResponse({"detail": "boom"}, status_code=500) for _ in range(2)]
     scripted.queue("/api/render/proxy/lambda", *fail)
+    gone = JSONResponse({"detail": "Not Found"}, status_code=404)
+    scripted.queue("/api/render/proxy/lambda/render_t1", gone)
     async with make_client(url) as client:
         with pytest.raises(ServerError):
-            await client.submit_render(SID, {"t": []})
+            await client.submit_render(SID, {"t": []}, render_id="render_t1")
     assert len(scripted.seen.to("/api/render/proxy/lambda")) == 2
+    assert len(scripted.seen.to("/api/render/proxy/lambda/render_t1")) == 1
 
 
 async def test_render_poll_shapes_a_and_b(api: tuple[Api, str]) -> None:

@@ -8,6 +8,7 @@ from artgen_tui.api.resume import (
     Action,
     Decision,
     decide,
+    looks_like_video,
     parse_content_range,
     parse_unsatisfied_range,
     shortfall,
@@ -23,13 +24,34 @@ def headers(**values: str) -> dict[str, str]:
     [
         # a fresh download: write from 0, total from Content-Length when it is a number
         (200, headers(content_length="10"), 0, True, Decision(Action.WRITE, 0, 10)),
-        (200, headers(), 0, True, Decision(Action.WRITE, 0, None)),
-        (200, headers(content_length="ten"), 0, True, Decision(Action.WRITE, 0, None)),
+        # no usable length and not chunked: the end of the body proves nothing (framed=False)
+        (200, headers(), 0, True, Decision(Action.WRITE, 0, None, framed=False)),
+        (
+            200,
+            headers(content_length="ten"),
+            0,
+            True,
+            Decision(Action.WRITE, 0, None, framed=False),
+        ),
+        (200, headers(transfer_encoding="chunked"), 0, True, Decision(Action.WRITE, 0, None)),
         # the server ignored Range: restart from 0
         (200, headers(content_length="10"), 4, False, Decision(Action.WRITE, 0, 10)),
         # a resume that starts where the file ends: append
         (206, headers(content_range="bytes 4-9/10"), 4, True, Decision(Action.WRITE, 4, 10)),
-        (206, headers(content_range="bytes 4-9/*"), 4, True, Decision(Action.WRITE, 4, None)),
+        (
+            206,
+            headers(content_range="bytes 4-9/*"),
+            4,
+            True,
+            Decision(Action.WRITE, 4, None, framed=False),
+        ),
+        (
+            206,
+            headers(content_range="bytes 4-9/*", content_length="6"),
+            4,
+            True,
+            Decision(Action.WRITE, 4, 10),
+        ),
     ],
 )
 def test_write(
@@ -92,3 +114,44 @@ def test_shortfall() -> None:
     assert shortfall(10, 10) is None
     assert shortfall(10, None) is None
     assert shortfall(4, 10) == "got 4 of 10 bytes; resuming"
+
+
+@pytest.mark.parametrize(
+    ("ctype", "action"),
+    [
+        ("video/mp4", Action.WRITE),
+        ("video/quicktime; charset=binary", Action.WRITE),
+        ("application/octet-stream", Action.WRITE),
+        ("binary/octet-stream", Action.WRITE),
+        (None, Action.WRITE),
+        ("text/html; charset=utf-8", Action.NEXT_SOURCE),
+        ("text/plain", Action.NEXT_SOURCE),
+        ("image/png", Action.NEXT_SOURCE),
+    ],
+)
+def test_a_video_download_takes_only_a_video_content_type(
+    ctype: str | None, action: Action
+) -> None:
+    hdrs = {"content-length": "10"} | ({"content-type": ctype} if ctype else {})
+    plan = decide(200, hdrs.get, 0, public=False, video=True)
+    assert plan.action is action
+    if action is Action.NEXT_SOURCE:
+        assert "instead of the video" in plan.reason
+    # any other download (an uploaded asset) takes what comes
+    assert decide(200, hdrs.get, 0, public=False).action is Action.WRITE
+
+
+@pytest.mark.parametrize(
+    ("head", "video"),
+    [
+        (b"\0\0\0\x18ftypmp42\0\0\0\0", True),
+        (b"\0\0\0\x08wide\0\0\0\0mdat", True),
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81", True),
+        (b"<!DOCTYPE html><html>", False),
+        (b'{"error": "x"}', False),
+        (b"", False),
+        (b"\0\0\0\x18", False),
+    ],
+)
+def test_first_bytes_say_whether_a_file_is_a_video(head: bytes, video: bool) -> None:
+    assert looks_like_video(head) is video

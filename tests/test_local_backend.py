@@ -480,7 +480,7 @@ def test_render_errors(local_backend: str) -> None:
     assert missing.status_code == 404 and missing.json()["success"] is False
     assert submit(acct, sid, "render_dup", tiny_draft(0.5)).status_code == 200
     dup = submit(acct, sid, "render_dup", tiny_draft(0.5))
-    assert dup.status_code == 409 and "new id" in dup.json()["error"]
+    assert dup.status_code == 409 and "already exists" in dup.json()["error"]
     wait_render(acct, "render_dup")
 
 

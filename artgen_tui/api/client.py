@@ -14,6 +14,7 @@ import logging
 import math
 import secrets
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from artgen_tui import __version__
 from artgen_tui.api import logsafe
+from artgen_tui.api.deadlines import TooSlow, deadline, describe_wait, wait_too_long, watch_lines
 from artgen_tui.api.download import Downloader, DownloadPolicy
 from artgen_tui.api.errors import (
     ApiError,
@@ -64,6 +66,7 @@ NoticeCallback = Callable[[str], None]
 APP_NAME = "nemo_agent"
 DEFAULT_RATE_LIMIT_WAIT = 30.0
 DEFAULT_RENDER_OUTPUT: dict[str, Any] = {"format": "mp4", "quality": "high"}
+RATE_LIMITED_AGAIN = "It still refused after one wait; give it a minute, then try again."
 
 log = logging.getLogger("artgen_tui.api")
 T = TypeVar("T")
@@ -79,6 +82,15 @@ class ClientOptions:
     language: str = "en"
     request_timeout: float = 30.0
     stream_timeout: float = 900.0
+    max_retry_after: float = 120.0
+    """Longest ``Retry-After`` waited out; a longer one is raised as :class:`RateLimited`."""
+    request_deadline: float | None = 120.0
+    """Seconds for a whole JSON request, however slowly it trickles (``None``: none)."""
+    stream_idle: float = 300.0
+    """Seconds a reply stream may go without a whole line (keep-alives count)."""
+    min_download_rate: float = 1024.0
+    """Bytes/s a download must average over each ``download_window`` (0: no check)."""
+    download_window: float = 30.0
 
 
 def _base_url(api_url: str) -> httpx.URL:
@@ -98,6 +110,22 @@ def _base_url(api_url: str) -> httpx.URL:
 def new_render_id() -> str:
     """A fresh client-side render id: ``render_<epoch ms>_<random hex>``."""
     return f"render_{int(time.time() * 1000)}_{secrets.token_hex(4)}"
+
+
+def _already_exists(err: ApiError) -> bool:
+    """A submit refused because the id is taken: the earlier (ambiguous) submit got through."""
+    return err.http_status == 409 or (
+        err.http_status is not None and 400 <= err.http_status < 500 and "exist" in err.message
+    )
+
+
+def _outcome_unknown(err: ApiError) -> bool:
+    """Whether a failed submit may still have started the render (send it again, same id)."""
+    if isinstance(err, ExportBlocked | InsufficientCredits | SessionNotFound | RateLimited):
+        return False
+    if isinstance(err, TokenExpired | MissingClientId):
+        return False
+    return err.transient
 
 
 def _scrub(err: ApiError) -> ApiError:
@@ -302,12 +330,27 @@ class NemoClient:
                 self._notice("Token expired; getting a new anonymous token.")
                 await self._renew_token(used)
             except RateLimited as err:
+                wait = err.retry_after if err.retry_after is not None else self._rate_limit_wait
+                if wait_too_long(wait, self._options.max_retry_after):
+                    raise self._wait_refused(err, wait) from None
                 if not rate_retry:
+                    err.hint = RATE_LIMITED_AGAIN
                     raise
                 rate_retry = False
-                wait = err.retry_after if err.retry_after is not None else self._rate_limit_wait
                 self._notice(f"Rate limited; retrying in {math.ceil(wait)} s")
                 await asyncio.sleep(wait)
+
+    @staticmethod
+    def _wait_refused(err: RateLimited, wait: float) -> RateLimited:
+        """A 429 whose ``Retry-After`` is beyond what the client waits out: say how long."""
+        refused = RateLimited(
+            f"The service asked to wait {describe_wait(wait)}; try again later.",
+            hint="",
+            retry_after=err.retry_after,
+            http_status=err.http_status,
+        )
+        log.info("rate limited with Retry-After %s s: not waiting", wait)
+        return refused
 
     async def _request_json(
         self,
@@ -321,6 +364,10 @@ class NemoClient:
         body_factory: Callable[[], MultipartBody] | None = None,
         timeout: httpx.Timeout | None = None,
     ) -> dict[str, Any]:
+        """One JSON request with recovery. The answer must arrive whole within
+        ``request_deadline`` (for an upload, counted from when the server starts answering)."""
+        limit = self._options.request_deadline
+
         async def attempt() -> dict[str, Any]:
             request = await self._build(
                 method,
@@ -331,8 +378,16 @@ class NemoClient:
                 headers=headers,
                 timeout=timeout,
             )
-            response = await self._send(request, stream=True)
-            return await self._read_body(response, what)
+            try:
+                async with deadline(None if body_factory else limit):
+                    response = await self._send(request, stream=True)
+                async with deadline(limit):
+                    return await self._read_body(response, what)
+            except TimeoutError:
+                log.info("%s: no whole answer within %s s", what, limit)
+                raise TransportError(
+                    f"{what}: the server's answer did not arrive within {limit or 0:g} s."
+                ) from None
 
         return await self._with_recovery(attempt, auth=auth)
 
@@ -374,6 +429,15 @@ class NemoClient:
                     return saved
             return await self._fetch_anonymous_token()
 
+    def _new_client_id(self) -> str:
+        """A fresh ``X-Client-Id``, kept by the store when it can renew one."""
+        renew = getattr(self._credentials, "renew_client_id", None)
+        if callable(renew):
+            value = renew()
+            if isinstance(value, str) and value:
+                return value
+        return str(uuid.uuid4())
+
     async def _renew_token(self, stale: str | None) -> Token:
         async with self._token_lock:
             if self._token is not None and self._token.token != stale:
@@ -384,13 +448,24 @@ class NemoClient:
 
     async def _fetch_anonymous_token(self) -> Token:
         what = "Getting an anonymous token"
-        body = await self._request_json(
-            "POST",
-            "/api/auth/anonymous-token",
-            what,
-            auth=False,
-            headers={"X-Client-Id": self._credentials.client_id()},
-        )
+        try:
+            body = await self._request_json(
+                "POST",
+                "/api/auth/anonymous-token",
+                what,
+                auth=False,
+                headers={"X-Client-Id": self._credentials.client_id()},
+            )
+        except MissingClientId:
+            # The service's own advice for this 400: a new client id, and one more try.
+            self._notice("The server refused the client id; trying once with a new one.")
+            body = await self._request_json(
+                "POST",
+                "/api/auth/anonymous-token",
+                what,
+                auth=False,
+                headers={"X-Client-Id": self._new_client_id()},
+            )
         token = self._model(Token, self._data(body, what), what)
         self._credentials.save_token(token)
         self._token = token
@@ -435,7 +510,14 @@ class NemoClient:
                 headers={"Accept": "text/event-stream"},
                 timeout=timeout,
             )
-            response = await self._send(request, stream=True)
+            try:
+                async with deadline(self._options.request_deadline):
+                    response = await self._send(request, stream=True)
+            except TimeoutError:
+                raise TransportError(
+                    "Sending the message: the server did not start answering within "
+                    f"{self._options.request_deadline:g} s."
+                ) from None
             ctype = response.headers.get("content-type", "").lower()
             if response.status_code < 400 and ctype.startswith("text/event-stream"):
                 return response
@@ -453,13 +535,17 @@ class NemoClient:
         response = await self._with_recovery(attempt)
         decoder = EventDecoder()
         try:
-            async for data in iter_sse_data(response.aiter_lines()):
+            lines = watch_lines(response.aiter_lines(), self._options.stream_idle)
+            async for data in iter_sse_data(lines):
                 for event in decoder.feed(data):
                     yield event
             if decoder.frames == 0:
                 raise MalformedResponse(
                     "Sending the message: the reply stream ended without one readable event."
                 )
+        except TooSlow as exc:
+            log.info("reply stream dropped: %s", exc)
+            raise StreamInterrupted(f"The reply stream stalled: {exc}.") from None
         except httpx.ReadTimeout:
             log.info("reply stream dropped: no data for %g s", self._options.stream_timeout)
             raise StreamInterrupted(
@@ -541,38 +627,54 @@ class NemoClient:
             raise MalformedResponse(f"{what}: the server's answer has no render job.") from None
 
     async def submit_render(
-        self, session_id: str, draft: dict[str, Any], *, output: dict[str, Any] | None = None
+        self,
+        session_id: str,
+        draft: dict[str, Any],
+        *,
+        output: dict[str, Any] | None = None,
+        render_id: str | None = None,
     ) -> RenderJob:
-        """Start an export. A refused or failed submit is retried once under a new id."""
+        """Start an export under ``render_id`` (default: a new one), idempotently.
+
+        When the outcome is not known (the connection broke, a 5xx, an answer that is not a job)
+        the submit is sent once more under the SAME id, so the service never renders it twice;
+        a 409 ("already exists") then means the first one got through, and the render is polled
+        instead. Refusals (credits, blocked, bad draft) are raised as they are.
+        """
         what = "Starting the export"
+        render_id = render_id or new_render_id()
+        payload = {
+            "id": render_id,
+            "sessionId": session_id,
+            "draft": draft,
+            "output": output or dict(DEFAULT_RENDER_OUTPUT),
+        }
+        unknown: ApiError | None = None
         for attempt in (1, 2):
-            render_id = new_render_id()
-            payload = {
-                "id": render_id,
-                "sessionId": session_id,
-                "draft": draft,
-                "output": output or dict(DEFAULT_RENDER_OUTPUT),
-            }
             try:
                 body = await self._request_json(
                     "POST", "/api/render/proxy/lambda", what, json_body=payload
                 )
-            except (
-                ExportBlocked,
-                InsufficientCredits,
-                SessionNotFound,
-                TokenExpired,
-                RateLimited,
-                MissingClientId,
-            ):
-                raise
+                return self._render_job(body, render_id, what)
             except ApiError as err:
-                if attempt == 2:
+                if _already_exists(err):
+                    log.info("render %s already exists on the server; following it", render_id)
+                    return await self._existing_render(render_id, err)
+                if not _outcome_unknown(err):
                     raise
-                log.info("render submit failed (%s); retrying with a new id", err.message)
-                continue
-            return self._render_job(body, render_id, what)
-        raise AssertionError("unreachable")  # pragma: no cover
+                unknown = err
+                if attempt == 1:
+                    log.info("render submit outcome unknown (%s); sending again", err.message)
+        assert unknown is not None
+        return await self._existing_render(render_id, unknown)
+
+    async def _existing_render(self, render_id: str, err: ApiError) -> RenderJob:
+        """The render the service already has under ``render_id``; else ``err`` is raised."""
+        try:
+            return await self.poll_render(render_id)
+        except ApiError as poll_err:
+            log.info("render %s is not on the server (%s)", render_id, poll_err.message)
+            raise err from None
 
     async def poll_render(self, render_id: str) -> RenderJob:
         what = "Checking the export"
@@ -609,7 +711,8 @@ class NemoClient:
         (fsynced, atomically renamed) only once the byte count matches. Never re-submits a render.
         """
         proxy = f"/api/render/proxy/{quote(render_id, safe='')}/download"
-        return await self._downloader().fetch(Path(dest), [url] if url else [], proxy, progress)
+        downloader = self._downloader(video=True)
+        return await downloader.fetch(Path(dest), [url] if url else [], proxy, progress)
 
     async def download_url(
         self, url: str, dest: Path, *, progress: ProgressCallback | None = None
@@ -625,10 +728,13 @@ class NemoClient:
             backoff=self._retry_backoff,
             timeout=self._options.request_timeout,
             fast=self._fast_downloads,
+            min_rate=self._options.min_download_rate,
+            window=self._options.download_window,
+            head_deadline=self._options.request_deadline,
         )
 
-    def _downloader(self) -> Downloader:
-        return Downloader(_DownloadWire(self), self.download_policy)
+    def _downloader(self, *, video: bool = False) -> Downloader:
+        return Downloader(_DownloadWire(self), self.download_policy, video=video)
 
 
 class _DownloadWire:

@@ -24,8 +24,16 @@ from typing import Protocol, TypeVar
 import httpx
 
 from artgen_tui.api import fastget
+from artgen_tui.api.deadlines import RateGuard, TooSlow, deadline
 from artgen_tui.api.errors import ApiError, MalformedResponse, TransportError
-from artgen_tui.api.resume import Action, Decision, decide, shortfall
+from artgen_tui.api.resume import (
+    SNIFF_BYTES,
+    Action,
+    Decision,
+    decide,
+    looks_like_video,
+    shortfall,
+)
 from artgen_tui.api.transfer import FileWriter, ProgressCallback, fsync_file
 
 log = logging.getLogger("artgen_tui.api")
@@ -69,6 +77,11 @@ class DownloadPolicy:
     """Seconds to wait for a connection, an answer, or the next bytes."""
     fast: bool = True
     """Use the lean socket path when the answer allows it."""
+    min_rate: float = 0.0
+    """Bytes/s the body must average over each ``window`` (0: no check); a slower source fails."""
+    window: float = 30.0
+    head_deadline: float | None = None
+    """Seconds for the answer's status and headers, however slowly they trickle in."""
 
 
 class _SourceFailed(Exception):
@@ -106,9 +119,11 @@ def _settle(decision: Decision, part: Path) -> None:
 class Downloader:
     """One download: the public URLs in order, then the proxy path (with the token)."""
 
-    def __init__(self, wire: DownloadWire, policy: DownloadPolicy) -> None:
+    def __init__(self, wire: DownloadWire, policy: DownloadPolicy, *, video: bool = False) -> None:
         self._wire = wire
         self._policy = policy
+        self._video = video
+        """A render: the answer must be a video (content type, first bytes)."""
 
     async def fetch(
         self,
@@ -149,6 +164,7 @@ class Downloader:
 
     @staticmethod
     def _finish(part: Path, dest: Path) -> Path:
+        """``part`` is complete and checked: it becomes ``dest``."""
         os.replace(part, dest)
         return dest
 
@@ -164,6 +180,7 @@ class Downloader:
         while True:
             try:
                 await self._once(url, part, progress, auth=auth, public=public)
+                self._check_content(part)
                 return
             except _Interrupted as exc:
                 failures += 1
@@ -171,6 +188,27 @@ class Downloader:
                     raise _SourceFailed(exc.error) from None
                 log.info("download interrupted (%s); resuming", exc.error.message)
                 await asyncio.sleep(self._policy.backoff * failures)
+
+    def _check_content(self, part: Path) -> None:
+        """A finished video download must start like a video; anything else is thrown away."""
+        if not self._video:
+            return
+        try:
+            with open(part, "rb") as fh:
+                head = fh.read(SNIFF_BYTES)
+        except OSError as exc:
+            raise _disk_error(part, exc) from exc
+        if looks_like_video(head):
+            return
+        part.unlink(missing_ok=True)
+        shown = head[:8].decode("ascii", "replace")
+        shown = "".join(c if c.isprintable() else "?" for c in shown)
+        raise _SourceFailed(
+            MalformedResponse(
+                f"{WHAT}: what the server sent is not a video (it starts with {shown!r}); "
+                "nothing was saved."
+            )
+        )
 
     async def _once(
         self, url: str, part: Path, progress: ProgressCallback | None, *, auth: bool, public: bool
@@ -196,7 +234,14 @@ class Downloader:
             except fastget.Declined as exc:
                 log.info("fast download declined (%s); using httpx", exc)
         try:
-            response = await self._wire.open(request)
+            async with deadline(self._policy.head_deadline):
+                response = await self._wire.open(request)
+        except TimeoutError:
+            raise _Interrupted(
+                TransportError(
+                    f"{WHAT}: the server did not answer within {self._policy.head_deadline:g} s."
+                )
+            ) from None
         except TransportError as err:
             if isinstance(err.__cause__, httpx.ConnectError | httpx.ConnectTimeout):
                 raise _SourceFailed(err) from None
@@ -222,7 +267,7 @@ class Downloader:
             nonlocal plan
             if head.status < 200 or 300 <= head.status < 400:
                 raise fastget.Declined(f"HTTP {head.status}")  # httpx follows redirects
-            plan = decide(head.status, head.header, held, public=public)
+            plan = decide(head.status, head.header, held, public=public, video=self._video)
             _settle(plan, part)
             if plan.action is not Action.WRITE:
                 return None  # DONE or ERROR: read whole, then handled like any other answer
@@ -248,7 +293,10 @@ class Downloader:
                 accept=accept,
                 timeout=self._policy.timeout,
                 progress=advance,
+                guard=self._guard(),
             )
+        except TooSlow as exc:
+            raise _SourceFailed(TransportError(f"{WHAT}: {exc}.")) from None
         except fastget.ConnectFailed as exc:
             raise _SourceFailed(TransportError(f"{WHAT}: {exc}.")) from None
         except fastget.BodyInterrupted as exc:
@@ -258,6 +306,9 @@ class Downloader:
         missing = shortfall(plan.offset + done, plan.total)
         if missing:
             raise _Interrupted(TransportError(f"{WHAT}: {missing}."))
+
+    def _guard(self) -> RateGuard:
+        return RateGuard(self._policy.min_rate, self._policy.window)
 
     async def _receive(
         self,
@@ -269,7 +320,7 @@ class Downloader:
         public: bool,
     ) -> None:
         status = response.status_code
-        plan = decide(status, response.headers.get, held, public=public)
+        plan = decide(status, response.headers.get, held, public=public, video=self._video)
         _settle(plan, part)
         if plan.action is Action.DONE:
             return
@@ -283,6 +334,16 @@ class Downloader:
                     raise _SourceFailed(err) from None
                 raise
             raise _SourceFailed(MalformedResponse(f"{WHAT}: got JSON instead of the video."))
+        await self._write_body(response, part, plan, progress)
+
+    async def _write_body(
+        self,
+        response: httpx.Response,
+        part: Path,
+        plan: Decision,
+        progress: ProgressCallback | None,
+    ) -> None:
+        """Stream a WRITE answer's body into ``part``; raise unless it is provably whole."""
         have = plan.offset
         if progress:
             progress(have, plan.total)
@@ -290,12 +351,15 @@ class Downloader:
             with open(part, "ab" if plan.append else "wb") as fh:
                 writer = FileWriter(fh.fileno())
                 try:
-                    async for chunk in response.aiter_raw():
+                    async for chunk in self._guard().watch(response.aiter_raw()):
                         await writer.write(chunk)
                         have += len(chunk)
                         if progress:
                             progress(have, plan.total)
                     await writer.drain()
+                except TooSlow as exc:
+                    await writer.drain()
+                    raise _SourceFailed(TransportError(f"{WHAT}: {exc}.")) from None
                 except httpx.HTTPError as exc:
                     await writer.drain()  # keep every byte that arrived, for the resume
                     raise _Interrupted(
@@ -310,5 +374,11 @@ class Downloader:
                         fh.truncate(0)
                     raise _Interrupted(TransportError(f"{WHAT}: {missing}."))
                 await asyncio.to_thread(fsync_file, fh)
+                if plan.total is None and not plan.framed:
+                    # The body just stopped: complete, or cut? Ask for the rest to find out
+                    # (``416 bytes */N`` confirms it; a 206 carries on from here).
+                    raise _Interrupted(
+                        TransportError(f"{WHAT}: the server did not say the size; confirming.")
+                    )
         except OSError as exc:
             raise _disk_error(part, exc) from exc

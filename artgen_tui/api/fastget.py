@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from artgen_tui.api.deadlines import RateGuard, TooSlow
 from artgen_tui.api.transfer import FileWriter
 
 BUFFER_BYTES = 1024 * 1024
@@ -288,6 +289,7 @@ async def fetch_to_file(
     timeout: float,
     progress: Callable[[int], None] | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    guard: RateGuard | None = None,
 ) -> int:
     """GET ``url`` and stream the body into ``path``; returns the number of body bytes written.
 
@@ -295,7 +297,7 @@ async def fetch_to_file(
     it into the file, ``None`` for a short answer that is read whole and raised as
     :class:`Answered`, or raises :class:`Declined`. Raises :class:`ConnectFailed` when the server
     cannot be reached and :class:`BodyInterrupted` when the body stops short (what arrived is
-    kept in the file).
+    kept in the file). ``guard`` fails a body that arrives too slowly (:class:`TooSlow`).
     """
     loop = asyncio.get_running_loop()
     tls: ssl.SSLContext | None = None
@@ -346,7 +348,7 @@ async def fetch_to_file(
                     progress(len(leftover))
             receiver.start_body(expected, hand_over, progress)
             try:
-                await _wait_with_stall_check(receiver, timeout)
+                await _wait_with_stall_check(receiver, timeout, guard)
             finally:
                 await writer.drain()
             await loop.run_in_executor(None, os.fsync, fd)
@@ -402,12 +404,22 @@ def _dechunk(raw: bytes) -> bytes:
         pos = start + size + 2
 
 
-async def _wait_with_stall_check(receiver: _Receiver, timeout: float) -> None:
+async def _wait_with_stall_check(
+    receiver: _Receiver, timeout: float, guard: RateGuard | None = None
+) -> None:
     loop = asyncio.get_running_loop()
+    counted = receiver.received
     while True:
         done, _ = await asyncio.wait({receiver.done}, timeout=min(timeout, 1.0))
         if done:
             receiver.done.result()
             return
+        if guard is not None:
+            try:
+                guard.feed(receiver.received - counted)
+            except TooSlow as exc:
+                receiver.stop(exc)
+                continue
+            counted = receiver.received
         if not receiver.paused and loop.time() - receiver.last_activity > timeout:
             receiver.stop(BodyInterrupted(f"no data for {timeout:g} s", receiver.received))

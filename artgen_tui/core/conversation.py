@@ -35,8 +35,9 @@ log = logging.getLogger(__name__)
 HEARTBEAT_TICK = 1.0
 """Longest gap between :class:`Heartbeat` events while the agent is quiet (seconds)."""
 
-RECOVERY_DELAYS: tuple[float, ...] = (30.0, 60.0)
-"""Seconds before each state poll after a dropped stream (the last one repeats)."""
+RECOVERY_DELAYS: tuple[float, ...] = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
+"""Seconds before each state poll after a dropped stream (the last one repeats): at once, then
+backing off. ``[network] recovery_delays`` replaces it."""
 RECOVERY_MAX_UNCHANGED = 5
 """Unchanged polls after a drop before giving up when nothing has changed at all."""
 RECOVERY_SETTLED_POLLS = 2
@@ -102,6 +103,13 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class StreamDropped(Notice):
+    """The reply stream broke off; the session is being checked for what the agent did."""
+
+    text: str = "Connection dropped, checking…"
+
+
+@dataclass(frozen=True)
 class SessionChanged:
     """The server lost the session, so the turn continued in a new one."""
 
@@ -134,6 +142,7 @@ TurnEvent = (
     | TimelineChanged
     | SessionChanged
     | Notice
+    | StreamDropped
     | TurnDone
 )
 
@@ -295,17 +304,19 @@ async def run_turn(
     *,
     still_working_interval: float | None = None,
     record: bool = True,
-    recovery_delays: Sequence[float] = RECOVERY_DELAYS,
+    recovery_delays: Sequence[float] | None = None,
 ) -> AsyncIterator[TurnEvent]:
     """Run one chat turn and yield its events; the last one is always :class:`TurnDone`.
 
     ``record`` appends the message and the reply to the session's local transcript. If the
     stream breaks off, the agent usually keeps working server-side, so the state is polled after
-    each of ``recovery_delays`` (the last one repeating) until it stops changing; see
-    :func:`_catch_up`. Workspace notices raised meanwhile become :class:`Notice` events, each
+    each of ``recovery_delays`` (the last one repeating; default ``[network] recovery_delays``)
+    until it stops changing; see :func:`_catch_up`. :class:`StreamDropped` says so at once. Workspace notices raised meanwhile become :class:`Notice` events, each
     yielded before the event that followed it. Raises :class:`ApiError` subclasses (e.g.
     ``InsufficientCredits``).
     """
+    if recovery_delays is None:
+        recovery_delays = tuple(ws.settings.network.recovery_delays)
     events = _turn_events(ws, text, still_working_interval, record, recovery_delays)
     done = False
     try:
@@ -521,7 +532,13 @@ async def _step(turn: _Turn, item: ev.ChatEvent) -> AsyncGenerator[TurnEvent, No
 
 
 async def _settle(turn: _Turn, recovery_delays: Sequence[float]) -> AsyncGenerator[TurnEvent, None]:
-    """After the stream: fetch the final state, and poll while a dropped turn finishes."""
+    """After the stream: fetch the final state, and poll while a dropped turn finishes.
+
+    A silent turn that shows no change yet is checked once more after ``settle_recheck``: the
+    service may write a turn's last change just after its stream reports the turn done.
+    """
+    if turn.interrupted:
+        yield StreamDropped()
     try:
         final = await turn.ws.state()
     except ApiError as exc:
@@ -530,6 +547,14 @@ async def _settle(turn: _Turn, recovery_delays: Sequence[float]) -> AsyncGenerat
         changed = turn.observe(final)
         if changed is not None:
             yield changed
+    if not turn.interrupted and turn.diff is None and not "".join(turn.shown).strip():
+        recheck = turn.ws.settings.network.settle_recheck
+        if recheck > 0:
+            await asyncio.sleep(recheck)
+            log.info("no change after the turn yet; checking the state once more")
+            changed = await _refresh(turn)
+            if changed is not None:
+                yield changed
     if turn.interrupted and recovery_delays:
         async with contextlib.aclosing(_catch_up(turn, recovery_delays)) as polled:
             async for event in polled:

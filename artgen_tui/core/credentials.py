@@ -63,6 +63,13 @@ class CredentialStore:
         paths.atomic_write_text(self.client_id_file, value + "\n")
         return value
 
+    def renew_client_id(self) -> str:
+        """A new ``X-Client-Id`` replacing the stored one (the service asks for that after it
+        refuses an id)."""
+        value = str(uuid.uuid4())
+        paths.atomic_write_text(self.client_id_file, value + "\n")
+        return value
+
     def load_token(self) -> Token | None:
         """The saved token if present and not within a minute of expiry."""
         raw = paths.read_json(self.token_file)

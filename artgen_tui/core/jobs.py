@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from artgen_tui import paths
+from artgen_tui.api.deadlines import describe_wait
 from artgen_tui.api.errors import ApiError, NotFound, RenderFailed
 from artgen_tui.core import sidecar
+from artgen_tui.core.polling import Cadence
 
 if TYPE_CHECKING:
     from artgen_tui.api.models import RenderJob
@@ -90,6 +92,18 @@ class EmptyDraft(ApiError):
 
 class UnknownJob(ApiError):
     default_hint = "Run `artgen jobs list` to see the export jobs."
+
+
+class RenderWaitExpired(ApiError):
+    """``export --wait`` gave up waiting; the render itself goes on on the server."""
+
+    transient = True
+    default_hint = "Run `artgen jobs resume` later to fetch it when it is done."
+
+
+def _retry_after(exc: ApiError) -> float | None:
+    value = getattr(exc, "retry_after", None)
+    return float(value) if isinstance(value, int | float) else None
 
 
 class NotRetryable(ApiError):
@@ -276,36 +290,69 @@ class JobManager:
         if resolution:
             output["resolution"] = resolution
         payload = draft.to_wire()
-        render: RenderJob = await self.ws.with_session(
-            lambda sid: self.ws.client.submit_render(sid, payload, output=output)
-        )
         title = draft.m.get("title") if isinstance(draft.m.get("title"), str) else None
         now = time.time()
+        from artgen_tui.api.client import new_render_id
+
         job = ExportJob(
-            id=render.id,
+            id=new_render_id(),
             session_id=self.ws.session_id,
             api_url=self.ws.identity,
-            status=_render_status(render, "pending"),
-            progress=render.progress,
+            status="pending",
             created_at=now,
             updated_at=now,
-            output_url=render.output_url,
             title=title or state.task_name,
             resolution=resolution,
             path=str(Path(output_path).expanduser().resolve()) if output_path else None,
         )
+        # Journaled before the request leaves: a crash between the service accepting it and the
+        # answer arriving leaves a job `jobs resume` can poll, never a lost or a second render.
+        self._save(job)
+        try:
+            render: RenderJob = await self.ws.with_session(
+                lambda sid: self.ws.client.submit_render(
+                    sid, payload, output=output, render_id=job.id
+                )
+            )
+        except ApiError as err:
+            if err.transient:
+                # The service may have it: keep the job so `jobs resume` can find out.
+                job.error = f"The export may not have started: {err.message}"
+                self._save(job)
+            else:
+                self._forget(job.id)
+            raise
+        job.session_id = self.ws.session_id
+        job.status = _render_status(render, "pending")
+        job.progress = render.progress
+        job.output_url = render.output_url
         self._save(job)
         self._drafts[job.id] = payload
         return job
 
-    async def follow(self, job_id: str) -> AsyncIterator[ExportJob]:
+    def _forget(self, job_id: str) -> None:
+        """Drop a job the service refused outright (it never existed there)."""
+        self._jobs.pop(job_id, None)
+        raw = paths.read_json(self.journal_path)
+        items = raw.get("jobs") if isinstance(raw, dict) else None
+        if isinstance(items, list):
+            kept = [i for i in items if not (isinstance(i, dict) and i.get("id") == job_id)]
+            paths.atomic_write_json(self.journal_path, {"jobs": kept})
+
+    async def follow(
+        self, job_id: str, *, render_wait: float | None = None
+    ) -> AsyncIterator[ExportJob]:
         """Poll until the render finishes, then download it; yields the job on every change.
 
         The last job yielded is final: ``downloaded``, ``failed``, ``cancelled`` or
-        ``download_failed``. Raises :class:`ApiError` only when polling keeps failing.
+        ``download_failed``. Raises :class:`ApiError` only when polling keeps failing, and
+        :class:`RenderWaitExpired` when ``render_wait`` seconds pass with the render unfinished
+        (an unknown status counts as unfinished).
         """
         job = self.get(job_id)
         failures = 0
+        cadence = self._cadence()
+        until = None if render_wait is None else time.monotonic() + render_wait
         while job.status in RENDERING:
             if job_id in self._cancelled:
                 return
@@ -323,7 +370,7 @@ class JobManager:
                 log.info(
                     "polling export %s failed (%d so far), retrying: %s", job.id, failures, exc
                 )
-                await asyncio.sleep(self.poll_interval)
+                await self._pause(cadence.wait(_retry_after(exc)), until, job, render_wait or 0)
                 continue
             failures = 0
             if job_id in self._cancelled:
@@ -333,10 +380,32 @@ class JobManager:
                 self._save(job)
                 yield job
             if job.status in RENDERING:
-                await asyncio.sleep(self.poll_interval)
+                await self._pause(cadence.wait(), until, job, render_wait or 0)
         if job.status in ("completed", "downloading"):
             async for update in self._download(job):
                 yield update
+
+    def _cadence(self) -> Cadence:
+        net = self.ws.settings.network
+        return Cadence(
+            self.ws.settings.api_url,
+            self.poll_interval,
+            net.remote_poll_interval,
+            net.remote_poll_max,
+        )
+
+    @staticmethod
+    async def _pause(wait: float, until: float | None, job: ExportJob, allowed: float) -> None:
+        """Sleep ``wait`` s, or raise :class:`RenderWaitExpired` if the wait runs out first."""
+        if until is not None:
+            left = until - time.monotonic()
+            if left <= wait:
+                await asyncio.sleep(max(0.0, left))
+                raise RenderWaitExpired(
+                    f"Export {job.id} is not finished after {describe_wait(allowed)} of waiting "
+                    f"(last status: {job.status}); the render goes on on the server."
+                )
+        await asyncio.sleep(wait)
 
     async def cancel(self, job_id: str) -> ExportJob:
         """Ask the server to stop the render and mark the job cancelled."""

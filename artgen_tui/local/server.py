@@ -599,6 +599,13 @@ class LocalApi:
             "assets": self._assets(draft, session["session_id"]),
         }
         if not await self.store.put_render(job):
+            # A repeated submit (the client could not tell whether the first got through):
+            # the render exists and is not started twice. Someone else's id is just taken.
+            existing = await self.store.render(render_id)
+            if existing is not None and existing.get("user_id") == user_id:
+                return render_error(
+                    f"Render {render_id} already exists; poll it for its status.", 409
+                )
             return render_error(
                 f"Render id {render_id} is already used; submit with a new id.", 409
             )

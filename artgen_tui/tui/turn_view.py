@@ -132,6 +132,9 @@ class TurnView:
             turn.widgets.append(await chat.add_notice(event.text, "working"))
         elif isinstance(event, conv.TimelineChanged):
             self.out.timeline().show_state(event.state, event.diff)
+        elif isinstance(event, conv.StreamDropped):
+            await self._close_reply(turn)
+            turn.widgets.append(await chat.add_notice(event.text, "working"))
         elif isinstance(event, conv.Notice):
             await chat.add_notice(event.text, "info")
         elif isinstance(event, conv.TurnDone):

@@ -1,0 +1,69 @@
+"""Deadlines of the client's own: a slow, endless or stalling service cannot hold a command.
+
+Each test runs ``artgen`` as a subprocess against the real local backend behind the hostile
+proxy, with small configured deadlines (see ``hostile_cli.SMALL_DEADLINES``). The time bounds
+are generous functional bounds (a 2 s deadline must end a slow drip within ~10-20 s), not
+benchmarks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hostile_cli import artgen, rig
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_huge_retry_after_ends_the_command_naming_the_wait(tmp_path: Path) -> None:
+    with rig(tmp_path, "huge_retry_after") as r:
+        ran = artgen("credits", "--no-json", url=r.url)
+    assert ran.returncode == 2, ran.stderr
+    assert "asked to wait 3 h; try again later" in ran.stderr
+    assert ran.clean and ran.seconds < 20
+
+
+def test_a_json_answer_dripping_byte_by_byte_ends_at_the_deadline(tmp_path: Path) -> None:
+    with rig(tmp_path, "drip_json") as r:
+        ran = artgen("credits", "--no-json", url=r.url)
+    assert ran.returncode == 2, ran.stderr
+    assert "did not arrive within 2 s" in ran.stderr
+    assert ran.clean and ran.seconds < 20
+
+
+def test_a_dripping_reply_stream_is_dropped_and_the_session_checked(tmp_path: Path) -> None:
+    with rig(tmp_path, "drip_sse") as r:
+        ran = artgen("chat", "hello", "--no-json", url=r.url)
+    assert ran.returncode == 0, ran.stderr
+    assert "Connection dropped, checking…" in ran.stderr
+    assert "connection dropped before the agent finished" in ran.stdout
+    assert ran.clean and ran.seconds < 25
+
+
+@pytest.mark.parametrize("fast", ["true", "false"])
+def test_a_dripping_download_fails_at_the_minimum_rate_and_saves_nothing(
+    tmp_path: Path, fast: str
+) -> None:
+    with rig(tmp_path, "drip_download") as r:
+        r.timeline()
+        ran = artgen(
+            "export", "--wait", "-o", "out.mp4", "--resolution", "360p", "--no-json",
+            url=r.url, cwd=tmp_path,
+            env={"ARTGEN_FAST_DOWNLOADS": fast, "ARTGEN_NETWORK__RENDER_WAIT": "120"},
+        )  # fmt: skip
+    assert ran.returncode == 2, ran.stderr
+    assert "bytes/s" in ran.stderr
+    assert not (tmp_path / "out.mp4").exists()
+    assert ran.clean and ran.seconds < 40
+
+
+@pytest.mark.parametrize("spoil", ["render_forever", "render_unknown", "render_null"])
+def test_export_wait_is_bounded_and_says_the_render_goes_on(tmp_path: Path, spoil: str) -> None:
+    with rig(tmp_path, spoil) as r:
+        r.timeline()
+        ran = artgen("export", "--wait", "--no-json", url=r.url, cwd=tmp_path)
+        assert len(r.renders()) == 1
+    assert ran.returncode == 2, ran.stderr
+    assert "artgen jobs resume" in ran.stderr
+    assert ran.clean and ran.seconds < 30
