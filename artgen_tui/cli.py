@@ -97,7 +97,9 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from artgen_tui.cli_checks import Parser
+
+    parser = Parser(
         prog="artgen",
         description="Make AI art videos with NemoVideo's agent, in the terminal or from scripts.",
         epilog=MAIN_EPILOG,
@@ -513,10 +515,11 @@ async def cmd_export(ctx: Context, ws: Any) -> int:
     from artgen_tui import cli_spend
     from artgen_tui.core.jobs import JobManager
 
+    manager = JobManager(ws)
+    manager.check_target(ctx.args.output)  # before any work: nothing submitted, nothing left
     priced = await cli_spend.check(ctx.out, ws, "export", yes=bool(getattr(ctx.args, "yes", 0)))
     if priced.refused:
         return EXIT_PERMANENT
-    manager = JobManager(ws)
     job = await manager.submit(resolution=ctx.args.resolution, output_path=ctx.args.output)
     cli_spend.report(ctx.out, priced, await cli_spend.balance(ws))
     ctx.out.emit("job", **job.to_json())
@@ -728,6 +731,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         json_mode = False
     out = Output(json_mode=json_mode)
+    from artgen_tui.cli_checks import argv_problem
+
+    problem = argv_problem(args)
+    if problem is not None:
+        out.error(problem)
+        return EXIT_PERMANENT
     try:
         settings = load_settings(args.config, api_url=args.api_url)
     except ConfigError as exc:

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from artgen_tui import paths
 from artgen_tui.api.errors import ApiError, NotFound, RenderFailed
 from artgen_tui.api.models import RenderJob
-from artgen_tui.core import sidecar
+from artgen_tui.core import sidecar, targets
 from artgen_tui.core.workspace import Workspace
 
 JobStatus = Literal[
@@ -178,6 +178,14 @@ def _fits(value: Any, annotation: Any) -> bool:
     return isinstance(value, str)
 
 
+def supersedes(theirs: ExportJob, mine: ExportJob) -> bool:
+    """Whether ``theirs`` (read from the journal) replaces ``mine`` for the same job: the later
+    update wins; on a tie a finished state wins, so it is never replaced by an unfinished one."""
+    if theirs.updated_at != mine.updated_at:
+        return theirs.updated_at > mine.updated_at
+    return theirs.finished and not mine.finished
+
+
 def default_journal_path() -> Path:
     return paths.state_dir() / "jobs.json"
 
@@ -220,23 +228,25 @@ class JobManager:
         return result
 
     def _load(self) -> None:
-        """Take in what other processes wrote. Known jobs are updated in place, so a job object
-        handed out earlier (and being followed) stays current."""
+        """Take in what other processes wrote (see :func:`supersedes`). Known jobs are updated in
+        place, so a job object handed out earlier (and being followed) stays current."""
         for jid, theirs in self._read_journal().items():
             mine = self._jobs.get(jid)
             if mine is None:
                 self._jobs[jid] = theirs
-            elif theirs.updated_at > mine.updated_at:
+            elif supersedes(theirs, mine):
                 mine.__dict__.update(theirs.__dict__)
 
     def _save(self, job: ExportJob | None = None) -> None:
-        """Merge with what is on disk (another process may have written) and write atomically."""
-        if job is not None:
-            job.updated_at = time.time()
-            self._jobs[job.id] = job
-        self._load()
-        ordered = sorted(self._jobs.values(), key=lambda j: j.created_at)
-        paths.atomic_write_json(self.journal_path, {"jobs": [j.to_json() for j in ordered]})
+        """Read, merge and write the journal under its inter-process lock, so a write by another
+        process (two TUIs, a TUI and a CLI…) between our read and our write is never lost."""
+        with paths.locked(self.journal_path):
+            if job is not None:
+                job.updated_at = time.time()
+                self._jobs[job.id] = job
+            self._load()
+            ordered = sorted(self._jobs.values(), key=lambda j: j.created_at)
+            paths.atomic_write_json(self.journal_path, {"jobs": [j.to_json() for j in ordered]})
 
     def jobs(self) -> list[ExportJob]:
         """This API URL's jobs, oldest first (re-read from the journal)."""
@@ -259,6 +269,19 @@ class JobManager:
     def resumable(self) -> list[ExportJob]:
         """Jobs still rendering, or rendered but not yet downloaded."""
         return [j for j in self.jobs() if j.status in UNFINISHED]
+
+    def check_target(self, output_path: Path | None = None) -> None:
+        """Refuse, before anything is submitted, an output the video could not be saved to
+        (:class:`~artgen_tui.core.targets.BadOutputPath`): ``output_path``, or the output
+        folder when there is none."""
+        if output_path is None:
+            targets.check_folder(self.output_dir)
+            return
+        try:
+            target = Path(output_path).expanduser().resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop, an unreadable folder
+            raise targets.BadOutputPath(f"{output_path}: cannot be used ({exc}).") from exc
+        targets.check_output(target)
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -409,6 +432,12 @@ class JobManager:
 
     async def _download(self, job: ExportJob) -> AsyncIterator[ExportJob]:
         target = self._target(job)
+        problem = targets.output_problem(target)
+        if problem is not None:  # checked at submit too; the path may have changed since
+            job.status, job.error = "download_failed", problem
+            self._save(job)
+            yield job
+            return
         job.path = str(target)
         job.status, job.error = "downloading", None
         job.download_bytes, job.download_total = 0, None
