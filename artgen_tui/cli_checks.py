@@ -71,4 +71,22 @@ def argv_problem(args: argparse.Namespace) -> str | None:
     port = getattr(args, "port", None)
     if args.command == "serve-local" and isinstance(port, int) and not 1 <= port <= 65535:
         return f"--port: {port} is not a port; use a number from 1 to 65535."
+    return files_problem(args)
+
+
+def files_problem(args: argparse.Namespace) -> str | None:
+    """Files named on the command line that cannot be used (an upload that is not a regular
+    file, an ``-o`` that cannot become one), found before connecting to anything."""
+    from artgen_tui.api.errors import ApiError
+    from artgen_tui.core import targets, uploads
+
+    try:
+        if args.command == "upload":
+            items = uploads.items_from_args(args.items)
+            uploads.validate([i for i in items if not uploads.is_url(i)])
+        output = getattr(args, "output", None)
+        if args.command == "export" and output is not None:
+            targets.check_output(output)
+    except ApiError as exc:
+        return exc.user_text()
     return None

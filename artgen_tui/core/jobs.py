@@ -276,12 +276,8 @@ class JobManager:
         folder when there is none."""
         if output_path is None:
             targets.check_folder(self.output_dir)
-            return
-        try:
-            target = Path(output_path).expanduser().resolve()
-        except (OSError, RuntimeError) as exc:  # a symlink loop, an unreadable folder
-            raise targets.BadOutputPath(f"{output_path}: cannot be used ({exc}).") from exc
-        targets.check_output(target)
+        else:
+            targets.check_output(output_path)
 
     # --- actions -----------------------------------------------------------------------------
 

@@ -89,11 +89,17 @@ def output_problem(target: Path) -> str | None:
     return folder_problem(target.parent)
 
 
-def check_output(target: Path) -> None:
-    """Raise :class:`BadOutputPath` when the video cannot be saved as ``target``."""
+def check_output(output_path: Path) -> Path:
+    """The absolute target for ``-o output_path``; raises :class:`BadOutputPath` when the video
+    cannot be saved there."""
+    try:
+        target = Path(output_path).expanduser().resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop, an unreadable folder
+        raise BadOutputPath(f"{output_path}: cannot be used ({exc}).") from exc
     problem = output_problem(target)
     if problem is not None:
         raise BadOutputPath(problem)
+    return target
 
 
 def check_folder(folder: Path) -> None:
