@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import importlib
 import json
+import logging
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -749,6 +750,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             out.error(f"--log: cannot write {log_file} ({exc.strerror or exc}).")
             return EXIT_PERMANENT
+    _quiet_asyncio()
     try:
         return _dispatch(args, settings, out)
     except KeyboardInterrupt:
@@ -767,6 +769,15 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         out.error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
         return EXIT_PERMANENT
+
+
+def _quiet_asyncio() -> None:
+    """Keep asyncio's own reports (an error in a loop callback, such as a late read of a download
+    abandoned by Ctrl+C) off stderr, which carries only ``artgen: …`` lines; they still reach the
+    ``--log`` file through the root logger."""
+    logger = logging.getLogger("asyncio")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 _JOBS_KEPT = " Unfinished exports are kept; finish them with `artgen jobs resume`."
