@@ -266,11 +266,11 @@ def _line_of(text: str, key: str) -> int | None:
 def read_config_file(path: Path) -> dict[str, Any]:
     """Parse the TOML file; a missing file is empty, a broken one raises :class:`ConfigError`."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO would block the read forever
+            raise ConfigError(f"{path}: not a regular file, so not a config file.")
         text = path.read_text("utf-8")
     except FileNotFoundError:
         return {}
-    except IsADirectoryError as exc:
-        raise ConfigError(f"{path}: is a folder, not a config file.") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}).") from exc
     except UnicodeDecodeError as exc:

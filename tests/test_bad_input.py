@@ -48,6 +48,15 @@ def test_a_config_file_that_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFi
     assert "not UTF-8" in line and str(config) in line
 
 
+def test_a_config_path_that_is_a_fifo_is_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    line = _main(capsys, "credits", "--config", str(fifo), *OFFLINE)
+    assert "not a regular file" in line
+
+
 @pytest.mark.parametrize("variable", ["ARTGEN_KEYMAP", "ARTGEN_LOCAL"])
 def test_bad_json_in_an_environment_variable(
     variable: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
