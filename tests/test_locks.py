@@ -199,3 +199,26 @@ def test_two_exports_and_a_chat_on_one_home_leave_a_journal_that_agrees_with_the
         assert path.is_file() and path.stat().st_size > 0
         assert job["download_bytes"] == job["download_total"] == path.stat().st_size
         assert not path.with_name(path.name + ".part").exists()
+
+
+def test_a_process_that_did_not_see_a_job_finish_cannot_unfinish_it(tmp_path: Path) -> None:
+    from artgen_tui.config import load_settings
+    from artgen_tui.core.jobs import JobManager
+    from artgen_tui.core.workspace import Workspace
+
+    journal = tmp_path / "jobs.json"
+    ws = Workspace(load_settings(tmp_path / "none.toml"))
+    first = JobManager(ws, journal_path=journal)
+    first._save(ExportJob(id="render_1", session_id="s", status="processing", created_at=1.0))
+    second = JobManager(ws, journal_path=journal)  # reads it while still processing
+    mine, theirs = first.get("render_1"), second.get("render_1")
+    assert mine is not theirs and theirs.status == "processing"
+    mine.status = "downloaded"
+    first._save(mine)
+    theirs.status = "completed"  # a stale follower's change
+    second._save(theirs)
+    on_disk = JobManager(ws, journal_path=journal).get("render_1")
+    assert on_disk.status == theirs.status == "downloaded"
+    theirs.status = "downloading"  # now it has seen it finish: downloading again is a real change
+    second._save(theirs)
+    assert JobManager(ws, journal_path=journal).get("render_1").status == "downloading"

@@ -242,11 +242,24 @@ class JobManager:
         process (two TUIs, a TUI and a CLI…) between our read and our write is never lost."""
         with paths.locked(self.journal_path):
             if job is not None:
-                job.updated_at = time.time()
+                self._stamp(job, self._read_journal().get(job.id))
                 self._jobs[job.id] = job
             self._load()
             ordered = sorted(self._jobs.values(), key=lambda j: j.created_at)
             paths.atomic_write_json(self.journal_path, {"jobs": [j.to_json() for j in ordered]})
+
+    @staticmethod
+    def _stamp(job: ExportJob, theirs: ExportJob | None) -> None:
+        """Date ``job``'s change after the journal's record of it (we hold the lock: ours is the
+        last write). When another process changed the job since we last read it and reached a
+        finished state while ours is not, theirs stands: a job is never un-finished by a process
+        that did not see it finish."""
+        if theirs is None:
+            job.updated_at = time.time()
+        elif theirs.updated_at > job.updated_at and theirs.finished and not job.finished:
+            job.__dict__.update(theirs.__dict__)
+        else:
+            job.updated_at = max(time.time(), theirs.updated_at + 1e-6)
 
     def jobs(self) -> list[ExportJob]:
         """This API URL's jobs, oldest first (re-read from the journal)."""
