@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -70,14 +71,16 @@ with paths.locked(Path(sys.argv[1])):
 def test_a_held_lock_makes_others_wait_then_gives_up_naming_the_file(tmp_path: Path) -> None:
     target = tmp_path / "state" / "jobs.json"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(target), "3"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLDER, str(target), "4"], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
         with pytest.raises(paths.LockTimeout, match=r"jobs\.json"), paths.locked(target, wait=0.3):
             pass
-        with paths.locked(target, wait=30):  # released when the holder ends
-            assert holder.poll() is not None
+        assert time.monotonic() - started >= 0.3
+        with paths.locked(target, wait=60):  # granted once the holder lets go
+            assert time.monotonic() - started > 1.0
     finally:
         holder.kill()
         holder.wait()
