@@ -1,6 +1,23 @@
-"""``python -m artgen_tui`` runs the same entry point as the ``artgen`` command."""
+"""``python -m artgen_tui`` and the ``artgen`` command (see :func:`artgen_tui.cli.main`)."""
 
-from artgen_tui.cli import main
+from __future__ import annotations
+
+import sys
+
+EXIT_INTERRUPTED = 130
+
+
+def run() -> int:
+    """The console entry point: :func:`artgen_tui.cli.main`, imported here so that a Ctrl+C while
+    the program is still starting (imports, argument parsing) is as quiet as one later on."""
+    try:
+        from artgen_tui.cli import main
+
+        return main()
+    except KeyboardInterrupt:
+        sys.stderr.write("artgen: interrupted.\n")
+        return EXIT_INTERRUPTED
+
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run())

@@ -12,6 +12,7 @@ import asyncio
 import atexit
 import contextlib
 import importlib
+import logging
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -101,7 +102,9 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from artgen_tui.cli_checks import Parser
+
+    parser = Parser(
         prog="artgen",
         description="Make AI art videos with NemoVideo's agent, in the terminal or from scripts.",
         epilog=MAIN_EPILOG,
@@ -528,10 +531,11 @@ async def cmd_export(ctx: Context, ws: Any) -> int:
     from artgen_tui import cli_spend
     from artgen_tui.core.jobs import JobManager
 
+    manager = JobManager(ws)
+    manager.check_target(ctx.args.output)  # before any work: nothing submitted, nothing left
     priced = await cli_spend.check(ctx.out, ws, "export", yes=bool(getattr(ctx.args, "yes", 0)))
     if priced.refused:
         return EXIT_PERMANENT
-    manager = JobManager(ws)
     job = await manager.submit(resolution=ctx.args.resolution, output_path=ctx.args.output)
     cli_spend.report(ctx.out, priced, await cli_spend.balance(ws))
     ctx.out.emit("job", **job.to_json())
@@ -774,6 +778,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         json_mode = False
     out = Output(json_mode=json_mode)
+    from artgen_tui.cli_checks import argv_problem
+
+    problem = argv_problem(args)
+    if problem is not None:
+        out.error(problem)
+        return EXIT_PERMANENT
     try:
         settings = load_settings(args.config, api_url=args.api_url)
     except ConfigError as exc:
@@ -786,6 +796,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             out.error(f"--log: cannot write {log_file} ({exc.strerror or exc}).")
             return EXIT_PERMANENT
+    _quiet_asyncio()
     try:
         return _dispatch(args, settings, out, child)
     except KeyboardInterrupt:
@@ -804,6 +815,15 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         out.error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
         return EXIT_PERMANENT
+
+
+def _quiet_asyncio() -> None:
+    """Keep asyncio's own reports (an error in a loop callback, such as a late read of a download
+    abandoned by Ctrl+C) off stderr, which carries only ``artgen: …`` lines; they still reach the
+    ``--log`` file through the root logger."""
+    logger = logging.getLogger("asyncio")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 _JOBS_KEPT = " Unfinished exports are kept; finish them with `artgen jobs resume`."

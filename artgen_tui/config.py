@@ -7,10 +7,13 @@ The file lives in the platformdirs config dir, or wherever ``ARTGEN_CONFIG`` poi
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import tomli_w
 from pydantic import (
@@ -25,11 +28,13 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from artgen_tui import __version__, paths
@@ -198,6 +203,27 @@ class Settings(BaseSettings):
         """``app.export = "f6"`` (a dotted key: a table in TOML) reads as ``"app.export"``."""
         return flatten_keymap(value) if isinstance(value, dict) else value
 
+    @field_validator("api_url", mode="before")
+    @classmethod
+    def _usable_url(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            problem = url_problem(value)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _usable_token(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return None  # NEMO_TOKEN= (empty) means no fixed token
+            problem = token_problem(value)
+            if problem:
+                # Its own error type, so the message never carries the value (see _explain).
+                raise PydanticCustomError("invalid_token", problem)
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -221,6 +247,36 @@ def flatten_keymap(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the API base URL (scheme, host, port, encoding), or ``None``."""
+    try:
+        url.encode("utf-8")
+        parts = urlsplit(url.strip())
+        port = parts.port  # raises ValueError for a port over 65535 or not a number
+    except UnicodeEncodeError:
+        return "the URL holds bytes that are not valid text"
+    except ValueError as exc:
+        return f"not a usable URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL with a host, like http://127.0.0.1:8765"
+    if port == 0:
+        return "port 0 cannot be connected to"
+    return None
+
+
+def token_problem(token: str) -> str | None:
+    """Why ``token`` cannot be sent as a bearer token, in words that never quote it."""
+    if not token.isascii():
+        return "it contains a non-ASCII character"
+    if any(c in token for c in "\r\n"):
+        return "it contains a line break"
+    if not token.isprintable():
+        return "it contains a control character"
+    if any(c.isspace() for c in token.strip()):
+        return "it contains a space"
+    return None
 
 
 class _LogPathInEnv(PydanticBaseSettingsSource):
@@ -282,15 +338,22 @@ def _line_of(text: str, key: str) -> int | None:
 def read_config_file(path: Path) -> dict[str, Any]:
     """Parse the TOML file; a missing file is empty, a broken one raises :class:`ConfigError`."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO would block the read forever
+            raise ConfigError(f"{path}: not a regular file, so not a config file.")
         text = path.read_text("utf-8")
     except FileNotFoundError:
         return {}
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}).") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}).") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}). "
+            "Save it as UTF-8, or move it away to use defaults."
+        ) from exc
     try:
         return tomllib.loads(text)
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: nested too deeply to read.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid TOML: {exc}. Fix that line, or move the file away to use defaults."
@@ -305,31 +368,66 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
     try:
         settings: Settings = _settings_with_file(data)(**flags)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, path, data)) from exc
+        raise ConfigError(_explain(exc, path, data, flags)) from exc
+    except SettingsError as exc:  # an ARTGEN_* variable that is not the JSON it should be
+        raise ConfigError(_explain_env_parse(exc)) from None
     settings._source_path = path
     return settings
 
 
-def _explain(exc: ValidationError, path: Path, data: dict[str, Any]) -> str:
+def _explain_env_parse(exc: SettingsError) -> str:
+    match = re.search(r'field "(\w+)"', str(exc))
+    name = f"ARTGEN_{match.group(1).upper()}" if match else "an ARTGEN_ variable"
+    cause = exc.__cause__ or exc.__context__
+    why = f" ({cause.msg})" if isinstance(cause, json.JSONDecodeError) else ""
+    return f'{name}: not valid JSON{why}; give a JSON object, like {name}=\'{{"key": "value"}}\'.'
+
+
+def _env_name(loc: list[str]) -> str | None:
+    """The environment variable a setting at ``loc`` came from, if one is set."""
+    if not loc:
+        return None
+    field = Settings.model_fields.get(loc[0])
+    names = [f"ARTGEN_{'__'.join(loc).upper()}", f"ARTGEN_{loc[0].upper()}"]
+    alias = field.validation_alias if field is not None else None
+    if isinstance(alias, AliasChoices) and len(loc) == 1:
+        names = [str(c) for c in alias.choices if str(c).isupper()]
+    return next((n for n in names if n in os.environ), None)
+
+
+def _explain(exc: ValidationError, path: Path, data: dict[str, Any], flags: dict[str, Any]) -> str:
+    """One line per problem, naming where the value came from (file and line, environment
+    variable or flag) and never quoting a token."""
     try:
         text = path.read_text("utf-8")
     except OSError:
         text = ""
     lines = []
-    for err in exc.errors():
+    from_file = False
+    for err in exc.errors(include_input=False):
         loc = [str(p) for p in err["loc"]]
         key = ".".join(loc) or "?"
         leaf = loc[-1] if loc else ""
         in_file = _dig(data, loc) is not _MISSING
-        where = str(path)
-        if in_file and text:
-            line = _line_of(text, leaf)
-            where = f"{path}, line {line}" if line else str(path)
-        else:
-            where = "environment or command line"
         msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
-        lines.append(f"{where}: key '{key}': {msg}.")
-    lines.append("See config.example.toml for every setting and its type.")
+        msg = msg.removeprefix("Value error, ")
+        env = None if in_file else _env_name(loc)
+        if loc and loc[0] in flags:
+            where = f"--{loc[0].replace('_', '-')}"
+        elif env is not None:
+            where = env
+        elif in_file:
+            from_file = True
+            line = _line_of(text, leaf) if text else None
+            where = f"{path}, line {line}: key '{key}'" if line else f"{path}: key '{key}'"
+        else:
+            where = f"environment or command line: key '{key}'"
+        if err["type"] == "invalid_token":
+            lines.append(f"{where} is not a valid token: {msg}.")
+        else:
+            lines.append(f"{where}: {msg}.")
+    if from_file:
+        lines[-1] += " See config.example.toml for every setting and its type."
     return "\n".join(lines)
 
 

@@ -2,6 +2,9 @@
 
 Directories are created with mode 0700 and files written with mode 0600, atomically (a temp file in
 the same directory, fsync, then ``os.replace``), so a crash never leaves a half-written file.
+A read-merge-write of a file that several artgen processes share (the jobs journal, tokens, the
+spend history…) runs under :func:`locked`, an advisory lock on a ``.lock`` file beside it, so no
+process writes back a copy read before another process's write.
 ``ARTGEN_HOME`` relocates everything under one folder (used by tests and portable installs).
 """
 
@@ -10,7 +13,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +104,65 @@ def atomic_write_text(
 def atomic_write_json(path: Path, obj: Any, mode: int = 0o600, *, private_dir: bool = True) -> None:
     text = json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n"
     atomic_write_text(path, text, mode, private_dir=private_dir)
+
+
+LOCK_WAIT = 10.0
+"""Seconds :func:`locked` waits for another process before giving up (holders keep it for
+milliseconds; a process that dies releases it; only a stopped one could keep it longer)."""
+
+
+class LockTimeout(OSError):
+    """Another process has held a file's lock for longer than :data:`LOCK_WAIT`."""
+
+
+if sys.platform == "win32":  # pragma: no cover - artgen runs on POSIX
+
+    def _try_lock(fd: int) -> bool:
+        # msvcrt.locking locks byte ranges with its own 10 s retry; on Windows several
+        # instances are not guarded (the writes themselves stay atomic).
+        return True
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, wait: float | None = None, private_dir: bool = True) -> Iterator[None]:
+    """Hold the inter-process lock of ``path`` (``flock`` on ``<path>.lock``, mode 0600) for a
+    read-merge-write. Not re-entrant: never take the same file's lock twice in one process.
+
+    Raises :class:`LockTimeout` naming the file after ``wait`` seconds (default
+    :data:`LOCK_WAIT`). The ``.lock`` file stays: removing it could let two processes lock two
+    different files of the same name.
+    """
+    if private_dir:
+        ensure_private_dir(path.parent)
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
+        pause = 0.002
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                raise LockTimeout(
+                    f"{path}: another artgen process has held its lock for too long; "
+                    "if none is running, try again."
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def read_json(path: Path) -> Any | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import mimetypes
+import os
+import stat
 from pathlib import Path
 
 from artgen_tui.api.errors import FileTooLarge, UnsupportedFileType
@@ -39,20 +41,46 @@ def content_type(path: Path) -> str:
     return guess or "application/octet-stream"
 
 
+class NotARegularFile(OSError):
+    """A FIFO, device or socket: opening one could block forever or read without end."""
+
+
+def special_file_kind(mode: int) -> str | None:
+    """What a ``st_mode`` that is neither a regular file nor a folder is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        return "not a regular file"
+    return None
+
+
 def check_upload(path: Path) -> int:
     """Refuse a file the service would refuse; return its size in bytes.
 
     Raises :class:`UnsupportedFileType` or :class:`FileTooLarge` naming the file and the rule, or
-    ``FileNotFoundError``/``IsADirectoryError`` for a path that is not a readable file.
+    an ``OSError`` (``FileNotFoundError``, ``IsADirectoryError``, ``PermissionError``,
+    :class:`NotARegularFile`) for a path that is not a readable regular file. Only ``stat`` is
+    used: a FIFO or a device is never opened.
     """
     if file_kind(path) is None:
         ext = path.suffix or "(no extension)"
         raise UnsupportedFileType(f"{path.name}: {ext} files can't be uploaded.")
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file.")
-    if path.is_dir():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file.") from None
+    if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(f"{path}: is a folder; pick files inside it.")
-    size = path.stat().st_size
+    special = special_file_kind(info.st_mode)
+    if special is not None:
+        raise NotARegularFile(f"{path}: is {special}; only regular files can be uploaded.")
+    if not os.access(path, os.R_OK):
+        raise PermissionError(f"{path}: cannot be read (permission denied).")
+    size = info.st_size
     if size > MAX_UPLOAD_BYTES:
         shown = human_size(size)
         if shown == human_size(MAX_UPLOAD_BYTES):  # just over: sizes alone would read as equal

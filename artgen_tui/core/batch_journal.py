@@ -1,9 +1,10 @@
 """The batch journal: what each item of a batch has done, so an interrupted batch resumes.
 
 One private JSON file per batch under the state dir (``batches/<key>.json``), keyed by the batch
-file's absolute path, the sha256 of its content and the account's identity, rewritten atomically after every step (see
-:func:`artgen_tui.paths.atomic_write_json`). A process killed at any point leaves the journal as
-it was after the last completed step, and the runner picks up from there.
+file's absolute path, the sha256 of its content and the account's identity, rewritten atomically
+after every step (see :func:`artgen_tui.paths.atomic_write_json`) under its inter-process lock. A
+process killed at any point leaves the journal as it was after the last completed step, and the
+runner picks up from there.
 """
 
 from __future__ import annotations
@@ -98,14 +99,18 @@ class BatchJournal:
         self.path = (directory or default_journal_dir()) / f"{key}.json"
         self.batch_path = str(batch_path)
         self.identity = identity
-        self.records: dict[int, ItemRecord] = {}
+        self.records: dict[int, ItemRecord] = self._read()
+
+    def _read(self) -> dict[int, ItemRecord]:
+        records: dict[int, ItemRecord] = {}
         raw = paths.read_json(self.path)
-        if isinstance(raw, dict) and raw.get("identity") == identity:
+        if isinstance(raw, dict) and raw.get("identity") == self.identity:
             items = raw.get("items")
             for key, value in items.items() if isinstance(items, dict) else []:
                 record = ItemRecord.from_json(value)
                 if record is not None and str(key).isdigit():
-                    self.records[int(key)] = record
+                    records[int(key)] = record
+        return records
 
     @property
     def exists(self) -> bool:
@@ -120,13 +125,24 @@ class BatchJournal:
         return current
 
     def save(self, record: ItemRecord | None = None) -> None:
-        if record is not None:
-            record.updated_at = time.time()
-        paths.atomic_write_json(
-            self.path,
-            {
-                "batch": self.batch_path,
-                "identity": self.identity,
-                "items": {str(i): asdict(r) for i, r in sorted(self.records.items())},
-            },
-        )
+        """Write the journal under its inter-process lock, merged per item with what is on disk:
+        of two records of one item the later update wins (this process's records in memory are
+        left as they are: the runner holds them)."""
+        with paths.locked(self.path):
+            if record is not None:
+                record.updated_at = time.time()
+            merged = dict(self.records)
+            for index, theirs in self._read().items():
+                mine = merged.get(index)
+                if mine is None or (
+                    theirs.fingerprint == mine.fingerprint and theirs.updated_at > mine.updated_at
+                ):
+                    merged[index] = theirs
+            paths.atomic_write_json(
+                self.path,
+                {
+                    "batch": self.batch_path,
+                    "identity": self.identity,
+                    "items": {str(i): asdict(r) for i, r in sorted(merged.items())},
+                },
+            )

@@ -1,5 +1,8 @@
 """The client id, the token and the last session, kept in the state dir (0700 dir, 0600 files).
 
+Writes run under the file's inter-process lock (:func:`artgen_tui.paths.locked`); each file holds
+one value, so the last writer wins, and the client id is made only once.
+
 The token is never logged or printed; :func:`redact` (from the wire layer) masks it wherever text
 might carry it. :class:`CredentialStore` is the :class:`~artgen_tui.api.tokens.TokenStore` the
 client reads and writes tokens through.
@@ -51,16 +54,27 @@ class CredentialStore:
     def session_file(self) -> Path:
         return self.directory / "sessions" / f"{self._key}.json"
 
-    def client_id(self) -> str:
-        """The stable ``X-Client-Id``: made once (a UUID4) and reused for every token request."""
+    def _saved_client_id(self) -> str | None:
         try:
             value = self.client_id_file.read_text("utf-8").strip()
-            if value and len(value) <= 64 and value.isascii() and value.isprintable():
-                return value
-        except (OSError, UnicodeDecodeError):  # a damaged file: make a new id
-            pass
-        value = str(uuid.uuid4())
-        paths.atomic_write_text(self.client_id_file, value + "\n")
+        except (OSError, ValueError):
+            return None
+        return (
+            value
+            if value and len(value) <= 64 and value.isascii() and value.isprintable()
+            else None
+        )
+
+    def client_id(self) -> str:
+        """The stable ``X-Client-Id``: made once (a UUID4) and reused for every token request.
+
+        Made under the file's lock, so two first runs at once agree on one id."""
+        value = self._saved_client_id()
+        if value is not None:
+            return value
+        with paths.locked(self.client_id_file):
+            value = self._saved_client_id() or str(uuid.uuid4())
+            paths.atomic_write_text(self.client_id_file, value + "\n")
         return value
 
     def renew_client_id(self) -> str:
@@ -89,10 +103,12 @@ class CredentialStore:
 
     def save_token(self, token: Token) -> None:
         paths.ensure_private_dir(self.directory)
-        paths.atomic_write_json(self.token_file, token.model_dump(mode="json"))
+        with paths.locked(self.token_file):
+            paths.atomic_write_json(self.token_file, token.model_dump(mode="json"))
 
     def clear_token(self) -> None:
-        self.token_file.unlink(missing_ok=True)
+        with paths.locked(self.token_file):
+            self.token_file.unlink(missing_ok=True)
 
     def load_session(self) -> SessionInfo | None:
         raw = paths.read_json(self.session_file)
@@ -105,10 +121,12 @@ class CredentialStore:
 
     def save_session(self, session: SessionInfo) -> None:
         paths.ensure_private_dir(self.directory)
-        paths.atomic_write_json(self.session_file, session.model_dump(mode="json"))
+        with paths.locked(self.session_file):
+            paths.atomic_write_json(self.session_file, session.model_dump(mode="json"))
 
     def clear_session(self) -> None:
-        self.session_file.unlink(missing_ok=True)
+        with paths.locked(self.session_file):
+            self.session_file.unlink(missing_ok=True)
 
 
 def as_dict(token: Token | None) -> dict[str, Any]:

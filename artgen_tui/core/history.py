@@ -1,7 +1,8 @@
 """The local transcript of a session, restored when the app reopens it.
 
 One JSON object per line (``{"role", "text", "at"}``) in ``<data dir>/transcripts/<session>.jsonl``,
-file mode 0600. Appends are single ``write`` calls on an ``O_APPEND`` descriptor, so a crash loses at
+file mode 0600. Appends are single ``write`` calls on an ``O_APPEND`` descriptor, under the file's
+inter-process lock (two instances on one session never interleave a line), so a crash loses at
 most the line being written; a corrupt line is skipped on load.
 
 Later records add local results: an assistant line may carry ``credits`` (what the turn cost), and
@@ -75,11 +76,12 @@ class Transcript:
     def _write(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False) + "\n"
         paths.ensure_private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+        with paths.locked(self.path):
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode("utf-8", "replace"))
+            finally:
+                os.close(fd)
 
     def exists(self) -> bool:
         return self.path.is_file()

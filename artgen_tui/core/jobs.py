@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from artgen_tui import paths
 from artgen_tui.api.deadlines import describe_wait
 from artgen_tui.api.errors import ApiError, NotFound, RenderFailed
-from artgen_tui.core import sidecar
+from artgen_tui.core import sidecar, targets
 from artgen_tui.core.polling import Cadence
 
 if TYPE_CHECKING:
@@ -194,6 +194,14 @@ def _fits(value: Any, annotation: Any) -> bool:
     return isinstance(value, str)
 
 
+def supersedes(theirs: ExportJob, mine: ExportJob) -> bool:
+    """Whether ``theirs`` (read from the journal) replaces ``mine`` for the same job: the later
+    update wins; on a tie a finished state wins, so it is never replaced by an unfinished one."""
+    if theirs.updated_at != mine.updated_at:
+        return theirs.updated_at > mine.updated_at
+    return theirs.finished and not mine.finished
+
+
 def default_journal_path() -> Path:
     return paths.state_dir() / "jobs.json"
 
@@ -236,23 +244,38 @@ class JobManager:
         return result
 
     def _load(self) -> None:
-        """Take in what other processes wrote. Known jobs are updated in place, so a job object
-        handed out earlier (and being followed) stays current."""
+        """Take in what other processes wrote (see :func:`supersedes`). Known jobs are updated in
+        place, so a job object handed out earlier (and being followed) stays current."""
         for jid, theirs in self._read_journal().items():
             mine = self._jobs.get(jid)
             if mine is None:
                 self._jobs[jid] = theirs
-            elif theirs.updated_at > mine.updated_at:
+            elif supersedes(theirs, mine):
                 mine.__dict__.update(theirs.__dict__)
 
     def _save(self, job: ExportJob | None = None) -> None:
-        """Merge with what is on disk (another process may have written) and write atomically."""
-        if job is not None:
+        """Read, merge and write the journal under its inter-process lock, so a write by another
+        process (two TUIs, a TUI and a CLI…) between our read and our write is never lost."""
+        with paths.locked(self.journal_path):
+            if job is not None:
+                self._stamp(job, self._read_journal().get(job.id))
+                self._jobs[job.id] = job
+            self._load()
+            ordered = sorted(self._jobs.values(), key=lambda j: j.created_at)
+            paths.atomic_write_json(self.journal_path, {"jobs": [j.to_json() for j in ordered]})
+
+    @staticmethod
+    def _stamp(job: ExportJob, theirs: ExportJob | None) -> None:
+        """Date ``job``'s change after the journal's record of it (we hold the lock: ours is the
+        last write). When another process changed the job since we last read it and reached a
+        finished state while ours is not, theirs stands: a job is never un-finished by a process
+        that did not see it finish."""
+        if theirs is None:
             job.updated_at = time.time()
-            self._jobs[job.id] = job
-        self._load()
-        ordered = sorted(self._jobs.values(), key=lambda j: j.created_at)
-        paths.atomic_write_json(self.journal_path, {"jobs": [j.to_json() for j in ordered]})
+        elif theirs.updated_at > job.updated_at and theirs.finished and not job.finished:
+            job.__dict__.update(theirs.__dict__)
+        else:
+            job.updated_at = max(time.time(), theirs.updated_at + 1e-6)
 
     def jobs(self) -> list[ExportJob]:
         """This API URL's jobs, oldest first (re-read from the journal)."""
@@ -275,6 +298,15 @@ class JobManager:
     def resumable(self) -> list[ExportJob]:
         """Jobs still rendering, or rendered but not yet downloaded."""
         return [j for j in self.jobs() if j.status in UNFINISHED]
+
+    def check_target(self, output_path: Path | None = None) -> None:
+        """Refuse, before anything is submitted, an output the video could not be saved to
+        (:class:`~artgen_tui.core.targets.BadOutputPath`): ``output_path``, or the output
+        folder when there is none."""
+        if output_path is None:
+            targets.check_folder(self.output_dir)
+        else:
+            targets.check_output(output_path)
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -480,6 +512,12 @@ class JobManager:
 
     async def _download(self, job: ExportJob) -> AsyncIterator[ExportJob]:
         target = self._target(job)
+        problem = targets.output_problem(target)
+        if problem is not None:  # checked at submit too; the path may have changed since
+            job.status, job.error = "download_failed", problem
+            self._save(job)
+            yield job
+            return
         job.path = str(target)
         job.status, job.error = "downloading", None
         job.download_bytes, job.download_total = 0, None

@@ -178,14 +178,15 @@ class SpendGuard:
         work landing meanwhile) is reported but not learned from."""
         cost = charged(before, after)
         if cost >= 0:
-            data = self._read()
-            mine = data.get(self.identity)
-            if not isinstance(mine, dict):
-                mine = {}
-            values = [*self.observed(kind), cost][-HISTORY_KEEP:]
-            mine[kind] = values
-            data[self.identity] = mine
-            paths.atomic_write_json(self.history_path, data)
+            with paths.locked(self.history_path):  # another run may be recording too
+                data = self._read()
+                mine = data.get(self.identity)
+                if not isinstance(mine, dict):
+                    mine = {}
+                values = [*self.observed(kind), cost][-HISTORY_KEEP:]
+                mine[kind] = values
+                data[self.identity] = mine
+                paths.atomic_write_json(self.history_path, data)
             self.session_total += cost
         return cost
 

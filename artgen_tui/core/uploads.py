@@ -8,6 +8,7 @@ per file), URLs in one request, then refreshes the session state.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,10 +87,26 @@ def is_url(item: str | Path) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _url_problem(item: str | Path) -> str | None:
+    """Why an address-looking argument (``ftp://…``, ``http://`` with no host) cannot be
+    uploaded; ``None`` for anything else, including a file that happens to exist by that name."""
+    if not isinstance(item, str) or is_url(item) or not _SCHEME.match(item.strip()):
+        return None
+    if Path(item).expanduser().exists():
+        return None
+    scheme = item.strip().split(":", 1)[0].lower()
+    if scheme in ("http", "https"):
+        return f"{item}: not a complete web address (no host)."
+    return f"{item}: only http(s) URLs can be uploaded."
+
+
 def items_from_args(args: Sequence[str]) -> list[Path | str]:
     """Upload arguments (already split, see :func:`artgen_tui.core.intents.split_args`) as URLs
-    and expanded file paths."""
-    return [a if is_url(a) else Path(a).expanduser() for a in args]
+    and expanded file paths; other addresses stay text, for :func:`validate` to refuse."""
+    return [a if is_url(a) or _url_problem(a) else Path(a).expanduser() for a in args]
 
 
 def parse_urls(text: str) -> tuple[list[str], str | None]:
@@ -108,6 +125,10 @@ def validate(paths: Sequence[Path | str]) -> list[ValidatedFile]:
     result: list[ValidatedFile] = []
     problems: list[str] = []
     for raw in paths:
+        bad_url = _url_problem(raw)
+        if bad_url is not None:
+            problems.append(bad_url)
+            continue
         path = Path(raw).expanduser()
         try:
             size = check_upload(path)

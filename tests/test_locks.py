@@ -1,0 +1,227 @@
+"""Several artgen processes on one home: the shared files' read-merge-writes lose nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from artgen_tui import paths
+from artgen_tui.core.jobs import ExportJob, supersedes
+from artgen_tui.local.options import LocalOptions
+from artgen_tui.local.runner import LocalBackend
+
+GENERATE = "generate a futuristic city at sunset, cinematic, 2 seconds"
+
+COUNTER = """
+import json, sys
+from pathlib import Path
+from artgen_tui import paths
+target, rounds, use_lock = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+for _ in range(rounds):
+    if use_lock:
+        with paths.locked(target):
+            data = paths.read_json(target) or {"n": 0}
+            paths.atomic_write_json(target, {"n": data["n"] + 1})
+    else:
+        data = paths.read_json(target) or {"n": 0}
+        paths.atomic_write_json(target, {"n": data["n"] + 1})
+"""
+
+
+def _count_with(tmp_path: Path, *, lock: bool, workers: int = 4, rounds: int = 60) -> int:
+    target = tmp_path / ("locked.json" if lock else "unlocked.json")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", COUNTER, str(target), str(rounds), "1" if lock else "0"]
+        )
+        for _ in range(workers)
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    data = paths.read_json(target)
+    return int(data["n"]) if isinstance(data, dict) else 0
+
+
+def test_read_merge_writes_under_the_lock_lose_no_update(tmp_path: Path) -> None:
+    assert _count_with(tmp_path, lock=True) == 4 * 60
+
+
+def test_the_same_writes_without_the_lock_do_lose_updates(tmp_path: Path) -> None:
+    """The control: the counter test above can fail (updates are lost without the lock)."""
+    assert any(_count_with(tmp_path / str(i), lock=False) < 4 * 60 for i in range(3))
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from artgen_tui import paths
+with paths.locked(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_held_lock_makes_others_wait_then_gives_up_naming_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "state" / "jobs.json"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(target), "4"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with pytest.raises(paths.LockTimeout, match=r"jobs\.json"), paths.locked(target, wait=0.3):
+            pass
+        assert time.monotonic() - started >= 0.3
+        with paths.locked(target, wait=60):  # granted once the holder lets go
+            assert time.monotonic() - started > 1.0
+    finally:
+        holder.kill()
+        holder.wait()
+    assert oct(paths.lock_path(target).stat().st_mode & 0o777) == "0o600"
+
+
+def _job(status: str, updated_at: float) -> ExportJob:
+    return ExportJob(id="render_1", session_id="s", status=status, updated_at=updated_at)  # type: ignore[arg-type]
+
+
+def test_the_later_update_wins_and_a_tie_keeps_the_finished_state() -> None:
+    assert supersedes(_job("downloaded", 2.0), _job("downloading", 1.0))
+    assert not supersedes(_job("downloading", 1.0), _job("downloaded", 2.0))
+    assert supersedes(_job("downloaded", 1.0), _job("downloading", 1.0))
+    assert not supersedes(_job("downloading", 1.0), _job("downloaded", 1.0))
+    # A later unfinished state is a real change (a finished render downloaded again).
+    assert supersedes(_job("downloading", 3.0), _job("downloaded", 2.0))
+
+
+JOURNAL_WRITER = """
+import sys, time
+from pathlib import Path
+from artgen_tui.config import load_settings
+from artgen_tui.core.jobs import ExportJob, JobManager
+from artgen_tui.core.workspace import Workspace
+
+name, count = sys.argv[1], int(sys.argv[2])
+manager = JobManager(Workspace(load_settings()), journal_path=Path(sys.argv[3]))
+for i in range(count):
+    job = ExportJob(id=f"{name}-{i}", session_id="s", created_at=time.time())
+    manager._save(job)
+    for status in ("processing", "completed", "downloading", "downloaded"):
+        job.status = status
+        manager._save(job)
+"""
+
+
+def test_journal_writers_in_several_processes_keep_every_final_state(tmp_path: Path) -> None:
+    journal = tmp_path / "jobs.json"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", JOURNAL_WRITER, name, "15", str(journal)])
+        for name in ("a", "b", "c")
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    jobs = json.loads(journal.read_text())["jobs"]
+    assert len(jobs) == 45
+    assert {j["status"] for j in jobs} == {"downloaded"}
+
+
+# --- end to end: two exports and a chatty third process on one home ---------------------------
+
+
+def _artgen(url: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "NEMO_API_URL": url}
+    return subprocess.Popen(
+        [sys.executable, "-m", "artgen_tui", *args, "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    _, err = proc.communicate(timeout=180)
+    return proc.returncode, err
+
+
+CHATTY = """
+import subprocess, sys
+for message in ["add title \\"Round {n}\\"", "make it 9:16"]:
+    for args in (["chat", message], ["state"], ["credits"], ["jobs", "list"]):
+        done = subprocess.run([sys.executable, "-m", "artgen_tui", *args, "--json"],
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            sys.exit(f"{{args}}: {{done.stderr}}")
+"""
+
+
+def _journal(home: Path) -> list[dict[str, Any]]:
+    raw = json.loads((home / "state" / "jobs.json").read_text())
+    return list(raw["jobs"])
+
+
+@pytest.mark.slow
+def test_two_exports_and_a_chat_on_one_home_leave_a_journal_that_agrees_with_the_files(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    options = LocalOptions(stage_delay=0.0, heartbeat_interval=0.05, silent_close_rate=0.3)
+    rounds = int(os.environ.get("ARTGEN_LOCK_ROUNDS", "2"))
+    with LocalBackend(tmp_path / "backend", options=options) as backend:
+        code, err = _finish(_artgen(backend.url, "chat", GENERATE))
+        assert code == 0, err
+        outputs: list[Path] = []
+        for n in range(rounds):
+            mine = [tmp_path / "out" / f"round{n}-{k}.mp4" for k in ("a", "b")]
+            outputs += mine
+            exports = [
+                _artgen(backend.url, "export", "--wait", "--resolution", "360p", "-o", str(p))
+                for p in mine
+            ]
+            chatty = subprocess.Popen(
+                [sys.executable, "-c", CHATTY.format(n=n)],
+                env={**os.environ, "NEMO_API_URL": backend.url},
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for proc in exports:
+                code, err = _finish(proc)
+                assert code == 0, err
+            _, chat_err = chatty.communicate(timeout=300)
+            assert chatty.returncode == 0, chat_err
+    jobs = {j["path"]: j for j in _journal(isolated_home)}
+    assert sorted(jobs) == sorted(str(p) for p in outputs)
+    for path in outputs:
+        job = jobs[str(path)]
+        assert job["status"] == "downloaded", job
+        assert path.is_file() and path.stat().st_size > 0
+        assert job["download_bytes"] == job["download_total"] == path.stat().st_size
+        assert not path.with_name(path.name + ".part").exists()
+
+
+def test_a_process_that_did_not_see_a_job_finish_cannot_unfinish_it(tmp_path: Path) -> None:
+    from artgen_tui.config import load_settings
+    from artgen_tui.core.jobs import JobManager
+    from artgen_tui.core.workspace import Workspace
+
+    journal = tmp_path / "jobs.json"
+    ws = Workspace(load_settings(tmp_path / "none.toml"))
+    first = JobManager(ws, journal_path=journal)
+    first._save(ExportJob(id="render_1", session_id="s", status="processing", created_at=1.0))
+    second = JobManager(ws, journal_path=journal)  # reads it while still processing
+    mine, theirs = first.get("render_1"), second.get("render_1")
+    assert mine is not theirs and theirs.status == "processing"
+    mine.status = "downloaded"
+    first._save(mine)
+    theirs.status = "completed"  # a stale follower's change
+    second._save(theirs)
+    on_disk = JobManager(ws, journal_path=journal).get("render_1")
+    assert on_disk.status == theirs.status == "downloaded"
+    theirs.status = "downloading"  # now it has seen it finish: downloading again is a real change
+    second._save(theirs)
+    assert JobManager(ws, journal_path=journal).get("render_1").status == "downloading"
