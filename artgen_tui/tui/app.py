@@ -141,6 +141,7 @@ class ArtgenApp(App[int]):
 
     def on_ready(self) -> None:
         self._collector.startup_done()
+        self.chat.max_mounted = self.settings.chat_max_messages
         self.jobs_panel.set_export_key(key_display(self.key_of("export")))
         # Connect only once the first frame is on screen: a failure that arrives before it (a
         # refused connection takes milliseconds) would otherwise never be painted.
