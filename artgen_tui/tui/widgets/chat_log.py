@@ -38,7 +38,7 @@ from textual.await_remove import AwaitRemove
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.events import Click
+from textual.events import Click, MouseScrollDown, MouseScrollUp
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -563,6 +563,12 @@ class ChatLog(VerticalScroll, can_focus=False):
         return max(2, self._max_mounted // 4)
 
     @property
+    def mount_limit(self) -> int:
+        """Most entries ever mounted at once (the oldest are unmounted half a page at a time,
+        and a reply still streaming stays), markers aside."""
+        return self._max_mounted + self.page_size // 2
+
+    @property
     def entries(self) -> list[Entry]:
         """Every message of the conversation, mounted or not (oldest first)."""
         return list(self._entries)
@@ -654,7 +660,7 @@ class ChatLog(VerticalScroll, can_focus=False):
     async def _drop_oldest(self) -> None:
         """Unmount the oldest entries beyond the bound (a page at a time, so rarely), keeping
         what the user is reading where it is."""
-        if self._hi - self._lo <= self._max_mounted + self.page_size // 2:
+        if self._hi - self._lo <= self.mount_limit:
             return
         target = self._hi - self._max_mounted
         drop: list[Widget] = []
@@ -739,6 +745,12 @@ class ChatLog(VerticalScroll, can_focus=False):
         if widget.is_attached:
             self.scroll_to_widget(widget, top=True, animate=False, immediate=True)
 
+    def _show_at_bottom(self, widget: Widget) -> None:
+        if widget.is_attached:
+            bottom = widget.virtual_region_with_margin.bottom
+            y = max(0, bottom - self.scrollable_content_region.height)
+            self.scroll_to(y=y, animate=False, immediate=True)
+
     async def load_later(self) -> bool:
         """Mount the page of entries after the window; ``False``: the window is at the tail."""
         if self._hi >= len(self._entries) or self._paging:
@@ -750,10 +762,13 @@ class ChatLog(VerticalScroll, can_focus=False):
                 e.build(collapsed=self._collapsed_at(self._hi + i))
                 for i, e in enumerate(self._entries[self._hi : end])
             ]
+            last = self._entries[self._hi - 1].widget
             await self.mount_all(widgets, before=self._later)
             self._hi = end
             await self._drop_oldest()
             await self._update_markers()
+            if last is not None:
+                self.call_after_refresh(self._show_at_bottom, last)
             return True
         finally:
             self._paging = False
@@ -783,6 +798,15 @@ class ChatLog(VerticalScroll, can_focus=False):
             self.run_worker(self.load_earlier(), group="chat-paging", exit_on_error=False)
         elif new_value >= self.max_scroll_y and self._hi < len(self._entries):
             self.run_worker(self.load_later(), group="chat-paging", exit_on_error=False)
+
+    async def _on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
+        """The wheel at the top (or over a log too short to scroll) loads earlier messages."""
+        if self.scroll_y <= 0 and self._lo > 0:
+            await self.load_earlier()
+
+    async def _on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
+        if self.scroll_y >= self.max_scroll_y and self._hi < len(self._entries):
+            await self.load_later()
 
     # --- reading -----------------------------------------------------------------------------
 
