@@ -126,3 +126,19 @@ async def test_a_cancelled_turn_takes_its_entries_back(backend: str) -> None:
         await pilot.pause(0.2)
         assert [e.text for e in app.chat.entries if e.kind == "user"] == []
         assert app.prompt.value == "/bench-stream 200000"
+
+
+async def test_clicking_the_earlier_messages_line_loads_a_page() -> None:
+    app = ChatHost()
+    async with app.run_test(size=(60, 40)) as pilot:
+        log = app.query_one(ChatLog)
+        for i in range(30):
+            await log.add_user(f"message {i}")
+        await pilot.pause()
+        assert log.max_scroll_y == 0  # everything mounted fits: there is nothing to scroll
+        first = log.mounted_window[0]
+        assert first > 0
+        await pilot.click(MoreMessages)
+        await pilot.pause()
+        assert log.mounted_window[0] < first
+        assert len(log.messages()) <= log.mount_limit

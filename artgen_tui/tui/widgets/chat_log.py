@@ -522,7 +522,7 @@ class MoreMessages(Static):
         else:
             self.update(f"▼ {count} later message{plural} · scroll down or click to load")
 
-    async def _on_click(self, event: Click) -> None:
+    async def on_click(self, event: Click) -> None:
         event.stop()
         log = self.parent
         if isinstance(log, ChatLog):
@@ -799,14 +799,14 @@ class ChatLog(VerticalScroll, can_focus=False):
         elif new_value >= self.max_scroll_y and self._hi < len(self._entries):
             self.run_worker(self.load_later(), group="chat-paging", exit_on_error=False)
 
-    async def _on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
+    def on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
         """The wheel at the top (or over a log too short to scroll) loads earlier messages."""
         if self.scroll_y <= 0 and self._lo > 0:
-            await self.load_earlier()
+            self.run_worker(self.load_earlier(), group="chat-paging", exit_on_error=False)
 
-    async def _on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
+    def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
         if self.scroll_y >= self.max_scroll_y and self._hi < len(self._entries):
-            await self.load_later()
+            self.run_worker(self.load_later(), group="chat-paging", exit_on_error=False)
 
     # --- reading -----------------------------------------------------------------------------
 
