@@ -792,9 +792,10 @@ class ChatLog(VerticalScroll, can_focus=False):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if self._paging or old_value == new_value or (self._anchored and not self._anchor_released):
-            return  # following the bottom: only a user who scrolled away pages
-        if new_value <= 0 and self._lo > 0:
+        if self._paging or old_value == new_value:
+            return
+        following = self._anchored and not self._anchor_released
+        if new_value <= 0 and self._lo > 0 and not following:  # only a user who scrolled up
             self.run_worker(self.load_earlier(), group="chat-paging", exit_on_error=False)
         elif new_value >= self.max_scroll_y and self._hi < len(self._entries):
             self.run_worker(self.load_later(), group="chat-paging", exit_on_error=False)
