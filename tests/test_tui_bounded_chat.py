@@ -142,3 +142,31 @@ async def test_clicking_the_earlier_messages_line_loads_a_page() -> None:
         await pilot.pause()
         assert log.mounted_window[0] < first
         assert len(log.messages()) <= log.mount_limit
+
+
+def test_turn_after_turn_still_runs_the_full_collection_once_frozen_garbage_grows() -> None:
+    import gc
+
+    from artgen_tui.tui import gc_policy
+
+    before = gc.get_threshold()
+    policy = gc_policy.CollectorPolicy()
+    try:
+        policy.startup_done()
+        policy.turn_started()
+        policy.turn_finished()
+        assert policy.full_collections == 0  # nothing much was frozen by that turn
+        policy.turn_started()
+        garbage = [[n] for n in range(gc_policy.FULL_COLLECT_MIN + gc.get_freeze_count())]
+        for item in garbage:
+            item.append(item)  # cycles: only a full collection reclaims them once frozen
+        gc.freeze()
+        frozen = gc.get_freeze_count()
+        del garbage, item
+        policy.turn_finished()
+        assert policy.full_collections == 1
+        assert gc.get_freeze_count() < frozen - gc_policy.FULL_COLLECT_MIN  # reclaimed
+        assert gc.get_threshold() == before
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
