@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/transfer.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/stream.py
+	$(BIN)/python bench/soak.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/sessions.py
 

@@ -179,6 +179,9 @@ class Settings(BaseSettings):
     render_poll_interval: float = Field(2.0, gt=0)
     low_credits_threshold: int = Field(100, ge=0)
     show_tool_activity: bool = True
+    chat_max_messages: int = Field(
+        200, ge=20, description="Chat messages kept on screen; older ones load on scroll back."
+    )
     theme: str = "textual-dark"
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id → keys; ids are checked against the app's bindings when the app starts."""

@@ -179,6 +179,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
 
     def on_ready(self) -> None:
         self._collector.startup_done()
+        self.chat.max_mounted = self.settings.chat_max_messages
         self.jobs_panel.set_export_key(key_display(self.key_of("export")))
         self.prompt.placeholder = prompt_placeholder(self.key_of)
         # Connect only once the first frame is on screen: a failure that arrives before it (a

@@ -2,8 +2,15 @@
 
 A full (generation-2) collection walks every object of the UI and can stall the event loop for
 100 ms or more, which shows as a frozen screen. While a reply streams only the young generations
-are collected; when the turn ends the survivors are frozen (out of the collector's view), and the
-full collection that reclaims frozen garbage runs only after the app has been idle a while.
+are collected. When the turn ends, a collection of what is *not* frozen (roughly what the turn
+made: milliseconds) reclaims the turn's garbage, and the survivors are frozen (out of the
+collector's view).
+
+Frozen objects that die later (a message unmounted from the chat, a finished export's records) can
+only be reclaimed by unfreezing everything and collecting in full. That runs after the app has
+been idle :data:`IDLE_COLLECT_AFTER` seconds, and also at the end of a turn once the frozen set
+has grown by :data:`FULL_COLLECT_GROWTH` since the last full collection, so a session with no idle
+moments (turn after turn) still returns its memory.
 """
 
 from __future__ import annotations
@@ -17,6 +24,13 @@ from textual.timer import Timer
 IDLE_COLLECT_AFTER = 20.0
 """Seconds after the last turn before the deferred full collection runs."""
 
+FULL_COLLECT_GROWTH = 0.25
+"""Growth of the frozen set (a share of its size after the last full collection) that makes the
+end of a turn run the full collection (like CPython's own rule for its oldest generation)."""
+
+FULL_COLLECT_MIN = 50_000
+"""...but never for fewer new frozen objects than this."""
+
 _PAUSED_GEN2 = 1_000_000
 
 
@@ -24,6 +38,9 @@ class CollectorPolicy:
     def __init__(self) -> None:
         self._saved: tuple[int, int, int] | None = None
         self._idle: Timer | None = None
+        self._frozen_after_full = 0
+        self.full_collections = 0
+        """Full collections of the frozen set run so far (shown by ``bench/soak.py``)."""
 
     def collect_when_idle(self, set_timer: Callable[..., Timer], busy: Callable[[], Any]) -> None:
         """Run :meth:`idle_collect` :data:`IDLE_COLLECT_AFTER` seconds from now, postponed while
@@ -43,6 +60,7 @@ class CollectorPolicy:
     def startup_done(self) -> None:
         """Objects alive after startup live as long as the app: never scan them again."""
         gc.freeze()
+        self._frozen_after_full = gc.get_freeze_count()
 
     def turn_started(self) -> None:
         if self._saved is None:
@@ -50,14 +68,36 @@ class CollectorPolicy:
             gc.set_threshold(self._saved[0], self._saved[1], _PAUSED_GEN2)
 
     def turn_finished(self) -> None:
-        gc.collect(1)
+        gc.collect()  # frozen objects are not scanned: this is the turn's garbage only
         gc.freeze()
         if self._saved is not None:
             gc.set_threshold(*self._saved)
             self._saved = None
+        if self.frozen_growth_due():
+            self.idle_collect()
+
+    def frozen_growth_due(self) -> bool:
+        """Has the frozen set grown enough since the last full collection to run one now?"""
+        grown = gc.get_freeze_count() - self._frozen_after_full
+        return grown > max(FULL_COLLECT_MIN, FULL_COLLECT_GROWTH * self._frozen_after_full)
 
     def idle_collect(self) -> None:
         """Reclaim garbage that was frozen at the end of turns (call when nothing streams)."""
+        _drop_textual_style_caches()
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+        self._frozen_after_full = gc.get_freeze_count()
+        self.full_collections += 1
+
+
+def _drop_textual_style_caches() -> None:
+    """Textual's ``StylesCache.get_inner_outer`` is an ``lru_cache(1024)`` whose key includes the
+    ``StylesCache`` itself, so it keeps up to 1024 caches of widgets long unmounted (with every
+    line they rendered) alive. Emptying it costs one recomputation per widget on screen."""
+    from textual._styles_cache import StylesCache
+
+    cached = getattr(StylesCache, "get_inner_outer", None)
+    clear = getattr(cached, "cache_clear", None)
+    if callable(clear):
+        clear()

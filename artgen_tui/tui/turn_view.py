@@ -109,7 +109,8 @@ class TurnView:
         for widget in turn.widgets:
             if isinstance(widget, Reply):
                 widget.abandon()
-            widget.remove()
+        chat = self.out.chat()
+        chat.call_later(chat.remove_messages, list(turn.widgets))
         self.out.status().stop_timer()
         return turn.text
 

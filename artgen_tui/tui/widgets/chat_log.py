@@ -13,6 +13,12 @@ stalls input for hundreds of milliseconds. Here a reply keeps only its *tail* li
 * a short reply ends with one full ``Markdown.update()``; messages beyond
   :attr:`ChatLog.MAX_LIVE` collapse to one cheap widget each.
 
+Memory over a long session: the log keeps every entry's data (a small :class:`Entry`) but mounts
+only a window of at most :attr:`ChatLog.max_mounted` of them. Older ones are unmounted as new ones
+arrive; scrolling to the top (or clicking the "earlier messages" line) mounts the previous page
+again, collapsed, and a window moved back that far unmounts the newest, which scrolling to the
+bottom brings back. A new message always lands in a window at the tail.
+
 Server text is never interpreted as Textual markup.
 """
 
@@ -20,16 +26,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import on
 from textual.app import ComposeResult
+from textual.await_remove import AwaitRemove
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import Click, MouseScrollDown, MouseScrollUp
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -174,9 +183,16 @@ class ChatMessage(Vertical, can_focus=True):
         Binding("c", "copy", "Copy message", id="message.copy"),
     ]
 
-    def __init__(self, text: str = "", *, classes: str = "") -> None:
-        super().__init__(classes=classes)
+    def __init__(self, text: str = "", *, classes: str = "", collapsed: bool = False) -> None:
+        super().__init__(classes=f"{classes} -collapsed" if collapsed else classes)
         self._text = clean(text, None)  # server text is drawn: no control sequence gets through
+
+    @property
+    def collapsed(self) -> bool:
+        return self.has_class("-collapsed")
+
+    def _collapsed_body(self) -> Static:
+        return Static(Content(self.text), classes="collapsed-body")
 
     @property
     def text(self) -> str:
@@ -192,25 +208,32 @@ class ChatMessage(Vertical, can_focus=True):
             return
         self.add_class("-collapsed")
         self.remove_children()
-        self.mount(Static(Content(self.text), classes="collapsed-body"))
+        self.mount(self._collapsed_body())
 
 
 class UserMessage(ChatMessage):
-    def __init__(self, text: str) -> None:
-        super().__init__(text, classes="user")
+    def __init__(self, text: str, *, collapsed: bool = False) -> None:
+        super().__init__(text, classes="user", collapsed=collapsed)
 
     def compose(self) -> ComposeResult:
-        yield Static(Content(self.text), classes="user-body")
+        if self.collapsed:
+            yield self._collapsed_body()
+        else:
+            yield Static(Content(self.text), classes="user-body")
 
 
 class Notice(ChatMessage):
     """A one-line dim marker (tool activity, "Still working…") or a plain notice."""
 
-    def __init__(self, text: str, *, kind: str = "marker") -> None:
-        super().__init__(text, classes=f"notice -{kind}")
+    def __init__(self, text: str, *, kind: str = "marker", collapsed: bool = False) -> None:
+        super().__init__(text, classes=f"notice -{kind}", collapsed=collapsed)
+        self.kind = kind
 
     def compose(self) -> ComposeResult:
-        yield Static(Content(self.text), classes="notice-body")
+        if self.collapsed:
+            yield self._collapsed_body()
+        else:
+            yield Static(Content(self.text), classes="notice-body")
 
 
 class ActionHint(Horizontal):
@@ -223,10 +246,10 @@ class ActionHint(Horizontal):
     def __init__(self, actions: Sequence[tuple[str, str, str]]) -> None:
         """``actions`` are (kind, label, key hint) triples."""
         super().__init__(classes="action-hint")
-        self._actions = list(actions)
+        self.actions = tuple(actions)
 
     def compose(self) -> ComposeResult:
-        for kind, label, key in self._actions:
+        for kind, label, key in self.actions:
             text = clean_line(f"{label} ({key})" if key else label)
             yield Button(Content(text), name=kind, compact=True, classes="action-button")
 
@@ -254,8 +277,8 @@ class Reply(ChatMessage):
     FRAME_WAIT = 0.1
     """Longest wait for the next frame while working off a backlog (seconds)."""
 
-    def __init__(self, text: str = "") -> None:
-        super().__init__(text, classes="reply")
+    def __init__(self, text: str = "", *, collapsed: bool = False) -> None:
+        super().__init__(text, classes="reply", collapsed=collapsed and bool(text))
         self._segment_text = ""
         self._held = ""
         self._pending: list[str] = []
@@ -271,7 +294,7 @@ class Reply(ChatMessage):
     def compose(self) -> ComposeResult:
         if self._initial:
             self._finished = True
-            if len(self._initial) > self.SEGMENT_CHARS:
+            if self.collapsed or len(self._initial) > self.SEGMENT_CHARS:
                 sealed = SealedMarkdown(classes="segment -sealed")
                 sealed.append(self._initial)
                 yield sealed
@@ -450,53 +473,364 @@ class Reply(ChatMessage):
         self.mount(sealed)
 
 
+EntryKind = Literal["user", "reply", "notice", "actions"]
+
+
+@dataclass(eq=False)
+class Entry:
+    """One message of the log, kept while its widget is unmounted (enough to build it again)."""
+
+    kind: EntryKind
+    text: str = ""
+    notice_kind: str = "marker"
+    actions: tuple[tuple[str, str, str], ...] = field(default=())
+    widget: Widget | None = None
+    """The mounted widget, or ``None`` while the entry is outside the mounted window."""
+
+    def capture(self) -> None:
+        """Keep the widget's final text and let the widget go."""
+        if isinstance(self.widget, ChatMessage):
+            self.text = self.widget.text
+        self.widget = None
+
+    def build(self, *, collapsed: bool) -> Widget:
+        widget: Widget
+        if self.kind == "user":
+            widget = UserMessage(self.text, collapsed=collapsed)
+        elif self.kind == "reply":
+            widget = Reply(self.text, collapsed=collapsed)
+        elif self.kind == "notice":
+            widget = Notice(self.text, kind=self.notice_kind, collapsed=collapsed)
+        else:
+            widget = ActionHint(self.actions)
+        self.widget = widget
+        return widget
+
+    @property
+    def pinned(self) -> bool:
+        """A reply still streaming must stay mounted: the turn writes to it."""
+        return isinstance(self.widget, Reply) and self.widget.streaming
+
+
+class MoreMessages(Static):
+    """The line at the top (or bottom) of the window that says how many messages are not
+    mounted; scrolling onto it, or clicking it, mounts the next page."""
+
+    DEFAULT_CSS = """
+    MoreMessages { height: 1; margin: 0 0 1 0; color: $text-muted; text-style: italic; }
+    MoreMessages.-later { margin: 0; }
+    """
+
+    def __init__(self, where: Literal["earlier", "later"]) -> None:
+        super().__init__(classes=f"more-messages -{where}")
+        self.where = where
+
+    def show_count(self, count: int) -> None:
+        plural = "" if count == 1 else "s"
+        if self.where == "earlier":
+            self.update(f"▲ {count} earlier message{plural} · scroll up or click to load")
+        else:
+            self.update(f"▼ {count} later message{plural} · scroll down or click to load")
+
+    async def on_click(self, event: Click) -> None:
+        event.stop()
+        log = self.parent
+        if isinstance(log, ChatLog):
+            await (log.load_earlier() if self.where == "earlier" else log.load_later())
+
+
 class ChatLog(VerticalScroll, can_focus=False):
-    """The scrolling conversation. Follows the bottom only while the user is there."""
+    """The scrolling conversation. Follows the bottom only while the user is there.
+
+    Mounts a window of at most :attr:`max_mounted` entries (see the module docstring)."""
 
     MAX_LIVE = 40
+    MAX_MOUNTED = 200
+    """Default bound on mounted messages (``chat_max_messages`` in the config)."""
+
+    def __init__(self, *, max_mounted: int | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._entries: list[Entry] = []
+        self._lo = 0
+        """Index of the first mounted entry; entries ``[_lo, _hi)`` are mounted."""
+        self._hi = 0
+        self._earlier: MoreMessages | None = None
+        self._later: MoreMessages | None = None
+        self._paging = False
+        self.max_mounted = max_mounted or self.MAX_MOUNTED
+
+    @property
+    def max_mounted(self) -> int:
+        return self._max_mounted
+
+    @max_mounted.setter
+    def max_mounted(self, value: int) -> None:
+        self._max_mounted = max(4, value)
+
+    @property
+    def page_size(self) -> int:
+        """Entries mounted or unmounted at a time."""
+        return max(2, self._max_mounted // 4)
+
+    @property
+    def mount_limit(self) -> int:
+        """Most entries ever mounted at once (the oldest are unmounted half a page at a time,
+        and a reply still streaming stays), markers aside."""
+        return self._max_mounted + self.page_size // 2
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every message of the conversation, mounted or not (oldest first)."""
+        return list(self._entries)
+
+    @property
+    def mounted_window(self) -> tuple[int, int]:
+        """``(first, end)``: the mounted entries are ``entries[first:end]``."""
+        return self._lo, self._hi
 
     def on_mount(self) -> None:
         self.anchor()
 
-    async def _add(self, widget: Widget) -> None:
-        await self.mount(widget)
+    def remove_children(self, selector: str | type[Widget] | Iterable[Widget] = "*") -> AwaitRemove:
+        """Removing every child (a new or resumed session) also forgets the entries."""
+        if selector == "*":
+            self._entries.clear()
+            self._lo = self._hi = 0
+            self._earlier = self._later = None
+        return super().remove_children(selector)
+
+    # --- adding ------------------------------------------------------------------------------
+
+    async def _add(self, entry: Entry, widget: Widget) -> None:
+        if self._hi < len(self._entries):
+            await self._to_tail()
+        entry.widget = widget
+        self._entries.append(entry)
+        if self._later is not None:
+            await self.mount(widget, before=self._later)
+        else:
+            await self.mount(widget)
+        self._hi = len(self._entries)
+        await self._drop_oldest()
         self._trim()
 
     def _trim(self) -> None:
-        messages = [c for c in self.children if isinstance(c, ChatMessage)]
-        excess = len(messages) - self.MAX_LIVE
-        for old in messages[: max(0, excess)]:
-            if not (isinstance(old, Reply) and old.streaming):
-                old.collapse()
+        """Collapse the mounted messages beyond the last :attr:`MAX_LIVE` entries."""
+        for entry in self._entries[self._lo : max(self._lo, self._hi - self.MAX_LIVE)]:
+            old = entry.widget
+            if isinstance(old, ChatMessage) and not old.collapsed:
+                old.collapse()  # a reply still streaming stays as it is
 
     async def add_user(self, text: str) -> UserMessage:
         msg = UserMessage(text)
-        await self._add(msg)
+        await self._add(Entry("user", text), msg)
         return msg
 
     async def add_reply(self, text: str = "") -> Reply:
         """A new reply; empty ``text`` starts a streaming reply."""
         reply = Reply(text)
-        await self._add(reply)
+        await self._add(Entry("reply", text), reply)
         return reply
 
     async def add_notice(self, text: str, kind: str = "marker") -> Notice:
         """``kind``: ``marker`` (dim tool line), ``working``, ``info``, ``warning`` or ``error``."""
         notice = Notice(text, kind=kind)
-        await self._add(notice)
+        await self._add(Entry("notice", text, notice_kind=kind), notice)
         return notice
 
     async def add_actions(self, actions: Sequence[tuple[str, str, str]]) -> ActionHint:
         hint = ActionHint(actions)
-        await self.mount(hint)
+        await self._add(Entry("actions", actions=hint.actions), hint)
         return hint
 
+    async def remove_messages(self, widgets: Iterable[Widget]) -> None:
+        """Remove these messages and their entries (a cancelled turn takes back what it added)."""
+        gone = {id(w) for w in widgets}
+        keep: list[Entry] = []
+        mounted: list[Widget] = []
+        lo, hi = self._lo, self._hi
+        for index, entry in enumerate(self._entries):
+            if entry.widget is None or id(entry.widget) not in gone:
+                keep.append(entry)
+                continue
+            mounted.append(entry.widget)
+            if index < self._lo:
+                lo -= 1
+            if index < self._hi:
+                hi -= 1
+        self._entries, self._lo, self._hi = keep, lo, hi
+        if mounted:
+            await super().remove_children(mounted)
+
+    # --- the mounted window ------------------------------------------------------------------
+
+    def _collapsed_at(self, index: int) -> bool:
+        return index < len(self._entries) - self.MAX_LIVE
+
+    async def _drop_oldest(self) -> None:
+        """Unmount the oldest entries beyond the bound (a page at a time, so rarely), keeping
+        what the user is reading where it is."""
+        if self._hi - self._lo <= self.mount_limit:
+            return
+        target = self._hi - self._max_mounted
+        drop: list[Widget] = []
+        while self._lo < target and not self._entries[self._lo].pinned:
+            entry = self._entries[self._lo]
+            if entry.widget is not None:
+                drop.append(entry.widget)
+            entry.capture()
+            self._lo += 1
+        if drop:
+            await self._unmount_keeping_view(drop)
+        await self._update_markers()
+
+    async def _drop_newest(self) -> None:
+        """Unmount the newest entries beyond the bound after loading earlier ones."""
+        target = self._lo + self._max_mounted
+        drop: list[Widget] = []
+        while self._hi > target and not self._entries[self._hi - 1].pinned:
+            entry = self._entries[self._hi - 1]
+            if entry.widget is not None:
+                drop.append(entry.widget)
+            entry.capture()
+            self._hi -= 1
+        if drop:
+            await super().remove_children(drop)
+
+    async def _unmount_keeping_view(self, drop: list[Widget]) -> None:
+        """Remove ``drop`` (at the top); a user scrolled up keeps seeing the same lines."""
+        following = self.is_vertical_scroll_end or not self.size
+        removed = sum(w.outer_size.height + w.styles.margin.bottom for w in drop)
+        y = self.scroll_y
+        await super().remove_children(drop)
+        if not following:
+            self.scroll_to(y=max(0.0, y - removed), animate=False, immediate=True)
+
+    async def _update_markers(self) -> None:
+        earlier, later = self._lo, len(self._entries) - self._hi
+        if earlier and self._earlier is None:
+            self._earlier = MoreMessages("earlier")
+            first = self.children[0] if self.children else None
+            await self.mount(self._earlier, before=first)
+        elif not earlier and self._earlier is not None:
+            marker, self._earlier = self._earlier, None
+            await super().remove_children([marker])
+        if later and self._later is None:
+            self._later = MoreMessages("later")
+            await self.mount(self._later)
+        elif not later and self._later is not None:
+            marker, self._later = self._later, None
+            await super().remove_children([marker])
+        if self._earlier is not None:
+            self._earlier.show_count(earlier)
+        if self._later is not None:
+            self._later.show_count(later)
+
+    async def load_earlier(self) -> bool:
+        """Mount the page of entries before the window (collapsed); ``False``: none left."""
+        if self._lo == 0 or self._paging:
+            return False
+        self._paging = True
+        try:
+            start = max(0, self._lo - self.page_size)
+            widgets = [
+                e.build(collapsed=self._collapsed_at(start + i))
+                for i, e in enumerate(self._entries[start : self._lo])
+            ]
+            first = self._entries[self._lo].widget
+            if self._earlier is not None:
+                await self.mount_all(widgets, after=self._earlier)
+            else:
+                await self.mount_all(widgets, before=0)
+            self._lo = start
+            await self._drop_newest()
+            await self._update_markers()
+            if first is not None:
+                self.call_after_refresh(self._show_at_top, first)
+            return True
+        finally:
+            self._paging = False
+
+    def _show_at_top(self, widget: Widget) -> None:
+        if widget.is_attached:
+            self.scroll_to_widget(widget, top=True, animate=False, immediate=True)
+
+    def _show_at_bottom(self, widget: Widget) -> None:
+        if widget.is_attached:
+            bottom = widget.virtual_region_with_margin.bottom
+            y = max(0, bottom - self.scrollable_content_region.height)
+            self.scroll_to(y=y, animate=False, immediate=True)
+
+    async def load_later(self) -> bool:
+        """Mount the page of entries after the window; ``False``: the window is at the tail."""
+        if self._hi >= len(self._entries) or self._paging:
+            return False
+        self._paging = True
+        try:
+            end = min(len(self._entries), self._hi + self.page_size)
+            widgets = [
+                e.build(collapsed=self._collapsed_at(self._hi + i))
+                for i, e in enumerate(self._entries[self._hi : end])
+            ]
+            last = self._entries[self._hi - 1].widget
+            await self.mount_all(widgets, before=self._later)
+            self._hi = end
+            await self._drop_oldest()
+            await self._update_markers()
+            if last is not None:
+                self.call_after_refresh(self._show_at_bottom, last)
+            return True
+        finally:
+            self._paging = False
+
+    async def _to_tail(self) -> None:
+        """Move the window back to the last entries (a new message arrives while the user reads
+        far back)."""
+        for entry in self._entries[self._lo : self._hi]:
+            entry.capture()
+        await super().remove_children()
+        self._earlier = self._later = None
+        count = len(self._entries)
+        self._hi = count
+        self._lo = max(0, count - self.page_size)
+        widgets = [
+            e.build(collapsed=self._collapsed_at(self._lo + i))
+            for i, e in enumerate(self._entries[self._lo :])
+        ]
+        await self.mount_all(widgets)
+        await self._update_markers()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._paging or old_value == new_value:
+            return
+        following = self._anchored and not self._anchor_released
+        if new_value <= 0 and self._lo > 0 and not following:  # only a user who scrolled up
+            self.run_worker(self.load_earlier(), group="chat-paging", exit_on_error=False)
+        elif new_value >= self.max_scroll_y and self._hi < len(self._entries):
+            self.run_worker(self.load_later(), group="chat-paging", exit_on_error=False)
+
+    def on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
+        """The wheel at the top (or over a log too short to scroll) loads earlier messages."""
+        if self.scroll_y <= 0 and self._lo > 0:
+            self.run_worker(self.load_earlier(), group="chat-paging", exit_on_error=False)
+
+    def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
+        if self.scroll_y >= self.max_scroll_y and self._hi < len(self._entries):
+            self.run_worker(self.load_later(), group="chat-paging", exit_on_error=False)
+
+    # --- reading -----------------------------------------------------------------------------
+
     def messages(self) -> list[ChatMessage]:
+        """The mounted messages (see :attr:`entries` for the whole conversation)."""
         return [c for c in self.children if isinstance(c, ChatMessage)]
 
     def copy_last_reply(self) -> bool:
         """Copy the last reply to the clipboard; ``False`` when there is none yet."""
-        replies = [m for m in self.messages() if isinstance(m, Reply)]
-        if replies:
-            replies[-1].action_copy()
-        return bool(replies)
+        for entry in reversed(self._entries):
+            if entry.kind == "reply":
+                text = entry.widget.text if isinstance(entry.widget, Reply) else entry.text
+                self.app.copy_to_clipboard(text)
+                self.app.notify("Message copied to the clipboard.", title="Copied", timeout=2)
+                return True
+        return False
