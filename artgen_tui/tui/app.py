@@ -19,9 +19,11 @@ from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError, TransportError
 from artgen_tui.config import Settings
-from artgen_tui.core import uploads
+from artgen_tui.core import termimage, uploads
 from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.jobs import ExportJob, JobManager
+from artgen_tui.core.library import Library
+from artgen_tui.core.spend import SpendKind
 from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.connection import (
@@ -36,22 +38,25 @@ from artgen_tui.tui.exports import ExportFlow, ExportOutlets
 from artgen_tui.tui.gc_policy import CollectorPolicy
 from artgen_tui.tui.keys import bound_key, key_display, key_help
 from artgen_tui.tui.messages import ActionChosen
+from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
+from artgen_tui.tui.preview_flow import PreviewFlow, PreviewOutlets
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
+from artgen_tui.tui.screens.library import LibraryScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
+from artgen_tui.tui.screens.spend_confirm import SpendConfirm
+from artgen_tui.tui.spend_view import SpendView
 from artgen_tui.tui.turn_view import TurnOutlets, TurnState, TurnView
 from artgen_tui.tui.uploads import UploadOutlets, upload_items
 from artgen_tui.tui.widgets.chat_log import ChatLog
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.status_bar import StatusBar
+from artgen_tui.tui.widgets.strip import compact_strip, load_graphics
 from artgen_tui.tui.widgets.timeline_table import TimelineTable
 from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 WorkspaceFactory = Callable[[Settings], Workspace]
-
-
-PREVIEW_HEADLESS = "A frame-strip preview is not in the app yet; run `artgen preview` in a shell."
 
 
 class ArtgenApp(App[int]):
@@ -74,6 +79,8 @@ class ArtgenApp(App[int]):
             ("ctrl+l", "focus_prompt", "Prompt", "prompt", "Back to the prompt", False, False),
             ("ctrl+y", "copy_last", "Copy reply", "copy_last", "Copy the last reply", False, False),
             ("f5", "reconnect", "Reconnect", "reconnect", "Retry connecting", False, False),
+            ("f4", "library", "Library", "library", "Every result, across sessions", False, False),
+            ("f7", "preview", "Preview", "preview", "Quick 360p draft preview as frames", False, False),
             ("escape", "cancel_turn", "Cancel", "cancel", "Cancel the reply in progress", False, False),
             ("ctrl+q", "quit", "Quit", "quit", "Quit artgen", True, True),
         ]
@@ -122,6 +129,21 @@ class ArtgenApp(App[int]):
             show_state=lambda state, diff: self.timeline.show_state(state, diff),
             show_error=self.errors.api_error,
         )
+        self.graphics = termimage.graphics_protocol()
+        self.spend = SpendView(lambda: self.status, self._say)
+        self.opener = Opener(
+            lambda text, severity: self.notify(text, severity=severity, markup=False),  # type: ignore[arg-type]
+            self.copy_to_clipboard,
+        )
+        self.previews = PreviewFlow(
+            PreviewOutlets(
+                chat=lambda: self.chat,
+                say=self._say,
+                show_error=self.errors.api_error,
+                show_frames=lambda job_id, f: self.jobs_panel.set_strip(job_id, compact_strip(f)),
+                protocol=self.graphics,
+            )
+        )
         self.exports = ExportFlow(
             ExportOutlets(
                 show_job=self.show_job,
@@ -129,6 +151,7 @@ class ArtgenApp(App[int]):
                 show_error=self.errors.api_error,
                 credits_changed=self.refresh_credits,
                 key_of=self.key_of,
+                show_result=self.previews.show_result,
             ),
             jobs=lambda: self.jobs,
             resolution=export_resolution,
@@ -208,6 +231,7 @@ class ArtgenApp(App[int]):
             await connection_failed(error, self.settings.api_url, self.status, self.errors.error)
             return
         self.jobs = JobManager(ws, journal_path=self._journal_path)
+        self.spend.connected(ws)
         await restore_transcript(self.chat, ws.session_id)
         self.set_ready()
         if ws.last_state is not None:
@@ -231,6 +255,18 @@ class ArtgenApp(App[int]):
             self.connect()
 
     # --- prompt and routing ------------------------------------------------------------------
+
+    @on(Input.Changed, "#prompt")
+    def _typed(self, event: Input.Changed) -> None:
+        self.spend.typed(event.value, self._has_timeline())
+
+    def _has_timeline(self) -> bool | None:
+        state = self.ws.last_state if self.ws is not None else None
+        return (
+            None
+            if state is None
+            else bool(state.state.draft and state.state.draft.ready_for_export)
+        )
 
     @on(Input.Submitted, "#prompt")
     async def _submitted(self, event: Input.Submitted) -> None:
@@ -265,7 +301,7 @@ class ArtgenApp(App[int]):
             return
         await self.chat.add_user(intent.text)
         if intent.kind == "preview":
-            await self.chat.add_notice(PREVIEW_HEADLESS, "info")
+            self.action_preview()
             return
         if intent.kind == "upload" and intent.args:
             self.upload(uploads.items_from_args(intent.args))
@@ -291,7 +327,15 @@ class ArtgenApp(App[int]):
             return
         self._collector.turn_started()
         try:
+            kind = self.spend.kind_of(turn.text, self._has_timeline())
+            if not await self._spend_allowed(kind):
+                self.turns.end(turn)
+                self.prompt.restore(turn.text)
+                await self.chat.add_notice("Not sent; your message is back in the prompt.", "info")
+                return
+            pending = await self.spend.begin(self.ws, kind)
             await self.turns.run(self.ws, turn)
+            await self.spend.report(pending, turn.credits_after)
         except ApiError as exc:
             await self.errors.api_error(exc)
         finally:
@@ -306,7 +350,7 @@ class ArtgenApp(App[int]):
             "export": self.action_export,
             "state": self.show_status,
             "focus_timeline": self.action_focus_timeline,
-            "preview": lambda: self.notify(PREVIEW_HEADLESS),
+            "preview": self.action_preview,
         }
         if event.kind in chosen:
             chosen[event.kind]()
@@ -375,10 +419,58 @@ class ArtgenApp(App[int]):
         if not self.ready or self.jobs is None:
             self.notify("Not connected yet.", severity="warning")
             return
-        self._export_worker(self.exports.start())
+        self._export_worker(self._priced_export())
+
+    # --- quick preview and library (see :mod:`artgen_tui.tui.preview_flow`) --------------------
+
+    def action_preview(self) -> None:
+        if not self.ready or self.ws is None:
+            self.notify("Not connected yet.", severity="warning")
+            return
+        self._preview()
+
+    @work(exclusive=True, group="preview", exit_on_error=False)
+    async def _preview(self) -> None:
+        if self.ws is None:
+            return
+        estimate = self.spend.estimate("export", "preview")
+        if estimate is not None and estimate.credits > 0:
+            await self._say(estimate.sentence, "info")
+        if not await self._spend_allowed("export", "preview"):
+            return
+        pending = await self.spend.begin(self.ws, "export")
+        await self.previews.run(self.ws)
+        await self.spend.report(pending, await self.spend.balance(self.ws), quiet_if_free=True)
+
+    def action_library(self) -> None:
+        library = Library([self.settings.output_dir], journal_path=self._journal_path)
+        self.push_screen(LibraryScreen(library, self.graphics))
+
+    @on(OpenRequested)
+    def _open_result(self, event: OpenRequested) -> None:
+        self.opener.open(event.path, reveal=event.reveal)
+
+    @on(CopyPathRequested)
+    def _copy_path(self, event: CopyPathRequested) -> None:
+        self.opener.copy(event.path)
 
     def _export_worker(self, work: Coroutine[Any, Any, None]) -> None:
         self.run_worker(work, group="export", exit_on_error=False)
+
+    async def _spend_allowed(self, kind: SpendKind | None, what: str = "") -> bool:
+        """Ask first when the estimate is over the balance or the ``[spend] limit``."""
+        estimate = self.spend.estimate(kind, what) if kind is not None else None
+        if estimate is None or not estimate.needs_confirmation:
+            return True
+        answer: bool = await self.push_screen_wait(SpendConfirm(estimate))
+        return answer
+
+    async def _priced_export(self) -> None:
+        if self.ws is None or not await self._spend_allowed("export"):
+            return
+        pending = await self.spend.begin(self.ws, "export")
+        await self.exports.start()
+        await self.spend.report(pending, await self.spend.balance(self.ws), quiet_if_free=True)
 
     def show_job(self, job: ExportJob) -> None:
         self.jobs_panel.upsert(job)
@@ -451,5 +543,6 @@ class ArtgenApp(App[int]):
 def run_app(settings: Settings) -> int:
     """Run the TUI until the user quits; returns the exit code."""
     app = ArtgenApp(settings)
+    load_graphics(app.graphics)  # before run: textual-image queries the terminal on import
     app.run()
     return app.return_code or 0

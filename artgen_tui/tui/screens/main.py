@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Key, Resize
 from textual.screen import Screen
@@ -69,12 +70,14 @@ class MainScreen(Screen[None]):
         self.query_one(PromptInput).focus()
 
     def on_key(self, event: Key) -> None:
-        """Typing while a message is focused goes to the prompt (only ``c`` copies)."""
+        """Typing while a message is focused goes to the prompt (except the message's own keys:
+        ``c`` copies; a result also has ``o`` and ``r``)."""
+        focused = self.focused
         if (
-            isinstance(self.focused, ChatMessage)
+            isinstance(focused, ChatMessage)
             and event.is_printable
             and event.character
-            and event.character != "c"
+            and event.key not in _own_keys(focused)
         ):
             event.stop()
             prompt = self.query_one(PromptInput)
@@ -123,3 +126,12 @@ class MainScreen(Screen[None]):
             return False
         panel.focus()
         return True
+
+
+def _own_keys(widget: ChatMessage) -> set[str]:
+    return {
+        key.strip()
+        for binding in widget.BINDINGS
+        if isinstance(binding, Binding)
+        for key in binding.key.split(",")
+    }

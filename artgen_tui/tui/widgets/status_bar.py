@@ -1,4 +1,5 @@
-"""The one-line status bar: connection state, credits and the running turn's elapsed time."""
+"""The one-line status bar: connection state, credits (with the estimate of what is about to be
+sent and the run's spending) and the running turn's elapsed time."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.widgets import Static
 
 from artgen_tui.api.models import Credits
 from artgen_tui.core.credits import credit_level, credits_sentence
+from artgen_tui.core.spend import Estimate
 
 ConnectionState = Literal["connecting", "ready", "error", "busy"]
 
@@ -45,6 +47,9 @@ class StatusBar(Horizontal):
         #status-credits.-low { color: $warning; text-style: bold; }
         #status-credits.-empty { color: $error; text-style: bold; }
         #status-elapsed { color: $accent; }
+        #status-estimate { color: $text-muted; }
+        #status-estimate.-over { color: $warning; text-style: bold; }
+        #status-spent { color: $text-muted; }
     }
     """
 
@@ -57,11 +62,18 @@ class StatusBar(Horizontal):
         self.connection_text = "Connecting…"
         self.credits: Credits | None = None
         self._threshold = 0
+        self.estimate: Estimate | None = None
+        self.session_spent = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"◌ {self.connection_text}"), id="status-connection")
         yield Static(Content(""), id="status-elapsed")
+        estimate = Static(Content(""), id="status-estimate")
+        spent = Static(Content(""), id="status-spent")
+        estimate.display = spent.display = False
+        yield estimate
         yield Static(Content("credits —"), id="status-credits")
+        yield spent
 
     def on_mount(self) -> None:
         self.set_connection(self.connection, self.connection_text)
@@ -86,6 +98,25 @@ class StatusBar(Horizontal):
         level = credit_level(credits.available, low_threshold)
         widget.set_class(level == "low", "-low")
         widget.set_class(level == "empty", "-empty")
+
+    def set_estimate(self, estimate: Estimate | None) -> None:
+        """``≈ 10 cr`` beside the balance for what the prompt would send (nothing when free)."""
+        self.estimate = estimate
+        if not self.is_mounted:
+            return
+        widget = self.query_one("#status-estimate", Static)
+        shown = estimate is not None and (estimate.credits > 0 or estimate.needs_confirmation)
+        widget.update(Content(f"≈ {estimate.credits} cr" if shown and estimate else ""))
+        widget.display = shown
+        widget.set_class(bool(estimate and estimate.needs_confirmation), "-over")
+
+    def set_session_total(self, spent: int) -> None:
+        """Credits spent in this run."""
+        self.session_spent = spent
+        if self.is_mounted:
+            widget = self.query_one("#status-spent", Static)
+            widget.update(Content(f"spent {spent}"))
+            widget.display = True
 
     def mark_out_of_credits(self) -> None:
         """The service refused work for lack of credits: show the balance as empty."""
