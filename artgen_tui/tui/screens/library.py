@@ -122,7 +122,7 @@ class LibraryScreen(Screen[None]):
     def _show_detail(self, item: LibraryItem) -> None:
         info = [
             item.title,
-            str(item.path),
+            item.path.name,
             item.resolution or "",
             f"session {item.session_id or '—'}",
         ]
