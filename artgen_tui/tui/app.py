@@ -40,6 +40,7 @@ from artgen_tui.tui.keys import bound_key, key_display, key_help
 from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
 from artgen_tui.tui.preview_flow import PreviewFlow, PreviewOutlets
+from artgen_tui.tui.screens.batch import BatchPlan, BatchScreen, BatchSetup, write_batch_file
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.library import LibraryScreen
@@ -403,10 +404,25 @@ class ArtgenApp(App[int]):
             return
 
         def chosen(choice: UploadChoice | None) -> None:
-            if choice is not None and (choice.paths or choice.urls):
+            if choice is not None and choice.one_video_per_file:
+                self.push_screen(BatchSetup(choice.paths), self.run_batch)
+            elif choice is not None and (choice.paths or choice.urls):
                 self.upload([*choice.paths, *choice.urls])
 
         self.push_screen(FilePickerScreen(Path.cwd()), chosen)
+
+    def run_batch(self, plan: BatchPlan | None) -> None:
+        """One video per file: a batch screen prices the plan, then runs it."""
+        if plan is not None and self.ws is not None:
+            batch_file = write_batch_file(plan)
+            self.push_screen(
+                BatchScreen(
+                    self.ws,
+                    batch_file,
+                    self.settings.output_dir,
+                    concurrency=self.settings.batch.concurrency,
+                )
+            )
 
     @work(exclusive=True, group="upload", exit_on_error=False)
     async def upload(self, items: list[Path | str]) -> None:
