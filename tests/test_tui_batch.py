@@ -121,3 +121,17 @@ async def test_picker_shows_a_thumbnail_of_an_image(tmp_path: Path, pictures: Pa
             await wait_until(pilot, lambda: thumb.display, 10, "the thumbnail")
             rendered = thumb.render()
             assert termimage.UPPER_HALF in str(rendered)
+
+
+def test_snapshot_batch_screen(snap_compare: Any) -> None:
+    """Batch: the estimate line (40 credits, 400 available) over a table of four items —
+    done with its output path, exporting at 40 %, uploading at 75 %, waiting."""
+    import textual.constants
+
+    from artgen_tui.tui.demo import demo_app
+    from artgen_tui.tui.demo_media import MEDIA_SCENES
+
+    scene, size = MEDIA_SCENES["batch"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
+        assert snap_compare(demo_app(), terminal_size=size, run_before=scene)

@@ -152,3 +152,23 @@ async def test_player_command_opens_the_result(
             while not record.exists() and time.monotonic() < deadline:
                 await pilot.pause(0.05)
             assert record.read_text().strip() == str(video)
+
+
+def _media_snap(snap_compare: Any, name: str) -> bool:
+    import textual.constants
+    from textual.widgets import Input
+
+    from artgen_tui.tui.demo import demo_app
+    from artgen_tui.tui.demo_media import MEDIA_SCENES
+
+    scene, size = MEDIA_SCENES[name]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
+        patch.setattr(Input, "_toggle_cursor", lambda self: None)
+        return bool(snap_compare(demo_app(), terminal_size=size, run_before=scene))
+
+
+def test_snapshot_preview_strip(snap_compare: Any) -> None:
+    """The chat: 预览, then "Preview (360p draft) · 5 frames" over five half-block frames of a
+    sunset turning to night side by side, the path with its o/r/c keys, and the cost line."""
+    assert _media_snap(snap_compare, "preview")

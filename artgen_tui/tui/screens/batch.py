@@ -146,8 +146,9 @@ class BatchScreen(Screen[BatchSummary | None]):
     ]
 
     def __init__(
-        self, ws: Workspace, batch_path: Path, out_dir: Path, *, concurrency: int = 2
+        self, ws: Workspace | None, batch_path: Path, out_dir: Path, *, concurrency: int = 2
     ) -> None:
+        """With no ``ws`` nothing runs (canned screens feed :meth:`show` themselves)."""
         super().__init__()
         self.ws = ws
         self.batch_path = batch_path
@@ -171,7 +172,8 @@ class BatchScreen(Screen[BatchSummary | None]):
             ("Credits", "credits"), ("Output", "output"),
         ]:  # fmt: skip
             table.add_column(label, key=key)
-        self.run_batch()
+        if self.ws is not None:
+            self.run_batch()
 
     def show(self, update: ItemUpdate) -> None:
         table = self.query_one(DataTable)
@@ -192,20 +194,26 @@ class BatchScreen(Screen[BatchSummary | None]):
         else:
             table.add_row(*cells, key=key)
 
+    def show_estimate(self, estimate: Estimate) -> None:
+        self.estimate = estimate
+        self.query_one("#batch-estimate", Static).update(Content(estimate.sentence))
+
     def _say(self, text: str) -> None:
         self.query_one("#batch-summary", Static).update(Content(text))
 
     @work(exclusive=True, group="batch", exit_on_error=False)
     async def run_batch(self) -> None:
+        if self.ws is None:
+            return
         try:
             batch = load_batch(self.batch_path)
         except BatchFileError as exc:
             self._say("\n".join(exc.problems))
             return
-        runner = self._runner(batch)
+        runner = self._runner(self.ws, batch)
         for item in batch.items:
             self.show(runner.view(item))
-        if not await self._priced(runner, len(batch.items)):
+        if not await self._priced(self.ws, runner, len(batch.items)):
             self._say("Not run: nothing was sent. Esc closes.")
             return
         try:
@@ -213,28 +221,31 @@ class BatchScreen(Screen[BatchSummary | None]):
         except ApiError as exc:
             self._say(f"The batch stopped: {exc}")
             return
-        done = sum(1 for i in self.summary.items if i.stage == "done")
+        self.show_summary(self.summary)
+
+    def show_summary(self, summary: BatchSummary) -> None:
+        done = sum(1 for i in summary.items if i.stage == "done")
         self._say(
-            f"{done} of {len(self.summary.items)} done · {self.summary.credits} credits · "
+            f"{done} of {len(summary.items)} done · {summary.credits} credits · "
             f"videos in {self.out_dir}"
         )
 
-    def _runner(self, batch: BatchFile) -> BatchRunner:
-        journal = BatchJournal(batch.path, batch.digest, self.ws.identity)
-        guard = SpendGuard(self.ws.identity, limit=self.ws.settings.spend.limit)
+    def _runner(self, ws: Workspace, batch: BatchFile) -> BatchRunner:
+        journal = BatchJournal(batch.path, batch.digest, ws.identity)
+        guard = SpendGuard(ws.identity, limit=ws.settings.spend.limit)
         return BatchRunner(
-            self.ws, batch, journal, out_dir=self.out_dir, concurrency=self.concurrency,
+            ws, batch, journal, out_dir=self.out_dir, concurrency=self.concurrency,
             on_update=self.show, guard=guard,
         )  # fmt: skip
 
-    async def _priced(self, runner: BatchRunner, count: int) -> bool:
+    async def _priced(self, ws: Workspace, runner: BatchRunner, count: int) -> bool:
         try:
-            balance = await self.ws.credits()
+            balance = await ws.credits()
         except ApiError:
             balance = None
         what = f"batch of {count} item{'s' if count != 1 else ''}"
-        self.estimate = runner.guard.estimate_many(runner.remaining_kinds(), balance, what=what)
-        self.query_one("#batch-estimate", Static).update(Content(self.estimate.sentence))
+        self.show_estimate(runner.guard.estimate_many(runner.remaining_kinds(), balance, what=what))
+        assert self.estimate is not None
         if not self.estimate.needs_confirmation:
             return True
         answer: bool = await self.app.push_screen_wait(
