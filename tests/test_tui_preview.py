@@ -172,3 +172,29 @@ def test_snapshot_preview_strip(snap_compare: Any) -> None:
     """The chat: 预览, then "Preview (360p draft) · 5 frames" over five half-block frames of a
     sunset turning to night side by side, the path with its o/r/c keys, and the cost line."""
     assert _media_snap(snap_compare, "preview")
+
+
+async def test_a_selected_timeline_row_shows_its_uploaded_sources_thumbnail(
+    tmp_path: Path,
+) -> None:
+    from PIL import Image
+    from textual.widgets import Static
+
+    photo = tmp_path / "sunrise.png"
+    Image.new("RGB", (80, 45), (250, 160, 40)).save(photo)
+    with local_backend(tmp_path / "backend") as url:
+        app = make_app(url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot, app)
+            app.upload([photo])
+            await wait_until(pilot, lambda: app.timeline.row_count > 0, 30, "the upload's row")
+            detail = app.main.query_one("#timeline-detail", Static)
+            assert not detail.display  # only while a row is selected
+            app.action_focus_timeline()
+            await pilot.pause()
+            row = app.timeline.highlighted_row
+            assert row is not None and row.label == "sunrise.png"
+            await wait_until(
+                pilot, lambda: termimage.UPPER_HALF in str(detail.render()), 10, "the thumbnail"
+            )
+            assert str(detail.render()).startswith(f"{row.icon} sunrise.png")

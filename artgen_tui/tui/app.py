@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError, TransportError
@@ -54,7 +54,7 @@ from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.status_bar import StatusBar
 from artgen_tui.tui.widgets.strip import compact_strip, load_graphics
-from artgen_tui.tui.widgets.timeline_table import TimelineTable
+from artgen_tui.tui.widgets.timeline_table import TimelineDetail, TimelineTable
 from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 WorkspaceFactory = Callable[[Settings], Workspace]
@@ -104,6 +104,8 @@ class ArtgenApp(App[int]):
         self._autoconnect = autoconnect
         self.clock, self.wall_clock = clock, wall_clock
         self._journal_path = journal_path
+        self.uploaded: dict[str, Path] = {}
+        """Local files uploaded in this run, by name (a segment's label is its file's name)."""
         self.ws: Workspace | None = None
         self.jobs: JobManager | None = None
         self.ready = False
@@ -424,8 +426,17 @@ class ArtgenApp(App[int]):
                 )
             )
 
+    @on(DataTable.RowHighlighted, "#timeline")
+    @on(TimelineTable.FocusChanged)
+    def _segment_selected(self) -> None:
+        """A selected segment's details (and its source's thumbnail when it came from here)."""
+        row = self.timeline.highlighted_row if self.timeline.has_focus else None
+        source = self.uploaded.get(row.label) if row is not None else None
+        self.main.query_one(TimelineDetail).show(row, source)
+
     @work(exclusive=True, group="upload", exit_on_error=False)
     async def upload(self, items: list[Path | str]) -> None:
+        self.uploaded.update({i.name: i for i in items if isinstance(i, Path)})
         if self.ws is not None and await upload_items(self.ws, items, self._upload_outlets):
             self.refresh_credits()
 

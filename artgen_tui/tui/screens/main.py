@@ -17,7 +17,7 @@ from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.status_bar import StatusBar
-from artgen_tui.tui.widgets.timeline_table import TimelineTable
+from artgen_tui.tui.widgets.timeline_table import TimelineDetail, TimelineTable
 from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 NARROW_WIDTH = 110
@@ -62,6 +62,7 @@ class MainScreen(Screen[None]):
                 yield PromptInput(id="prompt")
             with Vertical(id="side"):
                 yield TimelineTable(id="timeline")
+                yield TimelineDetail(id="timeline-detail")
                 yield JobsPanel(clock=self._wall_clock, id="jobs")
         yield Footer(compact=True)
 
