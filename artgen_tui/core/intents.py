@@ -20,7 +20,9 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Literal
 
-IntentKind = Literal["chat", "export", "preview", "credits", "state", "upload", "new", "help"]
+IntentKind = Literal[
+    "chat", "export", "preview", "library", "credits", "state", "upload", "new", "help"
+]
 
 MAX_COMMAND_WORDS = 8
 
@@ -55,6 +57,9 @@ SLASH_COMMANDS: dict[str, SlashCommand] = {
             "preview",
             "/preview",
             "Render a quick low-resolution preview and show frames.",
+        ),
+        SlashCommand(
+            "library", "library", "/library", "Every result across sessions (artgen library)."
         ),
         SlashCommand("credits", "credits", "/credits", "Show available, frozen and total credits."),
         SlashCommand("status", "state", "/status", "Print a summary of the timeline."),

@@ -315,6 +315,7 @@ class ArtgenApp(App[int]):
             "state": self.show_status,
             "upload": self.action_upload,
             "new": self.action_new_session,
+            "library": self.action_library,
         }
         actions[intent.kind]()
 
