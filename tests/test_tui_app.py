@@ -31,6 +31,7 @@ from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.screens.error import ErrorModal
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
+from artgen_tui.tui.screens.spend_confirm import SpendConfirm
 from artgen_tui.tui.widgets.chat_log import (
     ActionHint,
     ChatLog,
@@ -311,6 +312,9 @@ async def test_out_of_credits_shows_registration_link(tmp_path: Path) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await wait_ready(pilot, app)
             await send(pilot, app, GENERATE)
+            # 100 estimated over 50 available: the spend guard asks first; send it anyway.
+            await wait_until(pilot, lambda: isinstance(app.screen, SpendConfirm), 10, "question")
+            await pilot.press("y")
             await finish_turn(pilot, app)
             assert app.ws is not None
             uid = app.ws.user_id

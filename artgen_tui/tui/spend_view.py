@@ -76,10 +76,17 @@ class SpendView:
             log.info("balance before a request unavailable: %s", exc)
             return None
 
-    async def begin(self, ws: Workspace, kind: SpendKind | None) -> Pending | None:
-        """The balance just before a priced request (``None``: a free local command)."""
+    async def begin(
+        self, ws: Workspace, kind: SpendKind | None, *, fresh: bool = False
+    ) -> Pending | None:
+        """The balance just before a priced request (``None``: a free local command). The last
+        balance the workspace saw is used (every turn and export ends by reading it), so a turn
+        sends nothing extra; ``fresh`` asks the server."""
         self._status().set_estimate(None)
-        return None if kind is None else Pending(kind, await self.balance(ws))
+        if kind is None:
+            return None
+        before = ws.last_credits if not fresh and ws.last_credits is not None else None
+        return Pending(kind, before or await self.balance(ws))
 
     async def report(
         self, pending: Pending | None, after: Credits | None, *, quiet_if_free: bool = False

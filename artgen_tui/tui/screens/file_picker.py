@@ -493,8 +493,9 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
     async def _thumbnail(self, path: Path) -> None:
         picture = await thumbnail_text(path)
         thumb = self.query_one("#picker-thumb", Static)
-        thumb.update(picture)
-        thumb.display = True
+        if picture is not None:
+            thumb.update(picture)
+        thumb.display = picture is not None
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -20,17 +20,18 @@ def is_media(path: Path) -> bool:
     return suffix in imaging.IMAGE_SUFFIXES or suffix in VIDEO_SUFFIXES
 
 
-async def thumbnail_text(path: Path, columns: int = THUMB_COLUMNS) -> Text:
-    """The file's picture in half-blocks, or a one-line reason it has none."""
+async def thumbnail_text(path: Path, columns: int = THUMB_COLUMNS) -> Text | None:
+    """The file's picture in half-blocks; ``None`` when it cannot be pictured (the file's own
+    details already say what is wrong with it)."""
     try:
         stat = path.stat()
     except OSError:
-        return Text(f"{path.name}: no such file.", style="dim")
+        return None
     key = (str(path), stat.st_size, stat.st_mtime_ns, columns)
     if key not in _cache:
         try:
             image = await asyncio.to_thread(imaging.thumbnail, path, columns * 2)
-        except imaging.MediaError as exc:
-            return Text(str(exc), style="dim")
+        except imaging.MediaError:
+            return None
         _cache[key] = termimage.halfblock(image, columns)
     return _cache[key]

@@ -293,5 +293,5 @@ class TimelineDetail(Static):
     @work(exclusive=True, group="timeline-thumb", exit_on_error=False)
     async def _thumbnail(self, words: str, source: Path) -> None:
         picture = await thumbnail_text(source, 24)
-        if self.source == source:
+        if picture is not None and self.source == source:
             self.update(Text.assemble(words, "\n", picture))
