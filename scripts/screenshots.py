@@ -10,15 +10,23 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
 
 
-async def shoot(name: str) -> Path:
-    from artgen_tui.tui.demo import SCENES, demo_app
+def scenes() -> dict[str, Any]:
+    from artgen_tui.tui.demo import SCENES
+    from artgen_tui.tui.demo_media import MEDIA_SCENES
 
-    scene, size = SCENES[name]
+    return {**SCENES, **MEDIA_SCENES}
+
+
+async def shoot(name: str) -> Path:
+    from artgen_tui.tui.demo import demo_app
+
+    scene, size = scenes()[name]
     app = demo_app()
     async with app.run_test(size=size) as pilot:
         await scene(pilot)
@@ -34,8 +42,7 @@ def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     from textual.widgets import Input
 
-    from artgen_tui.tui.demo import SCENES
-
+    SCENES = scenes()
     Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]
     names = argv or list(SCENES)
     unknown = [n for n in names if n not in SCENES]

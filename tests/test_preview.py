@@ -373,17 +373,3 @@ def test_headless_preview_prints_the_path_or_the_strip(local_backend: str, tmp_p
     assert width == 19
     assert rows and all(row == " ".join(["▀" * width] * 3) for row in rows), rows
     assert "\x1b[38;2;" in screen
-
-
-async def test_preview_typed_in_the_app_points_to_the_headless_command(tmp_path: Path) -> None:
-    from tui_helpers import local_backend, make_app, notices, send, wait_ready, wait_until
-
-    from artgen_tui.tui.app import PREVIEW_HEADLESS
-
-    with local_backend(tmp_path / "backend") as url:
-        app = make_app(url)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await wait_ready(pilot, app)
-            await send(pilot, app, "预览")
-            await wait_until(pilot, lambda: PREVIEW_HEADLESS in notices(app), 5, "the notice")
-            assert not app.turn_running

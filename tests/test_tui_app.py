@@ -32,6 +32,7 @@ from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.screens.error import ErrorModal
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
+from artgen_tui.tui.screens.spend_confirm import SpendConfirm
 from artgen_tui.tui.widgets.chat_log import (
     ActionHint,
     ChatLog,
@@ -108,8 +109,8 @@ async def test_prompt_reply_timeline_export_download(backend: str, tmp_path: Pat
             assert container.streams.video[0].codec_context.name == "h264"
         await wait_until(pilot, lambda: any("saved to" in n for n in notices(app)), 5)
         assert any(str(video) in n for n in notices(app))
-        await pilot.press("f9", "c")  # copy the video's URL from the exports panel
-        assert job.output_url and app.clipboard == job.output_url
+        await pilot.press("f9", "c")  # on a saved export, c copies the file's path
+        assert app.clipboard == job.path
         assert app.status.credits is not None and app.status.credits.available == 400
 
 
@@ -314,6 +315,9 @@ async def test_out_of_credits_shows_registration_link(tmp_path: Path) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await wait_ready(pilot, app)
             await send(pilot, app, GENERATE)
+            # 100 estimated over 50 available: the spend guard asks first; send it anyway.
+            await wait_until(pilot, lambda: isinstance(app.screen, SpendConfirm), 10, "question")
+            await pilot.press("y")
             await finish_turn(pilot, app)
             assert app.ws is not None
             uid = app.ws.user_id

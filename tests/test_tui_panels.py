@@ -20,6 +20,7 @@ from artgen_tui.api.models import SessionState
 from artgen_tui.core import timeline
 from artgen_tui.core.jobs import ExportJob
 from artgen_tui.tui.demo import DRAFT
+from artgen_tui.tui.open_actions import CopyPathRequested, OpenRequested
 from artgen_tui.tui.screens.file_picker import (
     FilePickerScreen,
     SelectedList,
@@ -413,6 +414,11 @@ class JobsHost(App[None]):
     def _record(self, message: Message) -> None:
         self.requests.append(message)
 
+    @on(OpenRequested)
+    @on(CopyPathRequested)
+    def _record_path(self, message: Message) -> None:
+        self.requests.append(message)
+
 
 def sample_jobs() -> list[ExportJob]:
     return [
@@ -479,7 +485,10 @@ async def test_jobs_panel_keys_post_requests_for_the_focused_job() -> None:
         assert table.has_focus
 
         def requested() -> list[tuple[str, str]]:
-            return [(type(m).__name__, m.job_id) for m in app.requests]  # type: ignore[attr-defined]
+            return [
+                (type(m).__name__, getattr(m, "job_id", "") or str(getattr(m, "path", "")))
+                for m in app.requests
+            ]
 
         table.move_cursor(row=0)  # rendering, no URL yet: only cancel applies
         await pilot.press("c", "r", "x")
@@ -487,13 +496,16 @@ async def test_jobs_panel_keys_post_requests_for_the_focused_job() -> None:
         assert requested() == [("CancelRequested", "render_7f3a9c2e1b")]
 
         app.requests.clear()
-        table.move_cursor(row=2)  # saved: copy only
-        await pilot.press("x", "r", "c")
+        table.move_cursor(row=2)  # saved: open, reveal, copy its path (no cancel)
+        saved = panel.jobs[2].path
+        await pilot.press("x", "o", "r", "c")
         await pilot.pause()
-        assert requested() == [("CopyUrlRequested", "render_0c41d9")]
-        copy_request = app.requests[0]
-        assert isinstance(copy_request, JobsPanel.CopyUrlRequested)
-        assert copy_request.url == "http://127.0.0.1:8765/renders/render_0c41d9.mp4"
+        assert requested() == [
+            ("OpenRequested", saved),
+            ("OpenRequested", saved),
+            ("CopyPathRequested", saved),
+        ]
+        assert [getattr(m, "reveal", None) for m in app.requests[:2]] == [False, True]
 
         app.requests.clear()
         table.move_cursor(row=3)  # download failed: retry

@@ -38,7 +38,12 @@ async def test_silent_close_turn_one_timeline_update_one_diff_notices_in_order(
             diff = shown[0].diff
             assert diff is not None and not diff.empty
             assert diff.changed_keys == app.timeline.changed_keys
-            turn = app.chat.messages()[before:]
+            # The turn's cost line (the spend guard) comes last; the rest is the turn itself.
+            turn = [
+                m
+                for m in app.chat.messages()[before:]
+                if not (isinstance(m, Notice) and m.text.startswith("Cost:"))
+            ]
             kinds = [type(m) for m in turn]
             assert kinds[0] is UserMessage and kinds[-1] is Reply
             said = [m.text for m in turn if isinstance(m, Notice) and "working:" not in m.text]

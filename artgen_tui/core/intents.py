@@ -24,6 +24,7 @@ IntentKind = Literal[
     "chat",
     "export",
     "preview",
+    "library",
     "credits",
     "state",
     "upload",
@@ -66,6 +67,9 @@ SLASH_COMMANDS: dict[str, SlashCommand] = {
             "preview",
             "/preview",
             "Render a quick low-resolution preview and show frames.",
+        ),
+        SlashCommand(
+            "library", "library", "/library", "Every result across sessions (artgen library)."
         ),
         SlashCommand("credits", "credits", "/credits", "Show available, frozen and total credits."),
         SlashCommand("status", "state", "/status", "Print a summary of the timeline."),

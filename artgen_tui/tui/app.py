@@ -15,11 +15,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError, TransportError
 from artgen_tui.api.untrusted import clean, clean_line
 from artgen_tui.config import Settings
+from artgen_tui.core import termimage
 from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.core.prompt_history import default_path as prompt_history_path
@@ -46,9 +48,14 @@ from artgen_tui.tui.keys import (
     resolve_keymap,
 )
 from artgen_tui.tui.messages import ActionChosen
+from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
+from artgen_tui.tui.preview_flow import PreviewFlow, PreviewOutlets
 from artgen_tui.tui.screens.help import HelpScreen
+from artgen_tui.tui.screens.library import LibraryScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
+from artgen_tui.tui.screens.spend_confirm import SpendConfirm
 from artgen_tui.tui.session_flow import SessionFlow
+from artgen_tui.tui.spend_view import SpendView
 from artgen_tui.tui.theme_save import ThemeSaver
 from artgen_tui.tui.turn_view import TurnOutlets, TurnState, TurnView
 from artgen_tui.tui.uploads import UploadOutlets, upload_items
@@ -57,13 +64,16 @@ from artgen_tui.tui.widgets.chat_log import ChatLog
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.status_bar import StatusBar
-from artgen_tui.tui.widgets.timeline_table import TimelineTable
+from artgen_tui.tui.widgets.strip import compact_strip, load_graphics
+from artgen_tui.tui.widgets.timeline_table import TimelineDetail, TimelineTable
 from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 # The client, the models and the product rules load after the first frame (issue 9).
 if TYPE_CHECKING:
     from artgen_tui.core.jobs import ExportJob, JobManager
+    from artgen_tui.core.spend import SpendKind
     from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.screens.batch import BatchPlan
     from artgen_tui.tui.screens.file_picker import UploadChoice
 
 WorkspaceFactory = Callable[[Settings], "Workspace"]
@@ -73,9 +83,6 @@ def _new_workspace(settings: Settings) -> Workspace:
     from artgen_tui.core.workspace import Workspace
 
     return Workspace(settings)
-
-
-PREVIEW_HEADLESS = "A frame-strip preview is not in the app yet; run `artgen preview` in a shell."
 
 
 class ArtgenApp(App[int], inherit_bindings=False):
@@ -133,6 +140,8 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self._autoconnect = autoconnect
         self.clock, self.wall_clock = clock, wall_clock
         self._journal_path = journal_path
+        self.uploaded: dict[str, Path] = {}
+        """Local files uploaded in this run, by name (a segment's label is its file's name)."""
         self.ws: Workspace | None = None
         self.jobs: JobManager | None = None
         self.ready = False
@@ -160,6 +169,21 @@ class ArtgenApp(App[int], inherit_bindings=False):
             show_error=self.errors.api_error,
         )
         self.session_flow = SessionFlow(self)
+        self.graphics = termimage.graphics_protocol()
+        self.spend = SpendView(lambda: self.status, self._say)
+        self.opener = Opener(
+            lambda text, severity: self.notify(text, severity=severity, markup=False),  # type: ignore[arg-type]
+            self.copy_to_clipboard,
+        )
+        self.previews = PreviewFlow(
+            PreviewOutlets(
+                chat=lambda: self.chat,
+                say=self._say,
+                show_error=self.errors.api_error,
+                show_frames=lambda job_id, f: self.jobs_panel.set_strip(job_id, compact_strip(f)),
+                protocol=self.graphics,
+            )
+        )
         self.exports = ExportFlow(
             ExportOutlets(
                 show_job=self.show_job,
@@ -167,6 +191,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
                 show_error=self.errors.api_error,
                 credits_changed=self.refresh_credits,
                 key_of=self.key_of,
+                show_result=self.previews.show_result,
             ),
             jobs=lambda: self.jobs,
             resolution=export_resolution,
@@ -279,6 +304,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         from artgen_tui.core.jobs import JobManager
 
         self.jobs = JobManager(ws, journal_path=self._journal_path)
+        self.spend.connected(ws)
         await restore_transcript(self.chat, ws.sessions, ws.session_id)
         self.status.set_session(*session_label(ws))
         await greet(self.chat, self.key_of)
@@ -305,6 +331,18 @@ class ArtgenApp(App[int], inherit_bindings=False):
             self.connect()
 
     # --- prompt and routing ------------------------------------------------------------------
+
+    @on(PromptInput.Changed)
+    def _typed(self, event: PromptInput.Changed) -> None:
+        self.spend.typed(event.text_area.text, self._has_timeline())
+
+    def _has_timeline(self) -> bool | None:
+        state = self.ws.last_state if self.ws is not None else None
+        return (
+            None
+            if state is None
+            else bool(state.state.draft and state.state.draft.ready_for_export)
+        )
 
     @on(PromptInput.Submitted)
     async def _submitted(self, event: PromptInput.Submitted) -> None:
@@ -357,7 +395,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             return
         await self.chat.add_user(intent.text)
         if intent.kind == "preview":
-            await self.chat.add_notice(PREVIEW_HEADLESS, "info")
+            self.action_preview()
             return
         if intent.kind == "upload" and intent.args:
             from artgen_tui.core import uploads
@@ -372,6 +410,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             "new": self.action_new_session,
             "sessions": self.action_sessions,
             "export_chat": lambda: self.session_flow.export_chat(intent.args),
+            "library": self.action_library,
         }
         actions[intent.kind]()
 
@@ -387,7 +426,15 @@ class ArtgenApp(App[int], inherit_bindings=False):
             return
         self._collector.turn_started()
         try:
+            kind = self.spend.kind_of(turn.text, self._has_timeline())
+            if not await self._spend_allowed(kind):
+                self.turns.end(turn)
+                self.prompt.restore(turn.text)
+                await self.chat.add_notice("Not sent; your message is back in the prompt.", "info")
+                return
+            pending = await self.spend.begin(self.ws, kind)
             await self.turns.run(self.ws, turn)
+            await self.spend.report(pending, turn.credits_after)
         except ApiError as exc:
             await self.errors.api_error(exc)
         finally:
@@ -404,7 +451,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             "export": self.action_export,
             "state": self.show_status,
             "focus_timeline": self.action_focus_timeline,
-            "preview": lambda: self.notify(PREVIEW_HEADLESS),
+            "preview": self.action_preview,
         }
         if event.kind in chosen:
             chosen[event.kind]()
@@ -470,15 +517,43 @@ class ArtgenApp(App[int], inherit_bindings=False):
             return
 
         def chosen(choice: UploadChoice | None) -> None:
-            if choice is not None and (choice.paths or choice.urls):
+            if choice is not None and choice.one_video_per_file:
+                from artgen_tui.tui.screens.batch import BatchSetup
+
+                self.push_screen(BatchSetup(choice.paths), self.run_batch)
+            elif choice is not None and (choice.paths or choice.urls):
                 self.upload([*choice.paths, *choice.urls])
 
         from artgen_tui.tui.screens.file_picker import FilePickerScreen
 
         self.push_screen(FilePickerScreen(Path.cwd()), chosen)
 
+    def run_batch(self, plan: BatchPlan | None) -> None:
+        """One video per file: a batch screen prices the plan, then runs it."""
+        from artgen_tui.tui.screens.batch import BatchScreen, write_batch_file
+
+        if plan is not None and self.ws is not None:
+            batch_file = write_batch_file(plan)
+            self.push_screen(
+                BatchScreen(
+                    self.ws,
+                    batch_file,
+                    self.settings.output_dir,
+                    concurrency=self.settings.batch.concurrency,
+                )
+            )
+
+    @on(DataTable.RowHighlighted, "#timeline")
+    @on(TimelineTable.FocusChanged)
+    def _segment_selected(self) -> None:
+        """A selected segment's details (and its source's thumbnail when it came from here)."""
+        row = self.timeline.highlighted_row if self.timeline.has_focus else None
+        source = self.uploaded.get(row.label) if row is not None else None
+        self.main.query_one(TimelineDetail).show(row, source)
+
     @work(exclusive=True, group="upload", exit_on_error=False)
     async def upload(self, items: list[Path | str]) -> None:
+        self.uploaded.update({i.name: i for i in items if isinstance(i, Path)})
         if self.ws is not None and await upload_items(self.ws, items, self._upload_outlets):
             self.refresh_credits()
 
@@ -488,10 +563,60 @@ class ArtgenApp(App[int], inherit_bindings=False):
         if not self.ready or self.jobs is None:
             self.notify("Not connected yet.", severity="warning")
             return
-        self._export_worker(self.exports.start())
+        self._export_worker(self._priced_export())
+
+    # --- quick preview and library (see :mod:`artgen_tui.tui.preview_flow`) --------------------
+
+    def action_preview(self) -> None:
+        if not self.ready or self.ws is None:
+            self.notify("Not connected yet.", severity="warning")
+            return
+        self._preview()
+
+    @work(exclusive=True, group="preview", exit_on_error=False)
+    async def _preview(self) -> None:
+        if self.ws is None:
+            return
+        estimate = self.spend.estimate("export", "preview")
+        if estimate is not None and estimate.credits > 0:
+            await self._say(estimate.sentence, "info")
+        if not await self._spend_allowed("export", "preview"):
+            return
+        pending = await self.spend.begin(self.ws, "export")
+        await self.previews.run(self.ws)
+        await self.spend.report(pending, await self.spend.balance(self.ws), quiet_if_free=True)
+
+    def action_library(self) -> None:
+        from artgen_tui.core.library import Library
+
+        library = Library([self.settings.output_dir], journal_path=self._journal_path)
+        self.push_screen(LibraryScreen(library, self.graphics))
+
+    @on(OpenRequested)
+    def _open_result(self, event: OpenRequested) -> None:
+        self.opener.open(event.path, reveal=event.reveal)
+
+    @on(CopyPathRequested)
+    def _copy_path(self, event: CopyPathRequested) -> None:
+        self.opener.copy(event.path)
 
     def _export_worker(self, work: Coroutine[Any, Any, None]) -> None:
         self.run_worker(work, group="export", exit_on_error=False)
+
+    async def _spend_allowed(self, kind: SpendKind | None, what: str = "") -> bool:
+        """Ask first when the estimate is over the balance or the ``[spend] limit``."""
+        estimate = self.spend.estimate(kind, what) if kind is not None else None
+        if estimate is None or not estimate.needs_confirmation:
+            return True
+        answer: bool = await self.push_screen_wait(SpendConfirm(estimate))
+        return answer
+
+    async def _priced_export(self) -> None:
+        if self.ws is None or not await self._spend_allowed("export"):
+            return
+        pending = await self.spend.begin(self.ws, "export")
+        await self.exports.start()
+        await self.spend.report(pending, await self.spend.balance(self.ws), quiet_if_free=True)
 
     def show_job(self, job: ExportJob) -> None:
         self.jobs_panel.upsert(job)
@@ -565,5 +690,6 @@ class ArtgenApp(App[int], inherit_bindings=False):
 def run_app(settings: Settings, *, session_id: str | None = None, new_session: bool = False) -> int:
     """Run the TUI until the user quits; returns the exit code."""
     app = ArtgenApp(settings, session_id=session_id, new_session=new_session)
+    load_graphics(app.graphics)  # before run: textual-image queries the terminal on import
     app.run()
     return app.return_code or 0

@@ -15,6 +15,8 @@ from artgen_tui.tui.keys import hint, key_display
 class _Actions(Protocol):
     def action_upload(self) -> None: ...
     def action_export(self) -> None: ...
+    def action_preview(self) -> None: ...
+    def action_library(self) -> None: ...
     def action_credits(self) -> None: ...
     def action_new_session(self) -> None: ...
     def action_sessions(self) -> None: ...
@@ -45,6 +47,16 @@ def palette_entries(app: _Actions) -> list[tuple[str, str, Callable[[], object]]
             "Export video",
             "Render the timeline and download the MP4" + hint(k("export")),
             app.action_export,
+        ),
+        (
+            "Quick preview",
+            "Render a 360p draft and show its frames" + hint(k("preview"), "/preview"),
+            app.action_preview,
+        ),
+        (
+            "Library",
+            "Every result across sessions" + hint(k("library"), "/library"),
+            app.action_library,
         ),
         (
             "Refresh credits",

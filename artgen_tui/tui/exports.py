@@ -29,6 +29,8 @@ class ExportOutlets:
     credits_changed: Callable[[], object]
     key_of: Callable[[str], str]
     """The key bound to an action now (``focus_jobs``, ``retry_job``), for hints."""
+    show_result: Callable[[ExportJob], Awaitable[None]] | None = None
+    """Show a downloaded export's frame strip."""
 
 
 class ExportFlow:
@@ -86,6 +88,8 @@ class ExportFlow:
         if job.status == "downloaded":
             await self.out.say(f"Export {job.id} saved to {job.path}", "info")
             self.out.credits_changed()
+            if self.out.show_result is not None:
+                await self.out.show_result(job)
         elif job.status in ("failed", "download_failed"):
             await self.out.say(
                 f"Export {job.id} {job.status.replace('_', ' ')}: {job.error or 'no details'}"

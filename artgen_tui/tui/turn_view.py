@@ -40,6 +40,8 @@ class TurnState:
     widgets: list[ChatMessage] = field(default_factory=list)
     reply: Reply | None = None
     """The reply block being streamed (a marker closes it; text after starts a new one)."""
+    credits_after: Credits | None = None
+    """The balance the turn ended with (what it cost is measured against it)."""
 
     @property
     def running(self) -> bool:
@@ -143,6 +145,7 @@ class TurnView:
 
     async def _done(self, event: conv.TurnDone, turn: TurnState) -> None:
         await self._close_reply(turn)
+        turn.credits_after = event.credits
         if event.credits is not None:
             self.out.show_credits(event.credits)
         if event.actions:

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -34,6 +34,7 @@ from artgen_tui.api.files import (
 )
 from artgen_tui.api.untrusted import clean
 from artgen_tui.core.uploads import parse_urls
+from artgen_tui.tui.widgets.thumbnail import is_media, thumbnail_text
 
 
 def formats_line() -> str:
@@ -51,6 +52,8 @@ class UploadChoice:
 
     paths: list[Path] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
+    one_video_per_file: bool = False
+    """Make a separate video of each file (a batch) instead of uploading them to this session."""
 
 
 def display_path(path: Path) -> str:
@@ -224,6 +227,7 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
         width: 2fr;
         min-width: 28;
     }
+    #picker-thumb { height: auto; padding: 0 1; }
     #picker-details {
         height: auto;
         min-height: 4;
@@ -297,6 +301,9 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
                     details = Static("", id="picker-details", markup=False)
                     details.border_title = "File"
                     yield details
+                    thumb = Static("", id="picker-thumb")
+                    thumb.display = False
+                    yield thumb
                     selected = SelectedList(id="picker-selected")
                     selected.border_title = "Selected"
                     yield selected
@@ -312,6 +319,7 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
                     markup=False,
                 )
                 yield Button("Upload", variant="primary", id="picker-upload")
+                yield Button("One video per file", id="picker-batch")
                 yield Button("Cancel", id="picker-cancel")
 
     def on_mount(self) -> None:
@@ -379,6 +387,7 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
 
     def _show_details(self, path: Path, is_dir: bool) -> None:
         details = self.query_one("#picker-details", Static)
+        self._show_thumbnail(None if is_dir else path)
         if is_dir:
             details.update(Text.assemble((f"{path.name}/", "bold"), "\nfolder · enter opens it"))
             return
@@ -451,6 +460,10 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
     def _upload_pressed(self) -> None:
         self.action_upload()
 
+    @on(Button.Pressed, "#picker-batch")
+    def _batch_pressed(self) -> None:
+        self.action_one_video_per_file()
+
     @on(Button.Pressed, "#picker-cancel")
     def _cancel_pressed(self) -> None:
         self.action_cancel()
@@ -474,6 +487,33 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
             self.show_error("Nothing to upload yet: press space on a file, or paste a URL.")
             return
         self.dismiss(UploadChoice(paths=list(self._selected), urls=urls))
+
+    def action_one_video_per_file(self) -> None:
+        """A batch of the selected files (each its own video); links are not batched here."""
+        if not self._selected:
+            self.show_error("Select files first (space on each), then make one video per file.")
+            return
+        for path in list(self._selected):
+            if refusal(path)[0] is None:
+                self.remove_path(path)
+                self.show_error(refusal(path)[1] or f"{path.name} can't be used.")
+                return
+        self.dismiss(UploadChoice(paths=list(self._selected), one_video_per_file=True))
+
+    def _show_thumbnail(self, path: Path | None) -> None:
+        thumb = self.query_one("#picker-thumb", Static)
+        if path is None or not is_media(path):
+            thumb.display = False
+            return
+        self._thumbnail(path)
+
+    @work(exclusive=True, group="picker-thumb", exit_on_error=False)
+    async def _thumbnail(self, path: Path) -> None:
+        picture = await thumbnail_text(path)
+        thumb = self.query_one("#picker-thumb", Static)
+        if picture is not None:
+            thumb.update(picture)
+        thumb.display = picture is not None
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Key, Resize
 from textual.screen import Screen
@@ -17,7 +18,7 @@ from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.status_bar import StatusBar
-from artgen_tui.tui.widgets.timeline_table import TimelineTable
+from artgen_tui.tui.widgets.timeline_table import TimelineDetail, TimelineTable
 from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 NARROW_WIDTH = 110
@@ -68,6 +69,7 @@ class MainScreen(Screen[None]):
                 yield PromptInput(self._history, id="prompt")
             with Vertical(id="side"):
                 yield TimelineTable(id="timeline")
+                yield TimelineDetail(id="timeline-detail")
                 yield JobsPanel(clock=self._wall_clock, id="jobs")
         yield Footer(compact=True)
 
@@ -76,12 +78,14 @@ class MainScreen(Screen[None]):
         self.query_one(PromptInput).focus()
 
     def on_key(self, event: Key) -> None:
-        """Typing while a message is focused goes to the prompt (only ``c`` copies)."""
+        """Typing while a message is focused goes to the prompt (except the message's own keys:
+        ``c`` copies; a result also has ``o`` and ``r``)."""
+        focused = self.focused
         if (
-            isinstance(self.focused, ChatMessage)
+            isinstance(focused, ChatMessage)
             and event.is_printable
             and event.character
-            and event.character != "c"
+            and event.key not in _own_keys(focused)
         ):
             event.stop()
             prompt = self.query_one(PromptInput)
@@ -130,3 +134,12 @@ class MainScreen(Screen[None]):
             return False
         panel.focus()
         return True
+
+
+def _own_keys(widget: ChatMessage) -> set[str]:
+    return {
+        key.strip()
+        for binding in widget.BINDINGS
+        if isinstance(binding, Binding)
+        for key in binding.key.split(",")
+    }

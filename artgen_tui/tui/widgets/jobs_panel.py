@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from artgen_tui.api.files import human_size
 from artgen_tui.api.untrusted import clean_line
 from artgen_tui.core.jobs import CANCELLABLE, FINAL, RETRYABLE, ExportJob
+from artgen_tui.tui.open_actions import CopyPathRequested, OpenRequested
 
 EMPTY_TEXT = "No exports yet — press {key} or type 'export'"
 
@@ -126,6 +127,9 @@ class JobsPanel(Vertical):
         """``r``: download again, or export again after a failure."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "open_result", "Open", id="jobs.open", tooltip="Open in the player"),
+        Binding("r", "reveal_result", "Reveal", id="jobs.reveal", tooltip="Show its folder"),
+        Binding("c", "copy_path", "Copy path", id="jobs.copy_path", tooltip="Copy the file's path"),
         Binding("c", "copy_url", "Copy URL", id="jobs.copy_url", tooltip="Copy the video's URL"),
         Binding("x", "cancel_job", "Cancel", id="jobs.cancel", tooltip="Stop this export"),
         Binding("r", "retry_job", "Retry", id="jobs.retry", tooltip="Try this export again"),
@@ -161,6 +165,7 @@ class JobsPanel(Vertical):
             max-height: 100%;
             scrollbar-size-vertical: 1;
         }
+        #jobs-strip { height: auto; padding: 0 1; }
         #jobs-empty {
             padding: 1 1;
             color: $text-muted;
@@ -183,6 +188,7 @@ class JobsPanel(Vertical):
         self._ticker: Timer | None = None
         self._signature: tuple[Style, ...] = ()
         self._layout: tuple[int, int] = (0, 0)
+        self._strips: dict[str, Text] = {}
         """(cells per line, id column width) the rows were drawn for."""
 
     def compose(self) -> ComposeResult:
@@ -190,6 +196,9 @@ class JobsPanel(Vertical):
         table.add_column("Export", key="job")
         table.display = False
         yield table
+        strip = Static(Text(""), id="jobs-strip")
+        strip.display = False
+        yield strip
         yield Static(EMPTY_TEXT.format(key="Ctrl+E"), id="jobs-empty", markup=False)
 
     def on_mount(self) -> None:
@@ -230,6 +239,19 @@ class JobsPanel(Vertical):
             self._render_row(self._jobs[job.id])
             self._sync_empty()
             self.refresh_bindings()
+
+    def set_strip(self, job_id: str, strip: Text) -> None:
+        """A compact frame strip shown under the rows while ``job_id``'s row is focused."""
+        self._strips[job_id] = strip
+        if self.is_mounted:
+            self._show_strip()
+
+    def _show_strip(self) -> None:
+        job = self.focused_job
+        strip = self._strips.get(job.id) if job is not None else None
+        widget = self.query_one("#jobs-strip", Static)
+        widget.update(strip or Text(""))
+        widget.display = strip is not None
 
     def row_text(self, job_id: str) -> str:
         """The two lines shown for a job, as plain text."""
@@ -407,9 +429,19 @@ class JobsPanel(Vertical):
     @on(DataTable.RowHighlighted, "#jobs-table")
     def _row_highlighted(self) -> None:
         self.refresh_bindings()
+        self._show_strip()
+
+    def _saved(self) -> Path | None:
+        """The focused job's file, when it is downloaded."""
+        job = self.focused_job
+        return (
+            Path(job.path) if job is not None and job.status == "downloaded" and job.path else None
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         job = self.focused_job
+        if action in ("open_result", "reveal_result", "copy_path"):
+            return self._saved() is not None
         if action == "copy_url":
             return (job is not None and bool(job.output_url)) or None
         if action == "cancel_job":
@@ -417,6 +449,18 @@ class JobsPanel(Vertical):
         if action == "retry_job":
             return (job is not None and job.status in RETRYABLE) or None
         return True
+
+    def action_open_result(self) -> None:
+        if (path := self._saved()) is not None:
+            self.post_message(OpenRequested(path))
+
+    def action_reveal_result(self) -> None:
+        if (path := self._saved()) is not None:
+            self.post_message(OpenRequested(path, reveal=True))
+
+    def action_copy_path(self) -> None:
+        if (path := self._saved()) is not None:
+            self.post_message(CopyPathRequested(path))
 
     def action_copy_url(self) -> None:
         job = self.focused_job

@@ -1,5 +1,5 @@
-"""The one-line status bar: connection state, the session, credits and the running turn's
-elapsed time."""
+"""The one-line status bar: connection state, the session, credits (with the estimate of what is
+about to be sent and the run's spending) and the running turn's elapsed time."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from artgen_tui.core.credits import credit_level, credits_sentence
 
 if TYPE_CHECKING:
     from artgen_tui.api.models import Credits
+    from artgen_tui.core.spend import Estimate
 
 ConnectionState = Literal["connecting", "ready", "error", "busy"]
 
@@ -50,6 +51,9 @@ class StatusBar(Horizontal):
         #status-credits.-empty { color: $error; text-style: bold; }
         #status-elapsed { color: $accent; }
         #status-session { color: $text-muted; max-width: 25%; }
+        #status-estimate { color: $text-muted; }
+        #status-estimate.-over { color: $warning; text-style: bold; }
+        #status-spent { color: $text-muted; }
     }
     """
 
@@ -63,6 +67,8 @@ class StatusBar(Horizontal):
         self.credits: Credits | None = None
         self._threshold = 0
         self.session_label = ""
+        self.estimate: Estimate | None = None
+        self.session_spent = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"◌ {clean_line(self.connection_text, 200)}"), id="status-connection")
@@ -70,7 +76,12 @@ class StatusBar(Horizontal):
         session = Static(Content(self.session_label), id="status-session")
         session.display = bool(self.session_label)
         yield session
+        estimate = Static(Content(""), id="status-estimate")
+        spent = Static(Content(""), id="status-spent")
+        estimate.display = spent.display = False
+        yield estimate
         yield Static(Content("credits —"), id="status-credits")
+        yield spent
 
     def on_mount(self) -> None:
         self.set_connection(self.connection, self.connection_text)
@@ -109,6 +120,25 @@ class StatusBar(Horizontal):
         level = credit_level(credits.available, low_threshold)
         widget.set_class(level == "low", "-low")
         widget.set_class(level == "empty", "-empty")
+
+    def set_estimate(self, estimate: Estimate | None) -> None:
+        """``≈ 10 cr`` beside the balance for what the prompt would send (nothing when free)."""
+        self.estimate = estimate
+        if not self.is_mounted:
+            return
+        widget = self.query_one("#status-estimate", Static)
+        shown = estimate is not None and (estimate.credits > 0 or estimate.needs_confirmation)
+        widget.update(Content(f"≈ {estimate.credits} cr" if shown and estimate else ""))
+        widget.display = shown
+        widget.set_class(bool(estimate and estimate.needs_confirmation), "-over")
+
+    def set_session_total(self, spent: int) -> None:
+        """Credits spent in this run."""
+        self.session_spent = spent
+        if self.is_mounted:
+            widget = self.query_one("#status-spent", Static)
+            widget.update(Content(f"spent {spent}"))
+            widget.display = True
 
     def mark_out_of_credits(self) -> None:
         """The service refused work for lack of credits: show the balance as empty."""

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import work
+from textual.content import Content
 from textual.message import Message
 from textual.strip import Strip
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from artgen_tui.api.untrusted import clean_line
 
 # The timeline rules (and the models under them) load with the first state, after the first frame.
+from artgen_tui.tui.widgets.thumbnail import thumbnail_text
+
 if TYPE_CHECKING:
     from artgen_tui.api.models import SessionState
     from artgen_tui.core.timeline import TimelineDiff, TimelineRow
@@ -129,6 +134,23 @@ class TimelineTable(DataTable[Text]):
             state, diff = self._pending
             self._pending = None
             self._show(state, diff)
+
+    class FocusChanged(Message):
+        """The table got or lost focus (the selected row's details show only while focused)."""
+
+    def on_focus(self) -> None:
+        self.post_message(self.FocusChanged())
+
+    def on_blur(self) -> None:
+        self.post_message(self.FocusChanged())
+
+    @property
+    def highlighted_row(self) -> TimelineRow | None:
+        """The segment under the cursor."""
+        if not self.row_count or not self.is_valid_row_index(self.cursor_row):
+            return None
+        key = str(self.ordered_rows[self.cursor_row].key.value)
+        return next((row for row in self._rows if row.key == key), None)
 
     @property
     def row_keys(self) -> list[str]:
@@ -252,3 +274,35 @@ class TimelineTable(DataTable[Text]):
             segments = list(text.render(self.app.console))
             return Strip(segments).crop_extend(0, self.size.width, self.rich_style)
         return super().render_line(y)
+
+
+class TimelineDetail(Static):
+    """Under the timeline: the selected segment in words, and its source's thumbnail when the
+    file is local and known (an upload from this machine)."""
+
+    DEFAULT_CSS = """
+    TimelineDetail { height: auto; max-height: 12; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Content(""), id=id)
+        self.display = False
+        self.source: Path | None = None
+
+    def show(self, row: TimelineRow | None, source: Path | None) -> None:
+        if row is None:
+            self.display = False
+            return
+        self.source = source
+        words = f"{row.icon} {row.label or row.track_name} · {row.segment_kind or row.track_kind}"
+        words += f" · {row.start_s:.1f}–{row.end_s:.1f} s"
+        self.update(Content(words))
+        self.display = True
+        if source is not None:
+            self._thumbnail(words, source)
+
+    @work(exclusive=True, group="timeline-thumb", exit_on_error=False)
+    async def _thumbnail(self, words: str, source: Path) -> None:
+        picture = await thumbnail_text(source, 24)
+        if picture is not None and self.source == source:
+            self.update(Text.assemble(words, "\n", picture))

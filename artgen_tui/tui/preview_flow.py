@@ -1,0 +1,117 @@
+"""Quick draft previews and result strips in the chat.
+
+:meth:`PreviewFlow.run` renders the timeline small through :func:`artgen_tui.core.preview.preview`
+(the exports list is untouched), rewrites one progress line in the chat as the render goes, and
+ends with the frame strip. :meth:`PreviewFlow.show_result` puts the strip of a downloaded export in
+the chat and on its row in the exports panel. Frames are decoded in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from artgen_tui.api.errors import ApiError
+from artgen_tui.core import imaging
+from artgen_tui.core.jobs import RENDERING, EmptyDraft, ExportJob
+from artgen_tui.core.preview import PreviewReady, preview
+from artgen_tui.core.termimage import Protocol
+from artgen_tui.core.workspace import Workspace
+from artgen_tui.tui.widgets.chat_log import ChatLog
+from artgen_tui.tui.widgets.strip import ProgressNotice, StripMessage
+
+
+@dataclass(frozen=True)
+class PreviewOutlets:
+    chat: Callable[[], ChatLog]
+    say: Callable[[str, str], Awaitable[object]]
+    show_error: Callable[[ApiError], Awaitable[None]]
+    show_frames: Callable[[str, list[Image.Image]], None]
+    """Give a job's row its strip ``(job id, frames)``."""
+    protocol: Protocol = "halfblock"
+
+
+def progress_text(job: ExportJob) -> str:
+    """``Preview: rendering 40%`` from one export update."""
+    if job.status == "downloading" and job.download_total:
+        return f"Preview: downloading {100 * job.download_bytes // job.download_total}%"
+    if job.status in RENDERING:
+        return f"Preview: rendering {job.progress}%"
+    return f"Preview: {job.status.replace('_', ' ')}"
+
+
+class PreviewFlow:
+    def __init__(self, outlets: PreviewOutlets) -> None:
+        self.out = outlets
+        self.running = False
+        self.last: PreviewReady | None = None
+
+    async def run(self, ws: Workspace) -> PreviewReady | None:
+        """Render, download and show one quick preview; errors become chat notices."""
+        if self.running:
+            await self.out.say("A preview is already being made.", "warning")
+            return None
+        self.running = True
+        progress = ProgressNotice("Preview: submitting the timeline at 360p…")
+        chat = self.out.chat()
+        await chat.mount(progress)
+        chat.anchor()
+        try:
+            return await self._follow(ws, progress)
+        except EmptyDraft as exc:
+            progress.remove()
+            await self.out.say(f"{exc} Describe a video first, then preview it.", "warning")
+        except ApiError as exc:
+            progress.remove()
+            await self.out.show_error(exc)
+        finally:
+            self.running = False
+        return None
+
+    async def _follow(self, ws: Workspace, progress: ProgressNotice) -> PreviewReady | None:
+        ready: PreviewReady | None = None
+        last: ExportJob | None = None
+        async for update in preview(ws):
+            if isinstance(update, PreviewReady):
+                ready = update
+            else:
+                last = update
+                progress.set_text(progress_text(update))
+        progress.remove()
+        if ready is None:
+            why = (last.error if last else None) or "no file came back"
+            status = last.status.replace("_", " ") if last else "failed"
+            await self.out.say(f"The preview {status}: {why}.", "error")
+            return None
+        self.last = ready
+        if ready.error:
+            await self.out.say(f"Preview saved to {ready.path}, but {ready.error}", "warning")
+            return ready
+        await self.show(
+            ready.path, f"Preview (360p draft) · {len(ready.frames)} frames", ready.frames
+        )
+        return ready
+
+    async def show(self, path: Path, title: str, frames: list[Image.Image]) -> StripMessage:
+        message = StripMessage(path, title, frames, self.out.protocol)
+        chat = self.out.chat()
+        await chat.mount(message)
+        chat.anchor()
+        return message
+
+    async def show_result(self, job: ExportJob) -> None:
+        """A downloaded export's strip in the chat and on its row (decoded in a thread)."""
+        if job.status != "downloaded" or not job.path:
+            return
+        path = Path(job.path)
+        try:
+            frames = await asyncio.to_thread(imaging.extract_strip, path)
+        except imaging.MediaError as exc:
+            await self.out.say(f"No preview strip for {path.name}: {exc}", "warning")
+            return
+        self.out.show_frames(job.id, frames)
+        await self.show(path, f"Export {job.id} · {job.title or path.name}", frames)

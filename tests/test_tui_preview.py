@@ -1,0 +1,200 @@
+"""Frame strips in the app: the quick draft preview, a downloaded export's strip, and the keys
+that open, reveal or copy a result (half-blocks forced with ARTGEN_GRAPHICS for determinism)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tui_helpers import (
+    finish_turn,
+    local_backend,
+    make_app,
+    notices,
+    send,
+    settings_for,
+    wait_ready,
+    wait_until,
+)
+
+from artgen_tui.core import termimage
+from artgen_tui.core.preview import previews_dir
+from artgen_tui.tui.widgets.strip import HalfblockStrip, StripMessage, frame_columns
+
+GENERATE = "generate a futuristic city at sunset, cinematic, 2 seconds"
+
+
+@pytest.fixture(autouse=True)
+def _halfblocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARTGEN_GRAPHICS", "halfblock")
+    for var in ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT", "ARTGEN_PLAYER"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def strips(app: Any) -> list[StripMessage]:
+    return [m for m in app.chat.messages() if isinstance(m, StripMessage)]
+
+
+def test_frame_columns_fill_the_width_up_to_a_bound() -> None:
+    assert frame_columns(5, 100) == 19
+    assert frame_columns(5, 200) == 24
+    assert frame_columns(5, 9) == 1
+    assert frame_columns(0, 80) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["预览", "/preview", "f7"])
+async def test_quick_preview_shows_a_strip_without_touching_the_exports(
+    tmp_path: Path, how: str
+) -> None:
+    with local_backend(tmp_path / "backend") as url:
+        app = make_app(url)
+        async with app.run_test(size=(110, 40)) as pilot:
+            await wait_ready(pilot, app)
+            assert app.graphics == "halfblock"
+            await send(pilot, app, GENERATE)
+            await finish_turn(pilot, app)
+            if how == "f7":
+                app.chat.focus()
+                await pilot.press("f7")
+            else:
+                await send(pilot, app, how)
+            assert not app.turn_running
+            await wait_until(pilot, lambda: strips(app), 60, "the preview strip")
+            message = strips(app)[-1]
+            assert message.path.parent == previews_dir() and message.path.is_file()
+            assert len(message.frames) == 5
+            await pilot.pause()
+            strip = message.query_one(HalfblockStrip)
+            rendered = strip.render()
+            assert strip.size.height >= 2 and termimage.UPPER_HALF in rendered.plain
+            assert not app.jobs_panel.has_jobs
+            assert not any(n.startswith("Preview:") for n in notices(app))
+
+
+async def test_preview_of_an_empty_timeline_says_what_to_do(tmp_path: Path) -> None:
+    with local_backend(tmp_path / "backend") as url:
+        app = make_app(url)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_ready(pilot, app)
+            await send(pilot, app, "preview")
+            await wait_until(
+                pilot, lambda: any("Describe a video first" in n for n in notices(app)), 20
+            )
+            assert not strips(app) and not app.turn_running
+
+
+@pytest.mark.slow
+async def test_export_strip_in_chat_and_jobs_row_and_its_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "videos"
+    with local_backend(tmp_path / "backend") as url:
+        app = make_app(url, settings=settings_for(url, output_dir=out))
+        async with app.run_test(size=(120, 44)) as pilot:
+            await wait_ready(pilot, app)
+            await send(pilot, app, GENERATE)
+            await finish_turn(pilot, app)
+            await send(pilot, app, "export")
+            await wait_until(pilot, lambda: strips(app), 90, "the export's strip")
+            message = strips(app)[-1]
+            assert message.path.parent == out and len(message.frames) == 5
+            job = app.jobs_panel.jobs[-1]
+            assert job.status == "downloaded"
+            app.jobs_panel.focus()
+            await pilot.pause()
+            detail = app.jobs_panel.query_one("#jobs-strip")
+            assert detail.display and termimage.UPPER_HALF in str(detail.render())
+
+            # Over SSH nothing opens on the user's screen: say so and offer to copy.
+            monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
+            await pilot.press("o")
+            await pilot.pause()
+            plan = app.opener.last_plan
+            assert plan is not None and plan.action == "copy" and "SSH" in plan.reason
+            assert any("SSH" in str(n.message) for n in app._notifications)
+            await pilot.press("c")
+            await pilot.pause()
+            assert app.clipboard == job.path
+
+            # The chat's result entry has the same keys.
+            message.focus()
+            await pilot.press("c")
+            await pilot.pause()
+            assert app.clipboard == str(message.path)
+
+
+async def test_player_command_opens_the_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`o` on a result starts $ARTGEN_PLAYER with the path (a script that records it)."""
+    import stat
+    import time
+
+    video = tmp_path / "result.mp4"
+    video.write_bytes(b"not decoded here")
+    record = tmp_path / "opened.txt"
+    player = tmp_path / "player.sh"
+    player.write_text(f'#!/bin/sh\necho "$1" > {record}\n')
+    player.chmod(player.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("ARTGEN_PLAYER", str(player))
+    with local_backend(tmp_path / "backend") as url:
+        app = make_app(url, autoconnect=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            message = StripMessage(video, "A result", [])
+            await app.chat.mount(message)
+            await pilot.pause()
+            message.focus()
+            await pilot.pause()
+            await pilot.press("o")
+            deadline = time.monotonic() + 10
+            while not record.exists() and time.monotonic() < deadline:
+                await pilot.pause(0.05)
+            assert record.read_text().strip() == str(video)
+
+
+def _media_snap(snap_compare: Any, name: str) -> bool:
+    import textual.constants
+    from textual.widgets import Input
+
+    from artgen_tui.tui.demo import demo_app
+    from artgen_tui.tui.demo_media import MEDIA_SCENES
+
+    scene, size = MEDIA_SCENES[name]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
+        patch.setattr(Input, "_toggle_cursor", lambda self: None)
+        return bool(snap_compare(demo_app(), terminal_size=size, run_before=scene))
+
+
+def test_snapshot_preview_strip(snap_compare: Any) -> None:
+    """The chat: 预览, then "Preview (360p draft) · 5 frames" over five half-block frames of a
+    sunset turning to night side by side, the path with its o/r/c keys, and the cost line."""
+    assert _media_snap(snap_compare, "preview")
+
+
+async def test_a_selected_timeline_row_shows_its_uploaded_sources_thumbnail(
+    tmp_path: Path,
+) -> None:
+    from PIL import Image
+    from textual.widgets import Static
+
+    photo = tmp_path / "sunrise.png"
+    Image.new("RGB", (80, 45), (250, 160, 40)).save(photo)
+    with local_backend(tmp_path / "backend") as url:
+        app = make_app(url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot, app)
+            app.upload([photo])
+            await wait_until(pilot, lambda: app.timeline.row_count > 0, 30, "the upload's row")
+            detail = app.main.query_one("#timeline-detail", Static)
+            assert not detail.display  # only while a row is selected
+            app.action_focus_timeline()
+            await pilot.pause()
+            row = app.timeline.highlighted_row
+            assert row is not None and row.label == "sunrise.png"
+            await wait_until(
+                pilot, lambda: termimage.UPPER_HALF in str(detail.render()), 10, "the thumbnail"
+            )
+            assert str(detail.render()).startswith(f"{row.icon} sunrise.png")
