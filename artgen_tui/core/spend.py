@@ -18,12 +18,14 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from artgen_tui import paths
-from artgen_tui.api.models import Credits
 from artgen_tui.api.untrusted import MAX_COUNT
 from artgen_tui.core.intents import route
+
+if TYPE_CHECKING:
+    from artgen_tui.api.models import Credits
 
 SpendKind = Literal["generation", "edit", "export", "chat"]
 KINDS: tuple[SpendKind, ...] = ("generation", "edit", "export", "chat")

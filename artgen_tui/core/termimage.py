@@ -21,12 +21,14 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from PIL import Image
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 Protocol = Literal["kitty", "sixel", "halfblock"]
 PROTOCOLS: tuple[Protocol, ...] = ("kitty", "sixel", "halfblock")
@@ -91,6 +93,8 @@ def halfblock(image: Image.Image, width: int | None = None) -> Text:
     Each cell's foreground is the top pixel and its background the bottom one; runs of equal
     cells share one span. Rows are separated by ``\\n`` and carry no trailing newline.
     """
+    from PIL import Image
+
     rgb = image.convert("RGB")
     if width is not None:
         cols, rows = cell_size(rgb, width)

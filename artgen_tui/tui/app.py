@@ -51,7 +51,6 @@ from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
 from artgen_tui.tui.preview_flow import PreviewFlow, PreviewOutlets
 from artgen_tui.tui.screens.help import HelpScreen
-from artgen_tui.tui.screens.library import LibraryScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
 from artgen_tui.tui.screens.spend_confirm import SpendConfirm
 from artgen_tui.tui.session_flow import SessionFlow
@@ -588,6 +587,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
 
     def action_library(self) -> None:
         from artgen_tui.core.library import Library
+        from artgen_tui.tui.screens.library import LibraryScreen
 
         library = Library([self.settings.output_dir], journal_path=self._journal_path)
         self.push_screen(LibraryScreen(library, self.graphics))

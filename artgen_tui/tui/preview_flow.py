@@ -12,16 +12,20 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core import imaging
-from artgen_tui.core.jobs import RENDERING, EmptyDraft, ExportJob
-from artgen_tui.core.preview import PreviewReady, preview
 from artgen_tui.core.termimage import Protocol
-from artgen_tui.core.workspace import Workspace
-from artgen_tui.tui.widgets.chat_log import ChatLog
+
+# The render and preview machinery (and the client under it) load with the first preview.
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from artgen_tui.core.jobs import ExportJob
+    from artgen_tui.core.preview import PreviewReady
+    from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.widgets.chat_log import ChatLog
 from artgen_tui.tui.widgets.strip import ProgressNotice, StripMessage
 
 
@@ -36,6 +40,8 @@ class PreviewOutlets:
 
 
 def progress_text(job: ExportJob) -> str:
+    from artgen_tui.core.jobs import RENDERING
+
     """``Preview: rendering 40%`` from one export update."""
     if job.status == "downloading" and job.download_total:
         return f"Preview: downloading {100 * job.download_bytes // job.download_total}%"
@@ -51,6 +57,8 @@ class PreviewFlow:
         self.last: PreviewReady | None = None
 
     async def run(self, ws: Workspace) -> PreviewReady | None:
+        from artgen_tui.core.jobs import EmptyDraft
+
         """Render, download and show one quick preview; errors become chat notices."""
         if self.running:
             await self.out.say("A preview is already being made.", "warning")
@@ -73,6 +81,8 @@ class PreviewFlow:
         return None
 
     async def _follow(self, ws: Workspace, progress: ProgressNotice) -> PreviewReady | None:
+        from artgen_tui.core.preview import PreviewReady, preview
+
         ready: PreviewReady | None = None
         last: ExportJob | None = None
         async for update in preview(ws):

@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from artgen_tui.api.errors import ApiError
-from artgen_tui.api.models import Credits
 from artgen_tui.core.spend import Estimate, SpendGuard, SpendKind, classify, cost_sentence
-from artgen_tui.core.workspace import Workspace
-from artgen_tui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from artgen_tui.api.models import Credits
+    from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from artgen_tui.core.spend import Estimate
+from artgen_tui.core.spend import Estimate  # light: the models load under TYPE_CHECKING there
 
 
 def figures(estimate: Estimate) -> list[str]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from PIL import Image
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -26,6 +25,9 @@ from artgen_tui.core import termimage
 from artgen_tui.core.termimage import Protocol
 from artgen_tui.tui.open_actions import CopyPathRequested, OpenRequested
 from artgen_tui.tui.widgets.chat_log import ChatMessage
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_FRAME_COLUMNS = 24
 """Columns per frame at most (a 16:9 frame is then 7 rows of half-blocks)."""
