@@ -70,7 +70,7 @@ from artgen_tui.tui.widgets.upload_bar import UploadBar
 # The client, the models and the product rules load after the first frame (issue 9).
 if TYPE_CHECKING:
     from artgen_tui.core.jobs import ExportJob, JobManager
-    from artgen_tui.core.spend import SpendKind
+    from artgen_tui.core.spend import Estimate
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.screens.batch import BatchPlan
     from artgen_tui.tui.screens.file_picker import UploadChoice
@@ -169,7 +169,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         )
         self.session_flow = SessionFlow(self)
         self.graphics = termimage.graphics_protocol()
-        self.spend = SpendView(lambda: self.status, self._say)
+        self.spend = SpendView(lambda: self.status, self._say, self._ask_spend)
         self.opener = Opener(
             lambda text, severity: self.notify(text, severity=severity, markup=False),  # type: ignore[arg-type]
             self.copy_to_clipboard,
@@ -426,7 +426,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self._collector.turn_started()
         try:
             kind = self.spend.kind_of(turn.text, self._has_timeline())
-            if not await self._spend_allowed(kind):
+            if not await self.spend.allowed(kind):
                 self.turns.end(turn)
                 self.prompt.restore(turn.text)
                 await self.chat.add_notice("Not sent; your message is back in the prompt.", "info")
@@ -529,18 +529,10 @@ class ArtgenApp(App[int], inherit_bindings=False):
 
     def run_batch(self, plan: BatchPlan | None) -> None:
         """One video per file: a batch screen prices the plan, then runs it."""
-        from artgen_tui.tui.screens.batch import BatchScreen, write_batch_file
+        from artgen_tui.tui.screens.batch import batch_screen
 
         if plan is not None and self.ws is not None:
-            batch_file = write_batch_file(plan)
-            self.push_screen(
-                BatchScreen(
-                    self.ws,
-                    batch_file,
-                    self.settings.output_dir,
-                    concurrency=self.settings.batch.concurrency,
-                )
-            )
+            self.push_screen(batch_screen(self.ws, self.settings, plan))
 
     @on(DataTable.RowHighlighted, "#timeline")
     @on(TimelineTable.FocusChanged)
@@ -562,7 +554,8 @@ class ArtgenApp(App[int], inherit_bindings=False):
         if not self.ready or self.jobs is None:
             self.notify("Not connected yet.", severity="warning")
             return
-        self._export_worker(self._priced_export())
+        if self.ws is not None:
+            self._export_worker(self.spend.priced(self.ws, "export", self.exports.start))
 
     # --- quick preview and library (see :mod:`artgen_tui.tui.preview_flow`) --------------------
 
@@ -579,11 +572,8 @@ class ArtgenApp(App[int], inherit_bindings=False):
         estimate = self.spend.estimate("export", "preview")
         if estimate is not None and estimate.credits > 0:
             await self._say(estimate.sentence, "info")
-        if not await self._spend_allowed("export", "preview"):
-            return
-        pending = await self.spend.begin(self.ws, "export")
-        await self.previews.run(self.ws)
-        await self.spend.report(pending, await self.spend.balance(self.ws), quiet_if_free=True)
+        ws = self.ws
+        await self.spend.priced(ws, "export", lambda: self.previews.run(ws), "preview")
 
     def action_library(self) -> None:
         from artgen_tui.core.library import Library
@@ -603,20 +593,9 @@ class ArtgenApp(App[int], inherit_bindings=False):
     def _export_worker(self, work: Coroutine[Any, Any, None]) -> None:
         self.run_worker(work, group="export", exit_on_error=False)
 
-    async def _spend_allowed(self, kind: SpendKind | None, what: str = "") -> bool:
-        """Ask first when the estimate is over the balance or the ``[spend] limit``."""
-        estimate = self.spend.estimate(kind, what) if kind is not None else None
-        if estimate is None or not estimate.needs_confirmation:
-            return True
+    async def _ask_spend(self, estimate: Estimate) -> bool:
         answer: bool = await self.push_screen_wait(SpendConfirm(estimate))
         return answer
-
-    async def _priced_export(self) -> None:
-        if self.ws is None or not await self._spend_allowed("export"):
-            return
-        pending = await self.spend.begin(self.ws, "export")
-        await self.exports.start()
-        await self.spend.report(pending, await self.spend.balance(self.ws), quiet_if_free=True)
 
     def show_job(self, job: ExportJob) -> None:
         self.jobs_panel.upsert(job)

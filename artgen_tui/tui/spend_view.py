@@ -36,10 +36,27 @@ class SpendView:
         self,
         status: Callable[[], StatusBar],
         say: Callable[[str, str], Awaitable[object]],
+        ask: Callable[[Estimate], Awaitable[bool]],
     ) -> None:
         self._status = status
         self._say = say
+        self._ask = ask
         self.guard: SpendGuard | None = None
+
+    async def allowed(self, kind: SpendKind | None, what: str = "") -> bool:
+        """Ask first when the estimate is over the balance or the ``[spend] limit``."""
+        estimate = self.estimate(kind, what) if kind is not None else None
+        return estimate is None or not estimate.needs_confirmation or await self._ask(estimate)
+
+    async def priced(
+        self, ws: Workspace, kind: SpendKind, work: Callable[[], Awaitable[object]], what: str = ""
+    ) -> None:
+        """Run ``work`` once the user agreed to its price, then say what it actually cost."""
+        if not await self.allowed(kind, what):
+            return
+        pending = await self.begin(ws, kind)
+        await work()
+        await self.report(pending, await self.balance(ws), quiet_if_free=True)
 
     def connected(self, ws: Workspace) -> None:
         """One guard per identity (its session total restarts with a new connection's account)."""

@@ -24,6 +24,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from artgen_tui import paths
 from artgen_tui.api.errors import ApiError
+from artgen_tui.config import Settings
 from artgen_tui.core.batch import BatchRunner, BatchSummary, ItemUpdate
 from artgen_tui.core.batch_file import BatchFile, BatchFileError, load_batch
 from artgen_tui.core.batch_journal import BatchJournal
@@ -255,3 +256,11 @@ class BatchScreen(Screen[BatchSummary | None]):
 
     def action_close(self) -> None:
         self.dismiss(self.summary)
+
+
+def batch_screen(ws: Workspace, settings: Settings, plan: BatchPlan) -> BatchScreen:
+    """The live batch screen for ``plan``, written to a batch file first (so it is journaled and
+    resumable like ``artgen batch``)."""
+    return BatchScreen(
+        ws, write_batch_file(plan), settings.output_dir, concurrency=settings.batch.concurrency
+    )
