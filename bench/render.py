@@ -3,7 +3,7 @@
 For each resolution the same draft (a generated cinematic segment, a BGM bed and a title)
 is rendered ``--runs`` times; the floor is encoding the same number of plain black frames of
 the same size with the same encoder settings (``open_encoder``: libx264 with the renderer's
-preset, CRF and threading — one encoder thread beside the frame producer —, rgb24 frames
+preset, CRF and threading — frame threads, as many as x264 picks for the cores —, rgb24 frames
 converted to yuv420p by the encoder). Reports medians:
 
 * ``s_per_s``: wall seconds per second of video (below 1 is faster than real time);

@@ -62,11 +62,10 @@ def open_encoder(path: Path, spec: OutputSpec, *, audio: bool) -> tuple[Any, Any
         options={"preset": PRESET, "crf": str(spec.crf), "x264-params": X264_PARAMS},
     )
     vstream.width, vstream.height, vstream.pix_fmt = spec.width, spec.height, "yuv420p"
-    # One encoder thread, with the producer thread drawing the next frames on the other core.
-    # x264's frame threads and slice threads were faster but not byte-stable on a loaded
-    # machine (the same frames gave different bitstreams), and a render must be reproducible.
-    vstream.codec_context.thread_type = "SLICE"
-    vstream.codec_context.thread_count = 1
+    # Frame threads (x264's own pool, one frame per thread, plus its lookahead) keep both cores
+    # busy while the producer thread draws the next frame; slice threads wait for each frame.
+    vstream.codec_context.thread_type = "FRAME"
+    vstream.codec_context.thread_count = 0
     astream = None
     if audio:
         astream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
