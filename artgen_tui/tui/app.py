@@ -131,7 +131,8 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self._first_session = (session_id, new_session)
         """``--session`` / ``--new-session``: used by the first connect only."""
         self.settings = settings
-        self.keymap = resolve_keymap(settings.keymap, binding_ids())
+        # Every id is known only once every screen is loaded: done only when there are remaps.
+        self.keymap = resolve_keymap(settings.keymap, binding_ids()) if settings.keymap else {}
         check_app_keys(self.keymap, PromptInput.editing_keys())
         self.prompt_history = prompt_history or PromptHistory(prompt_history_path())
         self.theme_saver = ThemeSaver(self, settings)

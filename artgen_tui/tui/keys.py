@@ -138,8 +138,22 @@ def artgen_classes() -> list[type[DOMNode]]:
     return sorted(ours, key=lambda c: (not c.__name__.endswith("App"), c.__module__, c.__name__))
 
 
+def load_every_screen() -> None:
+    """Import every module of the TUI, so every screen's and widget's bindings are known (most
+    load only when first used, after the first frame)."""
+    import importlib
+    import pkgutil
+
+    import artgen_tui.tui as package
+
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(info.name)
+
+
 def binding_ids(classes: Iterable[type[DOMNode]] | None = None) -> list[str]:
     """Every remappable binding id (the app's first, then the others by name)."""
+    if classes is None:
+        load_every_screen()
     ids: list[str] = []
     for cls in artgen_classes() if classes is None else classes:
         for binding in own_bindings(cls):

@@ -12,7 +12,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from artgen_tui.core.intents import SLASH_COMMANDS
-from artgen_tui.tui.keys import KeyRow, artgen_classes, binding_rows, key_display, own_bindings
+from artgen_tui.tui.keys import (
+    KeyRow,
+    artgen_classes,
+    binding_rows,
+    key_display,
+    load_every_screen,
+    own_bindings,
+)
 
 TYPED_WORDS = (
     "Typed on their own, these run locally too: export · 导出 · download, credits · 积分 · "
@@ -48,6 +55,7 @@ def sections(keymap: Mapping[str, str], palette_key: str) -> list[tuple[str, lis
     app_rows: list[KeyRow] = []
     prompt_rows: list[KeyRow] = []
     other_rows: list[KeyRow] = []
+    load_every_screen()
     for cls in artgen_classes():
         bindings = [b for b in own_bindings(cls) if _implemented(cls, b.action)]
         rows = binding_rows(bindings, keymap)
@@ -80,6 +88,10 @@ def _listed(binding: Binding) -> bool:
 
 def _implemented(cls: type, action: str) -> bool:
     """A key is listed once its action exists (a screen still to come is not)."""
+    if action.startswith("app."):
+        from textual.app import App
+
+        cls = App  # an app action named by a screen (``app.pop_screen``): Textual's own
     name = action.split("(")[0].removeprefix("app.")
     return hasattr(cls, f"action_{name}") or hasattr(cls, f"_action_{name}")
 
