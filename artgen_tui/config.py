@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import tomli_w
 from pydantic import (
@@ -100,6 +100,28 @@ class SpendSettings(BaseModel):
     limit: int = Field(0, ge=0, description="Most credits one run may spend without asking.")
 
 
+class NotifySettings(BaseModel):
+    """When finished work rings the terminal and notifies (see :mod:`artgen_tui.core.notify`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    when: Literal["unfocused", "always", "never"] = "unfocused"
+    after_seconds: float = Field(
+        30.0, ge=0, description="A turn notifies only when it took at least this long."
+    )
+    command: str | None = Field(None, description="Run with the event as JSON on stdin.")
+    command_timeout: float = Field(10.0, gt=0)
+
+
+class CancelSettings(BaseModel):
+    """After Esc / Ctrl+C: how long to keep watching the server for the cancelled request's work."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    watch_seconds: float = Field(60.0, ge=0)
+    poll_seconds: float = Field(3.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ARTGEN_",
@@ -138,6 +160,8 @@ class Settings(BaseSettings):
     local: LocalBackendSettings = Field(default_factory=LocalBackendSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
     spend: SpendSettings = Field(default_factory=SpendSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    cancel: CancelSettings = Field(default_factory=CancelSettings)
 
     @classmethod
     def settings_customise_sources(

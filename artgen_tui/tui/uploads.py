@@ -1,5 +1,5 @@
-"""Uploads in the app: the picker's choice or ``/upload`` arguments, with the progress bar,
-then the outcome in the chat and the timeline. The rules (what is refused, how items are parsed)
+"""Uploads in the app: the picker's choice, ``/upload`` arguments or pasted paths, with the
+progress bar, then each file's outcome in the chat and the timeline (refreshed once). The rules (what is refused, how items are parsed)
 are :mod:`artgen_tui.core.uploads`."""
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ async def upload_items(ws: Workspace, items: list[Path | str], out: UploadOutlet
     bar = out.bar()
     bar.begin()
     try:
-        outcome = await uploads.upload(ws, items, progress=bar.show)
+        outcome = await uploads.upload_each(ws, items, progress=bar.show)
     except ApiError as exc:
         await out.show_error(exc)
         return False
     finally:
         bar.end()
-    await out.say(outcome.sentence(), "info")
+    await out.say(outcome.sentence(), "warning" if outcome.refused else "info")
     if outcome.state is not None:
         out.show_state(outcome.state, outcome.diff)
-    return True
+    return bool(outcome.files)
