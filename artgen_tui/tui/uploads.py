@@ -7,12 +7,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from textual.app import App
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.api.models import SessionState
 from artgen_tui.core import uploads
 from artgen_tui.core.timeline import TimelineDiff
 from artgen_tui.core.workspace import Workspace
+from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 
@@ -40,3 +44,20 @@ async def upload_items(ws: Workspace, items: list[Path | str], out: UploadOutlet
     if outcome.state is not None:
         out.show_state(outcome.state, outcome.diff)
     return bool(outcome.files)
+
+
+def offer_upload(
+    app: App[Any], items: list[Path | str], upload: Callable[[list[Path | str]], object]
+) -> None:
+    """Pasted or dropped paths: ask before uploading them (they might be meant as text)."""
+    names = ", ".join(Path(i).name if isinstance(i, Path) else i for i in items)
+    what = "this file" if len(items) == 1 else f"these {len(items)} files"
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            upload(items)
+
+    app.push_screen(
+        ConfirmScreen(f"Upload {what}: {names}?", title="Upload", yes="Upload", default_yes=True),
+        answered,
+    )

@@ -15,6 +15,7 @@ from textual.widgets import Footer
 from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
+from artgen_tui.tui.widgets.queue_bar import QueueBar
 from artgen_tui.tui.widgets.status_bar import StatusBar
 from artgen_tui.tui.widgets.timeline_table import TimelineTable
 from artgen_tui.tui.widgets.upload_bar import UploadBar
@@ -59,6 +60,7 @@ class MainScreen(Screen[None]):
                 yield ChatLog(id="chat")
                 yield UploadBar(id="upload-row")
                 yield PromptInput(id="prompt")
+                yield QueueBar(id="queue")
             with Vertical(id="side"):
                 yield TimelineTable(id="timeline")
                 yield JobsPanel(clock=self._wall_clock, id="jobs")
