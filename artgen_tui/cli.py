@@ -773,7 +773,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _JOBS_KEPT = " Unfinished exports are kept; finish them with `artgen jobs resume`."
+CHAT_INTERRUPTED = (
+    "The agent may still finish on the server and may still charge credits. "
+    "Check with `artgen state` and `artgen credits` in a minute before sending it again."
+)
 _INTERRUPT_HINTS = {
+    "chat": " " + CHAT_INTERRUPTED,
     "export": _JOBS_KEPT,
     "jobs": _JOBS_KEPT,
     "batch": " Run the same batch again to finish it; done items are kept.",

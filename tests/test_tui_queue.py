@@ -5,8 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tui_helpers import finish_turn, local_backend, make_app, notices, send, settings_for, users
-from tui_helpers import wait_until
+from tui_helpers import (
+    finish_turn,
+    local_backend,
+    make_app,
+    notices,
+    send,
+    settings_for,
+    users,
+    wait_until,
+)
 
 from artgen_tui.core.intents import route
 from artgen_tui.core.queue import QUEUED_LABEL, PromptQueue, runs_while_busy

@@ -3,7 +3,8 @@
 Cancelling only stops *reading* the reply; the agent may still finish on the server and charge.
 :func:`watch_after_cancel` polls the state and the credits every ``poll`` seconds for at most
 ``seconds`` and yields what changed, so both faces can say so honestly. It stops early once a
-change was seen and the state then stayed the same for :data:`SETTLED_POLLS` polls.
+change was seen and the state then stayed the same for :data:`SETTLED_POLLS` polls with no more
+credits frozen than before (frozen credits mean the server still holds them for running work).
 """
 
 from __future__ import annotations
@@ -25,10 +26,6 @@ SETTLED_POLLS = 2
 CANCEL_NOTICE = (
     "Stopped reading the reply. The agent may still finish on the server and may still charge "
     "credits; watching the project and credits for {seconds} s."
-)
-CLI_CANCEL_HINT = (
-    "The agent may still finish on the server and may still charge credits. "
-    "Check with `artgen state` and `artgen credits` in a minute before sending it again."
 )
 
 
@@ -107,9 +104,14 @@ async def watch_after_cancel(
             yield CreditsMoved(new_credits, total)
         changed = changed or moved
         steady = 0 if moved else steady + 1
-        if changed and steady >= SETTLED_POLLS:
+        if changed and steady >= SETTLED_POLLS and not _holding(base_credits, seen_credits):
             break
     yield WatchDone(changed, total)
+
+
+def _holding(before: Credits | None, now: Credits | None) -> bool:
+    """More credits frozen than before: the server still holds them for running work."""
+    return before is not None and now is not None and now.frozen > before.frozen
 
 
 async def _state(ws: Workspace) -> SessionState | None:
