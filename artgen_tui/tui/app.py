@@ -42,6 +42,7 @@ from artgen_tui.tui.queue_flow import QueueFlow
 from artgen_tui.tui.screens.file_picker import FilePickerScreen, UploadChoice
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
+from artgen_tui.tui.screens.quit import QuitAnswer, QuitScreen
 from artgen_tui.tui.session_flow import SessionFlow
 from artgen_tui.tui.turn_view import TurnOutlets, TurnState, TurnView
 from artgen_tui.tui.uploads import UploadOutlets, offer_upload, upload_items
@@ -444,6 +445,22 @@ class ArtgenApp(App[int]):
     @on(JobsPanel.RetryRequested)
     def _retry_job(self, event: JobsPanel.RetryRequested) -> None:
         self._export_worker(self.exports.retry(event.job_id))
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: with exports still running, say they resume next time (or cancel them)."""
+        running = self.jobs.resumable() if self.jobs is not None else []
+        if not running or isinstance(self.screen, QuitScreen):
+            self.exit()
+            return
+
+        async def answered(answer: QuitAnswer | None) -> None:
+            if answer == "cancel":
+                for job in running:
+                    await self.exports.cancel(job.id)
+            if answer in ("quit", "cancel"):
+                self.exit()
+
+        self.push_screen(QuitScreen(len(running)), answered)
 
     # --- errors ------------------------------------------------------------------------------
 
