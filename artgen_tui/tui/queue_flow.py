@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RESEND_QUESTION = "The previous request may still be running on the server; send anyway?"
-ESC_HELP = "Esc: cancel the running reply; with none running, drop the newest queued message."
 
 
 class QueueFlow:
