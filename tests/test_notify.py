@@ -38,6 +38,13 @@ def test_which_events_notify(event: NotifyEvent, when: str, focused: bool, rings
     assert should_notify(event, focused=focused, settings=settings) is rings
 
 
+def test_the_app_knows_the_same_final_export_statuses_as_core() -> None:
+    from artgen_tui.core import jobs
+    from artgen_tui.tui import notify
+
+    assert notify.FINAL == jobs.FINAL
+
+
 def test_the_sequence_is_bell_osc9_osc777_and_server_text_cannot_escape() -> None:
     event = NotifyEvent("export_failed", "artgen", "bad\x1b]52;c;AAAA\x07; done")
     seq = terminal_sequence(event)

@@ -9,13 +9,19 @@ runs the command hook in the background.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
 from artgen_tui.config import NotifySettings
-from artgen_tui.core.jobs import FINAL, ExportJob
 from artgen_tui.core.notify import NotifyEvent, run_hook, should_notify, terminal_sequence
+
+if TYPE_CHECKING:
+    from artgen_tui.core.jobs import ExportJob
+
+FINAL = frozenset({"downloaded", "failed", "cancelled", "download_failed"})
+"""Export statuses that end a job (core.jobs.FINAL; kept here so the first frame does not load
+the client). ``tests/test_notify.py`` checks they match."""
 
 
 def driver_writer(app: App[Any]) -> Callable[[str], None]:

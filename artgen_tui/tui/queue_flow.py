@@ -18,18 +18,11 @@ from typing import TYPE_CHECKING
 
 from artgen_tui.core.intents import Intent
 from artgen_tui.core.queue import PromptQueue, runs_while_busy
-from artgen_tui.core.watch import (
-    CANCEL_NOTICE,
-    CreditsMoved,
-    StateMoved,
-    WatchDone,
-    watch_after_cancel,
-)
-from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.widgets.queue_bar import QueueBar
 
 if TYPE_CHECKING:
+    from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.app import ArtgenApp
 
 log = logging.getLogger(__name__)
@@ -101,6 +94,15 @@ class QueueFlow:
 
     async def cancelled(self, ws: Workspace) -> None:
         """Say what a cancel means, then watch the server for the bounded window."""
+        # The client loads after the first frame; a cancel comes later still.
+        from artgen_tui.core.watch import (
+            CANCEL_NOTICE,
+            CreditsMoved,
+            StateMoved,
+            WatchDone,
+            watch_after_cancel,
+        )
+
         settings = self.app.settings.cancel
         chat = self.app.chat
         await chat.add_notice(
