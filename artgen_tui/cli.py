@@ -471,7 +471,6 @@ async def cmd_upload(ctx: Context, ws: Any) -> int:
     from artgen_tui.core import uploads
 
     items = uploads.items_from_args(ctx.args.items)
-    uploads.validate([i for i in items if not uploads.is_url(i)])
 
     def progress(p: uploads.UploadProgress) -> None:
         total = human_size(p.total_bytes) if p.total_bytes else "?"
@@ -480,16 +479,17 @@ async def cmd_upload(ctx: Context, ws: Any) -> int:
             f"{human_size(p.done_bytes)} / {total}"
         )
 
-    outcome = await uploads.upload(ws, items, progress)
+    outcome = await uploads.upload_each(ws, items, progress)
     ctx.out.clear_progress()
     ctx.out.emit(
         "upload",
         files=[f.model_dump() for f in outcome.files],
+        results=[{"name": r.name, "status": r.status, "reason": r.reason} for r in outcome.results],
         sentence=outcome.sentence(),
         diff=outcome.diff.sentence if outcome.diff else None,
     )
     ctx.out.text(outcome.sentence())
-    return EXIT_OK
+    return EXIT_PERMANENT if outcome.refused else EXIT_OK
 
 
 def _job_exit(status: str) -> int:
@@ -827,7 +827,12 @@ def _quiet_asyncio() -> None:
 
 
 _JOBS_KEPT = " Unfinished exports are kept; finish them with `artgen jobs resume`."
+CHAT_INTERRUPTED = (
+    "The agent may still finish on the server and may still charge credits. "
+    "Check with `artgen state` and `artgen credits` in a minute before sending it again."
+)
 _INTERRUPT_HINTS = {
+    "chat": " " + CHAT_INTERRUPTED,
     "export": _JOBS_KEPT,
     "jobs": _JOBS_KEPT,
     "batch": " Run the same batch again to finish it; done items are kept.",

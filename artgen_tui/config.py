@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import tomli_w
@@ -150,6 +150,28 @@ class NetworkSettings(BaseModel):
         return value
 
 
+class NotifySettings(BaseModel):
+    """When finished work rings the terminal and notifies (see :mod:`artgen_tui.core.notify`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    when: Literal["unfocused", "always", "never"] = "unfocused"
+    after_seconds: float = Field(
+        30.0, ge=0, description="A turn notifies only when it took at least this long."
+    )
+    command: str | None = Field(None, description="Run with the event as JSON on stdin.")
+    command_timeout: float = Field(10.0, gt=0)
+
+
+class CancelSettings(BaseModel):
+    """After Esc / Ctrl+C: how long to keep watching the server for the cancelled request's work."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    watch_seconds: float = Field(60.0, ge=0)
+    poll_seconds: float = Field(3.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ARTGEN_",
@@ -226,6 +248,9 @@ class Settings(BaseSettings):
                 # Its own error type, so the message never carries the value (see _explain).
                 raise PydanticCustomError("invalid_token", problem)
         return value
+
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    cancel: CancelSettings = Field(default_factory=CancelSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -194,11 +194,25 @@ def test_upload_files_and_refusals(
 
     notes = tmp_path / "notes.txt"
     notes.write_text("hi")
-    bad = artgen("upload", str(photo), str(notes), str(tmp_path / "gone.mp4"), url=local_backend)
-    assert bad.returncode == 1
-    assert bad.stderr.startswith("artgen: Cannot upload: notes.txt")
-    assert "gone.mp4" in bad.stderr and "Traceback" not in bad.stderr
-    assert json_lines(bad.stdout)[0]["type"] == "error"
+    clip = tmp_path / "clip 2.png"
+    Image.new("RGB", (64, 48), (20, 40, 90)).save(clip)
+    items = [str(photo), str(notes), str(tmp_path / "gone.mp4"), str(clip)]
+    bad = artgen("upload", *items, url=local_backend)
+    assert bad.returncode == 1, bad.stderr
+    assert "Traceback" not in bad.stderr
+    event = json_lines(bad.stdout)[-1]
+    assert event["type"] == "upload"
+    assert [(r["name"], r["status"]) for r in event["results"]] == [
+        ("photo.png", "done"),
+        ("notes.txt", "refused"),
+        ("gone.mp4", "refused"),
+        ("clip 2.png", "done"),
+    ]
+    assert "notes.txt" in event["results"][1]["reason"]
+    assert len(event["files"]) == 2 and event["files"][1]["filename"] == "clip 2.png"
+    text = artgen("upload", str(notes), str(clip), "--no-json", url=local_backend)
+    assert text.returncode == 1
+    assert "Uploaded 1 of 2." in text.stdout and "notes.txt: refused (" in text.stdout
 
 
 def test_export_of_an_empty_timeline_is_a_permanent_error(

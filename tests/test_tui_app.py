@@ -241,11 +241,16 @@ async def test_escape_cancels_turn_and_restores_prompt(tmp_path: Path) -> None:
             assert app.prompt.value == GENERATE
             assert users(app) == []
             assert replies(app) == []
-            await wait_until(pilot, lambda: any("Cancelled" in n for n in notices(app)), 5)
+            await wait_until(
+                pilot, lambda: any("may still finish on the server" in n for n in notices(app)), 5
+            )
             assert app.status.connection_text == "Ready"
             assert app.status.elapsed is None
-            # Esc in the middle of a long streamed reply.
+            # Esc in the middle of a long streamed reply (sending during the watch asks first).
             await send(pilot, app, "/bench-stream 100000")
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await pilot.pause()
             await wait_until(
                 pilot, lambda: any(isinstance(m, Reply) for m in app.chat.messages()), 20
             )

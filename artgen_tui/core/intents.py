@@ -7,6 +7,9 @@ The rule, kept deliberately simple:
 * Otherwise the message is a local command only when the *whole message* is made of intent keywords
   and filler words (at most :data:`MAX_COMMAND_WORDS` words) and its keywords name exactly one
   intent: "export", "export the video please", "导出视频", "how many credits do I have", "show tracks".
+* A message made only of file paths (a dragged or pasted file: ``/tmp/my\\ photo.png``,
+  ``'/tmp/my photo.png'``, ``file:///tmp/a.png``) is an upload *offer* (``Intent.offer``: ask
+  first); ``upload PATH…`` / ``上传 PATH…`` with file-like words uploads those files.
 * Everything else goes to the agent, so a creative prompt that merely mentions "status" or "export"
   ("a neon city showing its status") is always chat.
 
@@ -19,6 +22,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 IntentKind = Literal[
     "chat",
@@ -46,6 +50,8 @@ class Intent:
     args: list[str] = field(default_factory=list)
     error: str | None = None
     """Set for an unknown slash command: a sentence to show instead of running anything."""
+    offer: bool = False
+    """An upload built from pasted paths: ask before sending them."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,12 @@ _FILLER_CJK_PATTERNS = [
 def route(text: str) -> Intent:
     """Classify one message (see the module docstring for the rule)."""
     stripped = text.strip()
+    dropped = dropped_paths(stripped)
+    if dropped:
+        return Intent("upload", text, dropped, offer=True)
+    named = _upload_words(stripped)
+    if named:
+        return Intent("upload", text, named)
     if stripped.startswith("/") and len(stripped) > 1:
         return _slash(text, stripped)
     kind = _keyword_intent(stripped)
@@ -214,6 +226,52 @@ def split_args(text: str) -> list[str]:
         return shlex.split(text)
     except ValueError:
         return text.split()
+
+
+_PATH_START = ("/", "~/", "./", "../", "file://")
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_UPLOAD_WORDS = ("upload", "上传")
+
+
+def _looks_like_path(word: str) -> bool:
+    """A dragged file's path: rooted (``/``, ``~/``, ``./``, ``file://``) and either nested or
+    with an extension, so ``/export`` or ``/bench-stream`` never read as files."""
+    if not word.startswith(_PATH_START):
+        return False
+    body = word.removeprefix("file://").lstrip("/")
+    return "/" in body or bool(_EXTENSION.search(body))
+
+
+def _file_path(word: str) -> str:
+    if word.startswith("file://"):
+        return unquote(urlsplit(word).path)
+    return word
+
+
+def dropped_paths(text: str) -> list[str]:
+    """The paths in a message made only of paths (as terminals paste dragged files: quoted, or
+    with backslash-escaped spaces); ``[]`` when any word is not a path."""
+    words = split_args(text.replace("\n", " "))
+    if not words or not all(_looks_like_path(w) for w in words):
+        return []
+    return [_file_path(w) for w in words]
+
+
+def _upload_words(text: str) -> list[str]:
+    """``upload a.mp4 b.wav`` / ``上传 a.mp4``: the file-like words after the keyword (``[]`` when
+    the rest reads as prose, e.g. ``upload a photo``)."""
+    head = next((w for w in _UPLOAD_WORDS if text.lower().startswith(w)), None)
+    if head is None:
+        return []
+    rest = text[len(head) :]
+    if head.isascii() and rest[:1] not in (" ", "\t"):
+        return []
+    words = split_args(rest)
+    looks_like_file = [
+        _URL.match(w) or "/" in w or _EXTENSION.search(w) or w.startswith("~") for w in words
+    ]
+    return words if words and all(looks_like_file) else []
 
 
 def _slash(text: str, stripped: str) -> Intent:

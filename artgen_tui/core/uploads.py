@@ -2,7 +2,9 @@
 
 :func:`validate` refuses the whole batch before a byte is sent if any file breaks a rule, naming
 each file and the rule. :func:`upload` sends files one request per file (so progress and errors are
-per file), URLs in one request, then refreshes the session state.
+per file), URLs in one request, then refreshes the session state. :func:`upload_each` is the
+forgiving variant for several files at once: it reports every file's outcome (done, refused with
+the reason, or skipped), keeps going past a refused file and refreshes the state once at the end.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from artgen_tui.api.errors import ApiError, FileTooLarge, UnsupportedFileType
@@ -182,3 +184,122 @@ async def upload(
         state = None
     change = diff(before, state) if state is not None else None
     return UploadOutcome(uploaded, state, change)
+
+
+FileStatus = Literal["done", "refused", "skipped"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One item's outcome in :func:`upload_each`; ``reason`` says why it was refused or skipped."""
+
+    name: str
+    status: FileStatus
+    reason: str = ""
+
+    @property
+    def line(self) -> str:
+        return f"{self.name}: {self.status}" + (f" ({self.reason})" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class BatchUploadOutcome(UploadOutcome):
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "refused"]
+
+    def sentence(self) -> str:
+        """The plain sentence when every item was sent; else a count and one line per item."""
+        done = sum(r.status == "done" for r in self.results)
+        if self.results and done == len(self.results):
+            return super().sentence()
+        head = f"Uploaded {done} of {len(self.results)}."
+        if self.diff is not None and not self.diff.empty:
+            head += " " + self.diff.sentence
+        return "\n".join([head, *(f"  {r.line}" for r in self.results)])
+
+
+def _check(item: Path | str) -> ValidatedFile | str:
+    """The validated file, or why it is refused."""
+    path = Path(item).expanduser()
+    try:
+        size = check_upload(path)
+    except (UnsupportedFileType, FileTooLarge) as exc:
+        return exc.message
+    except OSError as exc:
+        return exc.strerror or str(exc) or "cannot read the file"
+    return ValidatedFile(path, size, file_kind(path) or "video")
+
+
+async def upload_each(
+    ws: Workspace,
+    items: Sequence[Path | str],
+    progress: Callable[[UploadProgress], None] | None = None,
+) -> BatchUploadOutcome:
+    """Upload each item on its own; a refused item does not stop the others. An error that is
+    not about the file (the connection, the session) skips the items not yet sent."""
+    before = ws.last_state
+    results: list[FileResult] = []
+    uploaded: list[UploadedFile] = []
+    fatal: ApiError | None = None
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        name = str(item) if is_url(item) else Path(item).name
+        if str(item) in seen:
+            results.append(FileResult(name, "skipped", "listed twice"))
+            continue
+        seen.add(str(item))
+        if fatal is not None:
+            results.append(FileResult(name, "skipped", f"not sent after: {fatal.message}"))
+            continue
+        try:
+            files = await _send_one(ws, item, index, len(items), progress)
+        except UploadRefused as exc:
+            results.append(FileResult(name, "refused", "; ".join(exc.problems)))
+            continue
+        except (UnsupportedFileType, FileTooLarge) as exc:
+            results.append(FileResult(name, "refused", exc.message))
+            continue
+        except ApiError as exc:
+            log.info("upload of %s failed: %s", name, exc)
+            results.append(FileResult(name, "refused", exc.message))
+            fatal = exc if exc.transient or exc.code is None else None
+            continue
+        uploaded.extend(files)
+        results.append(FileResult(name, "done"))
+    state: SessionState | None = None
+    if uploaded:
+        try:
+            state = await ws.state()
+        except ApiError as exc:
+            log.info("state after the upload unavailable: %s", exc)
+    change = diff(before, state) if state is not None else None
+    return BatchUploadOutcome(uploaded, state, change, results)
+
+
+async def _send_one(
+    ws: Workspace,
+    item: Path | str,
+    index: int,
+    count: int,
+    progress: Callable[[UploadProgress], None] | None,
+) -> list[UploadedFile]:
+    if is_url(item):
+        url = str(item)
+        if progress is not None:
+            progress(UploadProgress(url, index, count, 0, None))
+        return (await ws.upload_urls([url])).files
+    checked = _check(item)
+    if isinstance(checked, str):
+        raise UploadRefused([checked])
+
+    def report(done: int, total: int | None) -> None:
+        if progress is not None:
+            progress(UploadProgress(checked.path.name, index, count, done, total or checked.size))
+
+    report(0, checked.size)
+    result = await ws.upload_files([checked.path], progress=report)
+    report(checked.size, checked.size)
+    return result.files

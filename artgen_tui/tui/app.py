@@ -48,20 +48,24 @@ from artgen_tui.tui.keys import (
     resolve_keymap,
 )
 from artgen_tui.tui.messages import ActionChosen
+from artgen_tui.tui.notify import Notifier
 from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
 from artgen_tui.tui.preview_flow import PreviewFlow, PreviewOutlets
+from artgen_tui.tui.queue_flow import QueueFlow
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
+from artgen_tui.tui.screens.quit import QuitAnswer, QuitScreen
 from artgen_tui.tui.screens.spend_confirm import SpendConfirm
 from artgen_tui.tui.session_flow import SessionFlow
 from artgen_tui.tui.spend_view import SpendView
 from artgen_tui.tui.theme_save import ThemeSaver
 from artgen_tui.tui.turn_view import TurnOutlets, TurnState, TurnView
-from artgen_tui.tui.uploads import UploadOutlets, upload_items
+from artgen_tui.tui.uploads import UploadOutlets, offer_upload, upload_items
 from artgen_tui.tui.welcome import Welcome, greet
 from artgen_tui.tui.widgets.chat_log import ChatLog
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
+from artgen_tui.tui.widgets.queue_bar import QueueBar
 from artgen_tui.tui.widgets.status_bar import StatusBar
 from artgen_tui.tui.widgets.strip import compact_strip, load_graphics
 from artgen_tui.tui.widgets.timeline_table import TimelineDetail, TimelineTable
@@ -104,7 +108,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             ("f9", "focus_jobs", "Exports", "jobs", "Focus the exports (again: hide them)", False, True),
             ("f10", "new_session", "New", "new_session", "New session", True, True),
             ("ctrl+l", "focus_prompt", "Prompt", "prompt", "Back to the prompt", False, False),
-            ("escape", "cancel_turn", "Cancel", "cancel", "Cancel the reply in progress", False, False),
+            ("escape", "cancel_turn", "Cancel", "cancel", "Cancel the reply in progress, else drop the newest queued message", False, False),
             ("ctrl+q", "quit", "Quit", "quit", "Quit artgen", True, True),
         ]
     ]  # fmt: skip
@@ -184,6 +188,8 @@ class ArtgenApp(App[int], inherit_bindings=False):
                 protocol=self.graphics,
             )
         )
+        self.queue_flow = QueueFlow(self)
+        self.notifier = Notifier(self, settings.notify, clock)
         self.exports = ExportFlow(
             ExportOutlets(
                 show_job=self.show_job,
@@ -366,12 +372,14 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self.prompt.restore(event.text)
         self.prompt.focus()
 
-    async def submit(self, text: str) -> None:
-        """Handle one line typed in the prompt."""
-        if self.turn_running:
-            self.notify("A reply is still arriving; Esc cancels it.", severity="warning")
-            return
+    async def submit(self, text: str, *, confirmed: bool = False, queued: bool = False) -> None:
+        """Handle one message typed in the prompt (or sent from the queue, see :mod:`queue_flow`)."""
         intent = route(text)
+        if not queued and self.queue_flow.holds(intent):
+            self.prompt.remember(text)
+            self.prompt.clear()
+            self.queue_flow.hold(text)
+            return
         if intent.kind == "help":
             self.prompt.clear()
             if intent.error:
@@ -384,8 +392,12 @@ class ArtgenApp(App[int], inherit_bindings=False):
             what = f"press {retry} to retry" if intent.kind != "chat" else "your message is kept"
             self.notify(f"Not connected yet; {what}.", severity="warning")
             return
-        self.prompt.remember(text)
-        self.prompt.clear()
+        if not confirmed and self.queue_flow.asks_first(intent):
+            self.queue_flow.ask_resend(text)
+            return
+        if not queued:
+            self.prompt.remember(text)
+            self.prompt.clear()
         await self.run_intent(intent)
 
     async def run_intent(self, intent: Intent) -> None:
@@ -400,7 +412,8 @@ class ArtgenApp(App[int], inherit_bindings=False):
         if intent.kind == "upload" and intent.args:
             from artgen_tui.core import uploads
 
-            self.upload(uploads.items_from_args(intent.args))
+            items = uploads.items_from_args(intent.args)
+            offer_upload(self, items, self.upload) if intent.offer else self.upload(items)
             return
         actions: dict[str, Callable[[], object]] = {
             "export": self.action_export,
@@ -419,6 +432,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
     def start_turn(self, text: str) -> None:
         turn = self.turns.begin(text)
         turn.worker = self._run_turn(turn)
+        self.notifier.turn_started()
 
     @work(exclusive=True, group="turn", exit_on_error=False)
     async def _run_turn(self, turn: TurnState) -> None:
@@ -457,15 +471,22 @@ class ArtgenApp(App[int], inherit_bindings=False):
             chosen[event.kind]()
 
     def action_cancel_turn(self) -> None:
-        """Esc: stop the reply in progress and put the message back in the prompt."""
+        """Esc: stop reading the reply in progress, put the message back in the prompt and watch
+        what the server still does; with no reply running, drop the newest queued message."""
         text = self.turns.cancel()
         if text is None:
+            self.queue_flow.remove_newest()
             return
         if self.ready:
             self.set_ready()
         self.prompt.restore(text)
         self.prompt.focus()
-        self.call_later(self.chat.add_notice, "Cancelled; your message is back in the prompt.")
+        if self.ws is not None:
+            self.run_worker(self.queue_flow.cancelled(self.ws), group="watch", exit_on_error=False)
+
+    @on(QueueBar.Pulled)
+    def _pull_queued(self, event: QueueBar.Pulled) -> None:
+        self.queue_flow.pull(event.index)
 
     # --- credits, project status and sessions ------------------------------------------------
 
@@ -601,6 +622,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
     def show_job(self, job: ExportJob) -> None:
         self.jobs_panel.upsert(job)
         self.main.show_jobs()
+        self.notifier.job_changed(job)
 
     @on(JobsPanel.CopyUrlRequested)
     def _copy_url(self, event: JobsPanel.CopyUrlRequested) -> None:
@@ -616,12 +638,31 @@ class ArtgenApp(App[int], inherit_bindings=False):
     def _retry_job(self, event: JobsPanel.RetryRequested) -> None:
         self._export_worker(self.exports.retry(event.job_id))
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q: with exports still running, say they resume next time (or cancel them)."""
+        running = self.jobs.resumable() if self.jobs is not None else []
+        if not running or isinstance(self.screen, QuitScreen):
+            self.exit()
+            return
+
+        async def answered(answer: QuitAnswer | None) -> None:
+            if answer == "cancel":
+                for job in running:
+                    await self.exports.cancel(job.id)
+            if answer in ("quit", "cancel"):
+                self.exit()
+
+        self.push_screen(QuitScreen(len(running)), answered)
+
     # --- errors ------------------------------------------------------------------------------
 
     async def show_error(self, title: str, text: str) -> None:
         await self.errors.error(title, text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "turn" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.notifier.turn_ended()
+            self.call_later(self.queue_flow.drain)
         if event.state != WorkerState.ERROR:
             return
         self.errors.worker_failed(event.worker)

@@ -17,6 +17,7 @@ from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
+from artgen_tui.tui.widgets.queue_bar import QueueBar
 from artgen_tui.tui.widgets.status_bar import StatusBar
 from artgen_tui.tui.widgets.timeline_table import TimelineDetail, TimelineTable
 from artgen_tui.tui.widgets.upload_bar import UploadBar
@@ -67,6 +68,7 @@ class MainScreen(Screen[None]):
                 yield ChatLog(id="chat")
                 yield UploadBar(id="upload-row")
                 yield PromptInput(self._history, id="prompt")
+                yield QueueBar(id="queue")
             with Vertical(id="side"):
                 yield TimelineTable(id="timeline")
                 yield TimelineDetail(id="timeline-detail")
