@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 
 from artgen_tui.api.errors import ApiError, FileTooLarge, UnsupportedFileType
 from artgen_tui.api.files import check_upload, file_kind, human_size
-from artgen_tui.core.timeline import TimelineDiff, diff
 
 if TYPE_CHECKING:
     from artgen_tui.api.models import SessionState, UploadedFile
+    from artgen_tui.core.timeline import TimelineDiff
     from artgen_tui.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,8 @@ async def upload(
     except ApiError as exc:
         log.info("state after the upload unavailable: %s", exc)
         state = None
+    from artgen_tui.core.timeline import diff
+
     change = diff(before, state) if state is not None else None
     return UploadOutcome(uploaded, state, change)
 
@@ -275,6 +277,8 @@ async def upload_each(
             state = await ws.state()
         except ApiError as exc:
             log.info("state after the upload unavailable: %s", exc)
+    from artgen_tui.core.timeline import diff
+
     change = diff(before, state) if state is not None else None
     return BatchUploadOutcome(uploaded, state, change, results)
 

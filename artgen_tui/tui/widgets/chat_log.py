@@ -606,11 +606,13 @@ class ChatLog(VerticalScroll, can_focus=False):
             await self._to_tail()
         entry.widget = widget
         self._entries.append(entry)
+        # The window includes it before the mount yields: a scroll event meanwhile must not
+        # take it for a later entry still to load (and mount it a second time).
+        self._hi = len(self._entries)
         if self._later is not None:
             await self.mount(widget, before=self._later)
         else:
             await self.mount(widget)
-        self._hi = len(self._entries)
         await self._drop_oldest()
         self._trim()
 
