@@ -24,7 +24,7 @@ from artgen_tui.api import events as ev
 from artgen_tui.api.errors import ApiError, ServerError, SessionNotFound, StreamInterrupted
 from artgen_tui.core.gui_phrases import GuiAction, find_actions
 from artgen_tui.core.history import Transcript
-from artgen_tui.core.timeline import TimelineDiff, diff
+from artgen_tui.core.timeline import LARGE_TIMELINE, TimelineDiff, diff, segment_count
 
 if TYPE_CHECKING:
     from artgen_tui.api.models import Credits, SessionInfo, SessionState
@@ -544,7 +544,7 @@ async def _settle(turn: _Turn, recovery_delays: Sequence[float]) -> AsyncGenerat
     except ApiError as exc:
         log.info("state after the turn unavailable: %s", exc)
     else:
-        changed = turn.observe(final)
+        changed = await _observe(turn, final)
         if changed is not None:
             yield changed
     if not turn.interrupted and turn.diff is None and not "".join(turn.shown).strip():
@@ -602,4 +602,12 @@ async def _refresh(turn: _Turn) -> TimelineChanged | None:
     except ApiError as exc:
         log.info("state refresh failed: %s", exc)
         return None
+    return await _observe(turn, state)
+
+
+async def _observe(turn: _Turn, state: SessionState) -> TimelineChanged | None:
+    """:meth:`_Turn.observe`; a large timeline is compared on a worker thread, so the event loop
+    (the app's) stays free while thousands of segments are diffed."""
+    if segment_count(state.draft) > LARGE_TIMELINE:
+        return await asyncio.to_thread(turn.observe, state)
     return turn.observe(state)

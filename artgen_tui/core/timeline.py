@@ -213,6 +213,21 @@ def _track_type(tdata: dict[str, Any]) -> int:
     return tt if isinstance(tt, int) and not isinstance(tt, bool) else -1
 
 
+LARGE_TIMELINE = 2_000
+"""Segments above which the faces compare and lay out a timeline off their event loop."""
+
+
+def segment_count(draft: Draft | None) -> int:
+    """How many segments ``draft`` holds (cheap: nothing is parsed)."""
+    if draft is None:
+        return 0
+    total = 0
+    for track in draft.t:
+        segments = _dump(track).get("sg")
+        total += len(segments) if isinstance(segments, list) else 0
+    return total
+
+
 def rows(draft: Draft | None) -> list[TimelineRow]:
     """Every segment of every track, in track order then segment order."""
     if draft is None:
@@ -321,14 +336,15 @@ def canvas(state: SessionState | None) -> Canvas:
     )
 
 
-def duration_s(draft: Draft | None) -> float:
-    """The draft's ``d`` (ms), or the end of its last segment."""
+def duration_s(draft: Draft | None, table: list[TimelineRow] | None = None) -> float:
+    """The draft's ``d`` (ms), or the end of its last segment (from ``table`` when the rows are
+    already read)."""
     if draft is None:
         return 0.0
     d = _number(draft.d)
     if d is not None and d > 0:
         return d / 1000.0
-    return max((r.end_s for r in rows(draft)), default=0.0)
+    return max((r.end_s for r in (rows(draft) if table is None else table)), default=0.0)
 
 
 # --- text ----------------------------------------------------------------------------------
@@ -357,7 +373,7 @@ def summary(state: SessionState | None) -> str:
     table = rows(draft)
     title = draft.m.get("title") if isinstance(draft.m.get("title"), str) else None
     head = clean_line(title or state.task_name or "Untitled project", LABEL_LIMIT)
-    lines = [f"{head} · {fmt_seconds(duration_s(draft))} s · {canvas(state).describe()}"]
+    lines = [f"{head} · {fmt_seconds(duration_s(draft, table))} s · {canvas(state).describe()}"]
     if not table:
         lines.append("The timeline is empty. Describe a video to generate one.")
     by_track: dict[int, list[TimelineRow]] = defaultdict(list)

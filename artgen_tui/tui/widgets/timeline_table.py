@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -42,6 +43,16 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 LABEL_COLUMN = 1
+
+
+def _read_rows(state: SessionState) -> list[TimelineRow]:
+    from artgen_tui.core import timeline
+
+    try:
+        return timeline.rows(state.draft)
+    except Exception:  # malformed drafts must never take the UI down
+        log.exception("could not read the draft's timeline")
+        return []
 
 
 def _seconds(value: float) -> Text:
@@ -180,11 +191,18 @@ class TimelineTable(DataTable[Text]):
     def _show(self, state: SessionState, diff: TimelineDiff | None) -> None:
         from artgen_tui.core import timeline
 
-        try:
-            new_rows = timeline.rows(state.draft)
-        except Exception:  # malformed drafts must never take the UI down
-            log.exception("could not read the draft's timeline")
-            new_rows = []
+        if timeline.segment_count(state.draft) > timeline.LARGE_TIMELINE:
+            # Thousands of segments: read them on a worker thread, keep the app responsive.
+            self.run_worker(self._show_large(state, diff), group="timeline-rows", exclusive=True)
+            return
+        self._show_rows(state, diff, _read_rows(state))
+
+    async def _show_large(self, state: SessionState, diff: TimelineDiff | None) -> None:
+        self._show_rows(state, diff, await asyncio.to_thread(_read_rows, state))
+
+    def _show_rows(
+        self, state: SessionState, diff: TimelineDiff | None, new_rows: list[TimelineRow]
+    ) -> None:
         changed = set(diff.changed_keys) if diff is not None else set()
         self._state = state
         self.changed_keys = frozenset(changed & {r.key for r in new_rows})
@@ -260,7 +278,7 @@ class TimelineTable(DataTable[Text]):
         else:
             from artgen_tui.core import timeline
 
-            total = timeline.duration_s(state.draft)
+            total = timeline.duration_s(state.draft, self._rows)
             noun = "segment" if count == 1 else "segments"
             canvas = timeline.canvas(state).describe()
             caption = f"{count} {noun} · {timeline.fmt_seconds(total)} s · {canvas}"
