@@ -147,3 +147,21 @@ async def test_quitting_with_an_export_running_asks_and_stay_keeps_the_app(tmp_p
             await wait_until(
                 pilot, lambda: app.jobs_panel.jobs[0].status == "cancelled", 10, "cancelled"
             )
+
+
+async def test_a_batch_ending_while_unfocused_rings(tmp_path: Path) -> None:
+    from artgen_tui.tui.messages import BatchFinished
+
+    with local_backend(tmp_path / "backend") as url:
+        settings = settings_for(url, notify={"when": "unfocused"})
+        app = make_app(url, settings=settings)
+        written: list[str] = []
+        async with app.run_test(size=SIZE) as pilot:
+            app.notifier.write = written.append
+            await wait_until(pilot, lambda: app.ready, 30, "connect")
+            app.post_message(events.AppBlur())
+            await pilot.pause()
+            app.post_message(BatchFinished(2, 3))
+            await pilot.pause()
+            assert len(written) == 1 and "2 of 3 done, 1 failed" in written[0]
+            assert "\x07" in written[0] and "\x1b]9;" in written[0]

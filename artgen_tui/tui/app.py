@@ -47,7 +47,7 @@ from artgen_tui.tui.keys import (
     prompt_placeholder,
     resolve_keymap,
 )
-from artgen_tui.tui.messages import ActionChosen
+from artgen_tui.tui.messages import ActionChosen, BatchFinished
 from artgen_tui.tui.notify import Notifier
 from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
 from artgen_tui.tui.preview_flow import PreviewFlow, PreviewOutlets
@@ -603,6 +603,10 @@ class ArtgenApp(App[int], inherit_bindings=False):
 
         library = Library([self.settings.output_dir], journal_path=self._journal_path)
         self.push_screen(LibraryScreen(library, self.graphics))
+
+    @on(BatchFinished)
+    def _batch_finished(self, event: BatchFinished) -> None:
+        self.notifier.batch_ended(event.done, event.total)
 
     @on(OpenRequested)
     def _open_result(self, event: OpenRequested) -> None:

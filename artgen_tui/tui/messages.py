@@ -12,3 +12,12 @@ class ActionChosen(Message):
     def __init__(self, kind: str) -> None:
         super().__init__()
         self.kind = kind
+
+
+class BatchFinished(Message):
+    """A batch run from the app ended: ``done`` of ``total`` items became videos."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total

@@ -75,6 +75,14 @@ class Notifier:
             why = f": {job.error}" if job.error else "."
             self.fire(NotifyEvent("export_failed", "artgen", f"Export {job.id} {job.status}{why}"))
 
+    def batch_ended(self, done: int, total: int) -> None:
+        """A batch run from the app ended (whatever became of its items)."""
+        failed = total - done
+        more = f", {failed} failed" if failed else ""
+        self.fire(
+            NotifyEvent("batch_done", "artgen", f"Batch finished: {done} of {total} done{more}.")
+        )
+
     def fire(self, event: NotifyEvent) -> None:
         if not should_notify(event, focused=self.app.app_focus, settings=self.settings):
             return

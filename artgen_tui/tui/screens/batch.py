@@ -30,6 +30,7 @@ from artgen_tui.core.batch_file import BatchFile, BatchFileError, load_batch
 from artgen_tui.core.batch_journal import BatchJournal
 from artgen_tui.core.spend import Estimate, SpendGuard
 from artgen_tui.core.workspace import Workspace
+from artgen_tui.tui.messages import BatchFinished
 from artgen_tui.tui.screens.spend_confirm import SpendConfirm
 
 
@@ -230,6 +231,7 @@ class BatchScreen(Screen[BatchSummary | None]):
             f"{done} of {len(summary.items)} done · {summary.credits} credits · "
             f"videos in {self.out_dir}"
         )
+        self.post_message(BatchFinished(done, len(summary.items)))
 
     def _runner(self, ws: Workspace, batch: BatchFile) -> BatchRunner:
         journal = BatchJournal(batch.path, batch.digest, ws.identity)
