@@ -165,3 +165,23 @@ async def test_a_batch_ending_while_unfocused_rings(tmp_path: Path) -> None:
             await pilot.pause()
             assert len(written) == 1 and "2 of 3 done, 1 failed" in written[0]
             assert "\x07" in written[0] and "\x1b]9;" in written[0]
+
+
+async def test_quitting_during_a_batch_asks_first_and_says_how_it_resumes(tmp_path: Path) -> None:
+    import asyncio
+
+    from artgen_tui.tui.screens.confirm import ConfirmScreen
+
+    with local_backend(tmp_path / "backend") as url:
+        app = make_app(url)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.ready, 30, "connect")
+            app.run_worker(asyncio.sleep(30), group="batch")  # a batch still running
+            await pilot.pause()
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5, "question")
+            assert isinstance(app.screen, ConfirmScreen)
+            assert "running the same batch again" in app.screen.question
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.is_running and not isinstance(app.screen, ConfirmScreen)

@@ -52,6 +52,7 @@ from artgen_tui.tui.notify import Notifier
 from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
 from artgen_tui.tui.preview_flow import PreviewFlow, PreviewOutlets
 from artgen_tui.tui.queue_flow import QueueFlow
+from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
 from artgen_tui.tui.screens.quit import QuitAnswer, QuitScreen
@@ -645,6 +646,18 @@ class ArtgenApp(App[int], inherit_bindings=False):
     async def action_quit(self) -> None:
         """Ctrl+Q: with exports still running, say they resume next time (or cancel them)."""
         running = self.jobs.resumable() if self.jobs is not None else []
+        batch = [w for w in self.workers if w.group == "batch" and w.is_running]
+        if batch and not isinstance(self.screen, ConfirmScreen):
+            question = (
+                "A batch is still running. Its finished videos are kept, and running the same "
+                "batch again (the same files, or `artgen batch` on its file) finishes the rest "
+                "without redoing them. Quit now?"
+            )
+            self.push_screen(
+                ConfirmScreen(question, title="Quit?", yes="Quit", no="Stay"),
+                lambda yes: self.exit() if yes else None,
+            )
+            return
         if not running or isinstance(self.screen, QuitScreen):
             self.exit()
             return
