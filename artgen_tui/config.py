@@ -215,6 +215,8 @@ class Settings(BaseSettings):
     batch: BatchSettings = Field(default_factory=BatchSettings)
     spend: SpendSettings = Field(default_factory=SpendSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    cancel: CancelSettings = Field(default_factory=CancelSettings)
     _source_path: Path | None = PrivateAttr(None)
 
     @property
@@ -248,9 +250,6 @@ class Settings(BaseSettings):
                 # Its own error type, so the message never carries the value (see _explain).
                 raise PydanticCustomError("invalid_token", problem)
         return value
-
-    notify: NotifySettings = Field(default_factory=NotifySettings)
-    cancel: CancelSettings = Field(default_factory=CancelSettings)
 
     @classmethod
     def settings_customise_sources(
