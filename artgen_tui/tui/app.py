@@ -306,7 +306,10 @@ class ArtgenApp(App[int], inherit_bindings=False):
             self._first_session = (None, False)
         except (ApiError, OSError, ValueError) as exc:
             error = exc if isinstance(exc, ApiError) else TransportError(str(exc))
-            await connection_failed(error, self.settings.api_url, self.status, self.errors.error)
+            retry = key_display(self.key_of("credits"))
+            await connection_failed(
+                error, self.settings.api_url, self.status, self.errors.error, retry
+            )
             return
         from artgen_tui.core.jobs import JobManager
 

@@ -33,20 +33,21 @@ def is_loopback(url: str) -> bool:
     return host in ("127.0.0.1", "localhost", "::1")
 
 
-def connection_hint(exc: ApiError, api_url: str) -> str:
-    """What to try after failing to connect to ``api_url``."""
+def connection_hint(exc: ApiError, api_url: str, retry_key: str = "F5") -> str:
+    """What to try after failing to connect to ``api_url`` (``retry_key``: the key in force)."""
     from artgen_tui.core.identities import is_embedded
 
+    retry = f"Press {retry_key} to retry"
     if not isinstance(exc, TransportError):
-        return "Press F5 to retry."
+        return f"{retry}."
     if is_embedded(api_url):
-        return "Press F5 to retry; if it keeps failing, restart `artgen --local`."
+        return f"{retry}; if it keeps failing, restart `artgen --local`."
     if is_loopback(api_url):
         return (
-            f"Press F5 to retry. Is `artgen serve-local` running at {api_url}? "
+            f"{retry}. Is `artgen serve-local` running at {api_url}? "
             "Or run `artgen --local` to start one inside the app."
         )
-    return "Press F5 to retry, or run `artgen --local` to work offline."
+    return f"{retry}, or run `artgen --local` to work offline."
 
 
 async def connection_failed(
@@ -54,9 +55,10 @@ async def connection_failed(
     api_url: str,
     status: StatusBar,
     show_error: Callable[[str, str], Awaitable[None]],
+    retry_key: str = "F5",
 ) -> None:
     """Offline in the status bar with what to try, and the error in the chat."""
-    hint = connection_hint(exc, api_url)
+    hint = connection_hint(exc, api_url, retry_key)
     status.set_connection("error", f"Offline · {hint}")
     await show_error("Could not connect", f"{exc.user_text()}\n{hint}")
 

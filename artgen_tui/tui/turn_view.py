@@ -82,7 +82,8 @@ class TurnView:
         chat, status = self.out.chat(), self.out.status()
         turn.widgets.append(await chat.add_user(turn.text))
         chat.anchor()
-        status.set_connection("busy", "Agent working… · Esc cancels")
+        cancel = self.out.key_of("cancel_turn")
+        status.set_connection("busy", f"Agent working… · {cancel} cancels")
         status.start_timer()
         from artgen_tui.core import conversation as conv
 

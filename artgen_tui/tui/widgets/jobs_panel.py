@@ -199,7 +199,7 @@ class JobsPanel(Vertical):
         strip = Static(Text(""), id="jobs-strip")
         strip.display = False
         yield strip
-        yield Static(EMPTY_TEXT.format(key="Ctrl+E"), id="jobs-empty", markup=False)
+        yield Static(EMPTY_TEXT.format(key="F6"), id="jobs-empty", markup=False)
 
     def on_mount(self) -> None:
         self._ticker = self.set_interval(1.0, self.refresh_elapsed, pause=True)
