@@ -34,6 +34,7 @@ from artgen_tui.api.files import (
 )
 from artgen_tui.api.untrusted import clean
 from artgen_tui.core.uploads import parse_urls
+from artgen_tui.tui.keys import bound_key, key_display
 from artgen_tui.tui.widgets.thumbnail import is_media, thumbnail_text
 
 
@@ -313,8 +314,9 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
                 yield Label("URL", classes="picker-caption")
                 yield Input(placeholder="…or paste https:// links instead", id="picker-url")
             with Horizontal(id="picker-buttons"):
+                cancel = bound_key(self.BINDINGS, getattr(self.app, "keymap", {}), "cancel")
                 yield Static(
-                    "space select · enter add · del remove · esc cancel",
+                    f"space select · enter add · del remove · {key_display(cancel).lower()} cancel",
                     id="picker-hint",
                     markup=False,
                 )
