@@ -31,7 +31,7 @@ from artgen_tui.tui.widgets.jobs_panel import EMPTY_TEXT as NO_JOBS_TEMPLATE
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.timeline_table import CHANGED_MARK, EMPTY_TEXT, TimelineTable
 
-NO_JOBS_TEXT = NO_JOBS_TEMPLATE.format(key="Ctrl+E")
+NO_JOBS_TEXT = NO_JOBS_TEMPLATE.format(key="F6")
 
 PICKER_SIZE = (100, 32)
 

@@ -144,6 +144,8 @@ class FileWriter:
         self._batch_bytes = batch_bytes
         self._depth = depth
         self._pending: deque[asyncio.Future[None]] = deque()
+        self._unsettled = 0
+        """Writes whose outcome callback has not run yet."""
         self.error: BaseException | None = None
 
     def submit(
@@ -177,8 +179,10 @@ class FileWriter:
         done: Callable[[BaseException | None], None] | None,
     ) -> None:
         fut = self._loop.run_in_executor(self._pool, _write_all, self._fd, views)
+        self._unsettled += 1
 
         def settled(f: asyncio.Future[None]) -> None:
+            self._unsettled -= 1
             if f.cancelled():
                 return
             exc = f.exception()
@@ -202,6 +206,10 @@ class FileWriter:
                     await asyncio.shield(fut)
                 except Exception as exc:
                     self.error = self.error or exc
+            # A write already done may still have its outcome callback queued on the loop (it
+            # left ``_pending`` early): let every one run before saying the file is complete.
+            while self._unsettled:
+                await asyncio.sleep(0)
         finally:
             self._pool.shutdown(wait=False)
         if self.error is not None:
