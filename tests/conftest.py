@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_run import artgen as artgen  # the in-process `artgen` fixture, for every test
 
 
 @pytest.fixture(autouse=True)

@@ -10,13 +10,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import av
 import httpx
 import pytest
+from cli_run import Result
 from loopback import free_port
 from PIL import Image
 
@@ -44,30 +45,6 @@ def run(
         timeout=90,
         check=False,
     )
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def artgen(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Result]:
-    """``cli.main`` in this process (fast); subprocess tests below cover the real entry point."""
-
-    def call(*args: str, url: str | None = None) -> Result:
-        if url is not None:
-            monkeypatch.setenv("NEMO_API_URL", url)
-        capsys.readouterr()
-        code = cli.main(list(args))
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return call
 
 
 def json_lines(stdout: str) -> list[dict[str, Any]]:

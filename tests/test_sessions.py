@@ -8,12 +8,11 @@ import json
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_run import Result
 
-from artgen_tui import cli
 from artgen_tui.config import Settings, load_settings
 from artgen_tui.core import conversation as conv
 from artgen_tui.core.history import Entry, Transcript, turns
@@ -205,28 +204,6 @@ def test_scrub_keeps_plain_urls() -> None:
 
 
 # --- the CLI -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def artgen(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Result]:
-    def call(*args: str, url: str | None = None) -> Result:
-        if url is not None:
-            monkeypatch.setenv("NEMO_API_URL", url)
-        capsys.readouterr()
-        code = cli.main(list(args))
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return call
 
 
 def test_cli_sessions_list_search_show_rename_export_delete(

@@ -4,39 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import Result
 from local_http import backend
 
-from artgen_tui import cli
 from artgen_tui.api.models import Credits
 from artgen_tui.core.spend import SpendGuard, classify, cost_sentence
 
 GENERATE = "generate a futuristic city at sunset, cinematic, 2 seconds"
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def artgen(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Result]:
-    def call(*args: str, url: str) -> Result:
-        monkeypatch.setenv("NEMO_API_URL", url)
-        capsys.readouterr()
-        code = cli.main(list(args))
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return call
 
 
 def lines(stdout: str) -> list[dict[str, Any]]:
