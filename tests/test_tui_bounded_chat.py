@@ -4,6 +4,8 @@ earliest ones back. Driven with Pilot against a real local backend (cheap local 
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import textual.constants
@@ -34,17 +36,36 @@ def visible(log: ChatLog, widget: ChatMessage) -> bool:
     return widget.is_attached and bool(widget.region.intersection(log.content_region).area)
 
 
-async def scroll_to_earliest(pilot: object, log: ChatLog) -> int:
+async def settle(pilot: Any, done: Callable[[], bool]) -> None:
+    """Wait until a page load started by a scroll has finished and ``done()`` holds (the view
+    moved off the edge it was scrolled to).
+
+    Fixed pauses are not enough on a loaded machine: the paging worker and the scroll that
+    follows it (``call_after_refresh``) may each need several turns of the loop."""
+    for _ in range(100):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if done():
+            return
+    log = pilot.app.query_one(ChatLog)
+    raise AssertionError(
+        f"the chat never settled after a page load: window {log.mounted_window},"
+        f" y {log.scroll_y}/{log.max_scroll_y}"
+    )
+
+
+async def scroll_to_earliest(pilot: Any, log: ChatLog) -> int:
     """Scroll to the top until nothing earlier is left to load; returns the pages it took."""
     pages = 0
     while log.mounted_window[0] > 0:
         pages += 1
         assert pages < 20, "scrolling back never reached the first message"
+        before = log.mounted_window
         log.scroll_home(animate=False, immediate=True)
-        await pilot.pause()  # type: ignore[attr-defined]
-        await pilot.pause()  # type: ignore[attr-defined]
+        await settle(pilot, lambda: log.scroll_y > 0 or log.mounted_window[0] == 0)
+        assert log.mounted_window != before, "scrolling to the top loaded nothing earlier"
     log.scroll_home(animate=False, immediate=True)
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.pause()
     return pages
 
 
@@ -100,7 +121,9 @@ async def test_scrolling_down_after_scrolling_back_returns_to_the_newest() -> No
         log = app.query_one(ChatLog)
         for i in range(80):
             await log.add_user(f"message {i}")
-        await pilot.pause()
+        # The log follows the newest: wait until that scroll has landed, or scrolling home
+        # from a view still at 0 would be no scroll at all.
+        await settle(pilot, lambda: log.max_scroll_y > 0 and log.is_vertical_scroll_end)
         assert len(log.messages()) <= log.mount_limit
         await scroll_to_earliest(pilot, log)
         assert log.messages()[0].text == "message 0"
@@ -109,8 +132,10 @@ async def test_scrolling_down_after_scrolling_back_returns_to_the_newest() -> No
             if log.mounted_window[1] == 80:
                 break
             log.scroll_end(animate=False, immediate=True)
-            await pilot.pause()
-            await pilot.pause()
+            await settle(
+                pilot,
+                lambda: log.scroll_y < log.max_scroll_y or log.mounted_window[1] == 80,
+            )
             assert len(log.messages()) <= log.mount_limit
         assert log.messages()[-1].text == "message 79"
         assert not log.query(MoreMessages).filter(".-later")

@@ -701,12 +701,14 @@ class ChatLog(VerticalScroll, can_focus=False):
 
     async def _unmount_keeping_view(self, drop: list[Widget]) -> None:
         """Remove ``drop`` (at the top); a user scrolled up keeps seeing the same lines."""
-        following = self.is_vertical_scroll_end or not self.size
+        following = self._following or self.is_vertical_scroll_end or not self.size
         removed = sum(w.outer_size.height + w.styles.margin.bottom for w in drop)
         y = self.scroll_y
         await super().remove_children(drop)
         if not following:
-            self.scroll_to(y=max(0.0, y - removed), animate=False, immediate=True)
+            self.scroll_to(
+                y=max(0.0, y - removed), animate=False, immediate=True, release_anchor=False
+            )
 
     async def _update_markers(self) -> None:
         earlier, later = self._lo, len(self._entries) - self._hi
@@ -802,11 +804,19 @@ class ChatLog(VerticalScroll, can_focus=False):
         await self.mount_all(widgets)
         await self._update_markers()
 
+    @property
+    def _following(self) -> bool:
+        """The log still follows the newest message (the user has not scrolled away).
+
+        Not the same as being at the end: right after a mount the scroll to the new end
+        may not have happened yet."""
+        return self._anchored and not self._anchor_released
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if self._paging or old_value == new_value:
             return
-        following = self._anchored and not self._anchor_released
+        following = self._following
         if new_value <= 0 and self._lo > 0 and not following:  # only a user who scrolled up
             self.run_worker(self.load_earlier(), group="chat-paging", exit_on_error=False)
         elif new_value >= self.max_scroll_y and self._hi < len(self._entries):
