@@ -3,8 +3,8 @@ earliest ones back. Driven with Pilot against a real local backend (cheap local 
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
