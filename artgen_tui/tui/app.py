@@ -25,6 +25,7 @@ from artgen_tui.core import termimage
 from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.core.prompt_history import default_path as prompt_history_path
+from artgen_tui.tui.bindings import APP_BINDINGS
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.connection import (
     connection_failed,
@@ -32,7 +33,6 @@ from artgen_tui.tui.connection import (
     restore_transcript,
     session_label,
     show_project_status,
-    start_new_session,
 )
 from artgen_tui.tui.credits_view import CreditsView
 from artgen_tui.tui.editor import edit_in_app
@@ -95,28 +95,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
     TITLE = "artgen"
     CSS_PATH = "app.tcss"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(key, action, label, id=f"app.{bid}", tooltip=tip, show=show, priority=prio)
-        for key, action, label, bid, tip, show, prio in [
-            ("f1", "help", "Help", "help", "Keys and commands", True, True),
-            ("f2", "upload", "Upload", "upload", "Upload media", True, True),
-            ("f3", "sessions", "Sessions", "sessions", "Your sessions", True, True),
-            ("f4", "library", "Library", "library", "Your exported videos", True, True),
-            ("f5", "credits", "Credits", "credits", "Refresh credits (offline: reconnect)", True, True),
-            ("f6", "export", "Export", "export", "Render and download", True, True),
-            ("f7", "preview", "Preview", "preview", "Quick preview of the last export", True, True),
-            ("f8", "focus_timeline", "Timeline", "timeline", "Focus the timeline (again: hide it)", True, True),
-            ("f9", "focus_jobs", "Exports", "jobs", "Focus the exports (again: hide them)", False, True),
-            ("f10", "new_session", "New", "new_session", "New session", True, True),
-            ("ctrl+l", "focus_prompt", "Prompt", "prompt", "Back to the prompt", False, False),
-            ("escape", "cancel_turn", "Cancel", "cancel", "Cancel the reply in progress, else drop the newest queued message", False, False),
-            ("ctrl+q", "quit", "Quit", "quit", "Quit artgen", True, True),
-        ]
-    ]  # fmt: skip
-    """App actions: F-keys (priority, so the prompt never takes them) and the palette; never a
-    key the prompt edits with. F3/F4/F7 stay inert until their screens exist (``check_action``).
-    Textual's own set (Ctrl+Q, and Ctrl+C's "how to quit" hint: Ctrl+C copies in the prompt) is
-    not inherited, so the footer lists F1 first."""
+    BINDINGS: ClassVar[list[BindingType]] = APP_BINDINGS
 
     def __init__(
         self,
@@ -513,26 +492,10 @@ class ArtgenApp(App[int], inherit_bindings=False):
             await self.errors.shown(show_project_status(self.ws, self.timeline, self._say))
 
     def action_new_session(self) -> None:
-        if not self.ready or self.turn_running:
-            self.notify("Wait for the current reply (or press Esc) first.", severity="warning")
-            return
-        self.session_flow.ask_new(self._new_session)
-
-    @work(exclusive=True, group="connect", exit_on_error=False)
-    async def _new_session(self) -> None:
-        if self.ws is not None and await self.errors.shown(
-            start_new_session(self.ws, self.chat, self.timeline)
-        ):
-            self.status.set_session(*session_label(self.ws))
-            await greet(self.chat, self.key_of)
-            self.refresh_credits()
+        self.session_flow.new_session()
 
     def action_sessions(self) -> None:
-        """F3: the Sessions screen; the chosen session is opened (see :mod:`session_flow`)."""
-        if not self.ready or self.turn_running or self.ws is None:
-            self.notify("Wait for the current reply (or press Esc) first.", severity="warning")
-            return
-        self.session_flow.show_sessions(self.ws)
+        self.session_flow.show_sessions()
 
     # --- uploads -----------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ this module only shows them and asks the questions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core.sessions import (
@@ -20,13 +20,27 @@ from artgen_tui.core.sessions import (
     short_id,
     write_export,
 )
-from artgen_tui.tui.connection import continue_session, has_content, session_label, switch_session
+from artgen_tui.tui.connection import (
+    continue_session,
+    has_content,
+    session_label,
+    start_new_session,
+    switch_session,
+)
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.screens.sessions import SessionsScreen
+from artgen_tui.tui.welcome import greet
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+    from textual.screen import Screen
+
+    from artgen_tui.config import Settings
     from artgen_tui.core.workspace import Workspace
-    from artgen_tui.tui.app import ArtgenApp
+    from artgen_tui.tui.errors import ErrorView
+    from artgen_tui.tui.widgets.chat_log import ChatLog
+    from artgen_tui.tui.widgets.status_bar import StatusBar
+    from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +56,55 @@ def gone_question(exc: SessionGone) -> str:
     )
 
 
+BUSY = "Wait for the current reply (or press Esc) first."
+
+
+class SessionHost(Protocol):
+    """What the session flow uses of the app."""
+
+    ws: Workspace | None
+    ready: bool
+    settings: Settings
+    wall_clock: Callable[[], float]
+    errors: ErrorView
+
+    @property
+    def chat(self) -> ChatLog: ...
+    @property
+    def timeline(self) -> TimelineTable: ...
+    @property
+    def status(self) -> StatusBar: ...
+    @property
+    def turn_running(self) -> bool: ...
+    def key_of(self, action: str) -> str: ...
+    def refresh_credits(self) -> object: ...
+    def push_screen(
+        self, screen: Screen[Any], callback: Callable[[Any], None] | None = None
+    ) -> object: ...
+    async def push_screen_wait(self, screen: Screen[Any]) -> Any: ...
+    def notify(
+        self, message: str, *, severity: SeverityLevel = "information", markup: bool = True
+    ) -> None: ...
+    def call_later(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> bool: ...
+    def run_worker(
+        self,
+        work: Coroutine[Any, Any, None],
+        *,
+        group: str = "default",
+        exclusive: bool = False,
+        exit_on_error: bool = True,
+    ) -> object: ...
+
+
 class SessionFlow:
-    def __init__(self, app: ArtgenApp) -> None:
+    def __init__(self, app: SessionHost) -> None:
         self.app = app
+
+    def _busy(self) -> bool:
+        if not self.app.ready or self.app.turn_running or self.app.ws is None:
+            self.app.notify(BUSY, severity="warning")
+            return True
+        return False
 
     def _ask(self, question: str, title: str, yes: str) -> ConfirmScreen:
         return ConfirmScreen(question, title=title, yes=yes)
@@ -66,17 +126,19 @@ class SessionFlow:
             self.app.notify(exc.message, severity="warning", markup=False)
         await ws.ready()
 
-    def ask_new(self, then: Callable[[], object]) -> None:
+    def new_session(self) -> None:
         """F10 / ``/new``: ask first when the current session has prompts or a timeline."""
         ws = self.app.ws
-        if ws is None or not has_content(ws):
-            then()
+        if self._busy() or ws is None:
+            return
+        if not has_content(ws):
+            self._start_new(ws)
             return
         key = self.app.key_of("sessions")
 
         def answered(yes: bool | None) -> None:
             if yes:
-                then()
+                self._start_new(ws)
 
         self.app.push_screen(
             self._ask(
@@ -87,7 +149,22 @@ class SessionFlow:
             answered,
         )
 
-    def show_sessions(self, ws: Workspace) -> None:
+    def _start_new(self, ws: Workspace) -> None:
+        self.app.run_worker(self._new(ws), group="connect", exclusive=True, exit_on_error=False)
+
+    async def _new(self, ws: Workspace) -> None:
+        app = self.app
+        if await app.errors.shown(start_new_session(ws, app.chat, app.timeline)):
+            app.status.set_session(*session_label(ws))
+            await greet(app.chat, app.key_of)
+            app.refresh_credits()
+
+    def show_sessions(self) -> None:
+        """F3: the Sessions screen; the chosen session is opened."""
+        ws = self.app.ws
+        if self._busy() or ws is None:
+            return
+
         def chosen(session_id: str | None) -> None:
             self.app.status.set_session(*session_label(ws))  # it may have been renamed
             if session_id and session_id != ws.session_id:
