@@ -159,7 +159,7 @@ async def _soak(settings: Any, turns: int, exports: int, trace: bool) -> dict[st
                     "rss_mb": rss_mb(),
                     "chat_children": len(chat.children),
                     "chat_widgets": sum(1 for _ in chat.walk_children()),
-                    "full_gcs": app._collector.full_collections,
+                    "full_gcs": app.turn_flow.collector.full_collections,
                     "frozen": gc.get_freeze_count(),
                 }
             )

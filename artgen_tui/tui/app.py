@@ -38,7 +38,6 @@ from artgen_tui.tui.credits_view import CreditsView
 from artgen_tui.tui.editor import edit_in_app
 from artgen_tui.tui.errors import ErrorView
 from artgen_tui.tui.exports import ExportFlow, ExportOutlets
-from artgen_tui.tui.gc_policy import CollectorPolicy
 from artgen_tui.tui.keys import (
     binding_ids,
     bound_key,
@@ -60,7 +59,8 @@ from artgen_tui.tui.screens.spend_confirm import SpendConfirm
 from artgen_tui.tui.session_flow import SessionFlow
 from artgen_tui.tui.spend_view import SpendView
 from artgen_tui.tui.theme_save import ThemeSaver
-from artgen_tui.tui.turn_view import TurnOutlets, TurnState, TurnView
+from artgen_tui.tui.turn_flow import TurnFlow
+from artgen_tui.tui.turn_view import TurnOutlets, TurnView
 from artgen_tui.tui.uploads import UploadOutlets, offer_upload, upload_items
 from artgen_tui.tui.welcome import Welcome, greet
 from artgen_tui.tui.widgets.chat_log import ChatLog
@@ -134,7 +134,6 @@ class ArtgenApp(App[int], inherit_bindings=False):
             lambda text: self.notify(text, title="Credits", severity="warning", markup=False),
             settings.low_credits_threshold,
         )
-        self._collector = CollectorPolicy()
         self.errors = ErrorView(lambda: self.chat, lambda: self.status, self.push_screen)
         self.turns = TurnView(
             TurnOutlets(
@@ -169,6 +168,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             )
         )
         self.queue_flow = QueueFlow(self)
+        self.turn_flow = TurnFlow(self)
         self.notifier = Notifier(self, settings.notify, clock)
         self.exports = ExportFlow(
             ExportOutlets(
@@ -189,7 +189,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         return MainScreen(self.clock, self.wall_clock, self.prompt_history)
 
     def on_ready(self) -> None:
-        self._collector.startup_done()
+        self.turn_flow.collector.startup_done()
         self.chat.max_mounted = self.settings.chat_max_messages
         self.jobs_panel.set_export_key(key_display(self.key_of("export")))
         self.prompt.placeholder = prompt_placeholder(self.key_of)
@@ -255,6 +255,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
     status = MainPart(StatusBar)
     timeline = MainPart(TimelineTable)
     jobs_panel = MainPart(JobsPanel)
+    queue_bar = MainPart(QueueBar)
 
     @property
     def turn_running(self) -> bool:
@@ -323,9 +324,9 @@ class ArtgenApp(App[int], inherit_bindings=False):
 
     @on(PromptInput.Changed)
     def _typed(self, event: PromptInput.Changed) -> None:
-        self.spend.typed(event.text_area.text, self._has_timeline())
+        self.spend.typed(event.text_area.text, self.has_timeline())
 
-    def _has_timeline(self) -> bool | None:
+    def has_timeline(self) -> bool | None:
         state = self.ws.last_state if self.ws is not None else None
         return (
             None
@@ -413,34 +414,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
     # --- chat turns (see :mod:`artgen_tui.tui.turn_view`) -------------------------------------
 
     def start_turn(self, text: str) -> None:
-        turn = self.turns.begin(text)
-        turn.worker = self._run_turn(turn)
-        self.notifier.turn_started()
-
-    @work(exclusive=True, group="turn", exit_on_error=False)
-    async def _run_turn(self, turn: TurnState) -> None:
-        if self.ws is None:
-            return
-        self._collector.turn_started()
-        try:
-            kind = self.spend.kind_of(turn.text, self._has_timeline())
-            if not await self.spend.allowed(kind):
-                self.turns.end(turn)
-                self.prompt.restore(turn.text)
-                await self.chat.add_notice("Not sent; your message is back in the prompt.", "info")
-                return
-            pending = await self.spend.begin(self.ws, kind)
-            await self.turns.run(self.ws, turn)
-            await self.spend.report(pending, turn.credits_after)
-        except ApiError as exc:
-            await self.errors.api_error(exc)
-        finally:
-            self._collector.turn_finished()
-            self._collector.collect_when_idle(self.set_timer, lambda: self.turn_running)
-            if self.turns.end(turn) and self.ws is not None and self.ready:
-                self.set_ready()
-            if self.ws is not None:
-                self.status.set_session(*session_label(self.ws))
+        self.turn_flow.start(text)
 
     @on(ActionChosen)
     def _action_chosen(self, event: ActionChosen) -> None:
@@ -454,18 +428,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             chosen[event.kind]()
 
     def action_cancel_turn(self) -> None:
-        """Esc: stop reading the reply in progress, put the message back in the prompt and watch
-        what the server still does; with no reply running, drop the newest queued message."""
-        text = self.turns.cancel()
-        if text is None:
-            self.queue_flow.remove_newest()
-            return
-        if self.ready:
-            self.set_ready()
-        self.prompt.restore(text)
-        self.prompt.focus()
-        if self.ws is not None:
-            self.run_worker(self.queue_flow.cancelled(self.ws), group="watch", exit_on_error=False)
+        self.turn_flow.cancel()
 
     @on(QueueBar.Pulled)
     def _pull_queued(self, event: QueueBar.Pulled) -> None:
@@ -650,9 +613,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             return
         self.errors.worker_failed(event.worker)
         if event.worker.group == "turn":
-            self.status.stop_timer()
-            if self.ready:
-                self.set_ready()
+            self.turn_flow.failed()
         if event.worker.group == "connect":
             retry = key_display(self.key_of("credits"))
             self.status.set_connection("error", f"Offline · Press {retry} to retry.")

@@ -14,31 +14,58 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Protocol
 
 from artgen_tui.core.intents import Intent
 from artgen_tui.core.queue import PromptQueue, runs_while_busy
+from artgen_tui.tui.host import AppServices
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.widgets.queue_bar import QueueBar
 
 if TYPE_CHECKING:
+    from artgen_tui.config import Settings
     from artgen_tui.core.workspace import Workspace
-    from artgen_tui.tui.app import ArtgenApp
+    from artgen_tui.tui.credits_view import CreditsView
+    from artgen_tui.tui.widgets.chat_log import ChatLog
+    from artgen_tui.tui.widgets.prompt import PromptInput
+    from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 log = logging.getLogger(__name__)
 
 RESEND_QUESTION = "The previous request may still be running on the server; send anyway?"
 
 
+class QueueHost(AppServices, Protocol):
+    """What the queue uses of the app."""
+
+    settings: Settings
+    credits: CreditsView
+
+    @property
+    def chat(self) -> ChatLog: ...
+    @property
+    def prompt(self) -> PromptInput: ...
+    @property
+    def timeline(self) -> TimelineTable: ...
+    @property
+    def queue_bar(self) -> QueueBar: ...
+    @property
+    def turn_running(self) -> bool: ...
+    def submit(
+        self, text: str, *, confirmed: bool = False, queued: bool = False
+    ) -> Awaitable[None]: ...
+
+
 class QueueFlow:
-    def __init__(self, app: ArtgenApp) -> None:
+    def __init__(self, app: QueueHost) -> None:
         self.app = app
         self.queue = PromptQueue()
         self.watching = False
 
     @property
     def bar(self) -> QueueBar:
-        return self.app.main.query_one(QueueBar)
+        return self.app.queue_bar
 
     def holds(self, intent: Intent) -> bool:
         """Whether a typed ``intent`` must wait (a turn runs, or messages already wait)."""

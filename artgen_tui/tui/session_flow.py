@@ -8,9 +8,9 @@ this module only shows them and asks the questions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core.sessions import (
@@ -27,14 +27,12 @@ from artgen_tui.tui.connection import (
     start_new_session,
     switch_session,
 )
+from artgen_tui.tui.host import AppServices
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.screens.sessions import SessionsScreen
 from artgen_tui.tui.welcome import greet
 
 if TYPE_CHECKING:
-    from textual.notifications import SeverityLevel
-    from textual.screen import Screen
-
     from artgen_tui.config import Settings
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.errors import ErrorView
@@ -59,7 +57,7 @@ def gone_question(exc: SessionGone) -> str:
 BUSY = "Wait for the current reply (or press Esc) first."
 
 
-class SessionHost(Protocol):
+class SessionHost(AppServices, Protocol):
     """What the session flow uses of the app."""
 
     ws: Workspace | None
@@ -78,22 +76,6 @@ class SessionHost(Protocol):
     def turn_running(self) -> bool: ...
     def key_of(self, action: str) -> str: ...
     def refresh_credits(self) -> object: ...
-    def push_screen(
-        self, screen: Screen[Any], callback: Callable[[Any], None] | None = None
-    ) -> object: ...
-    async def push_screen_wait(self, screen: Screen[Any]) -> Any: ...
-    def notify(
-        self, message: str, *, severity: SeverityLevel = "information", markup: bool = True
-    ) -> None: ...
-    def call_later(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> bool: ...
-    def run_worker(
-        self,
-        work: Coroutine[Any, Any, None],
-        *,
-        group: str = "default",
-        exclusive: bool = False,
-        exit_on_error: bool = True,
-    ) -> object: ...
 
 
 class SessionFlow:
