@@ -186,7 +186,7 @@ async def test_a_selected_timeline_row_shows_its_uploaded_sources_thumbnail(
         app = make_app(url)
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_ready(pilot, app)
-            app.upload([photo])
+            app.uploads.start([photo])
             await wait_until(pilot, lambda: app.timeline.row_count > 0, 30, "the upload's row")
             detail = app.main.query_one("#timeline-detail", Static)
             assert not detail.display  # only while a row is selected

@@ -18,7 +18,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from artgen_tui.api.errors import ApiError, TransportError
 from artgen_tui.api.untrusted import clean, clean_line
 from artgen_tui.config import Settings
 from artgen_tui.core import termimage
@@ -27,11 +26,8 @@ from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.core.prompt_history import default_path as prompt_history_path
 from artgen_tui.tui.bindings import APP_BINDINGS
 from artgen_tui.tui.commands import palette_entries
+from artgen_tui.tui.connect_flow import ConnectFlow
 from artgen_tui.tui.connection import (
-    connection_failed,
-    preload,
-    restore_transcript,
-    session_label,
     show_project_status,
 )
 from artgen_tui.tui.credits_view import CreditsView
@@ -61,8 +57,8 @@ from artgen_tui.tui.spend_view import SpendView
 from artgen_tui.tui.theme_save import ThemeSaver
 from artgen_tui.tui.turn_flow import TurnFlow
 from artgen_tui.tui.turn_view import TurnOutlets, TurnView
-from artgen_tui.tui.uploads import UploadOutlets, offer_upload, upload_items
-from artgen_tui.tui.welcome import Welcome, greet
+from artgen_tui.tui.uploads import UploadFlow
+from artgen_tui.tui.welcome import Welcome
 from artgen_tui.tui.widgets.chat_log import ChatLog
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
@@ -77,8 +73,6 @@ if TYPE_CHECKING:
     from artgen_tui.core.jobs import ExportJob, JobManager
     from artgen_tui.core.spend import Estimate
     from artgen_tui.core.workspace import Workspace
-    from artgen_tui.tui.screens.batch import BatchPlan
-    from artgen_tui.tui.screens.file_picker import UploadChoice
 
 WorkspaceFactory = Callable[[Settings], "Workspace"]
 
@@ -112,20 +106,15 @@ class ArtgenApp(App[int], inherit_bindings=False):
         prompt_history: PromptHistory | None = None,
     ) -> None:
         super().__init__()
-        self._first_session = (session_id, new_session)
-        """``--session`` / ``--new-session``: used by the first connect only."""
         self.settings = settings
         # Every id is known only once every screen is loaded: done only when there are remaps.
         self.keymap = resolve_keymap(settings.keymap, binding_ids()) if settings.keymap else {}
         check_app_keys(self.keymap, PromptInput.editing_keys())
         self.prompt_history = prompt_history or PromptHistory(prompt_history_path())
         self.theme_saver = ThemeSaver(self, settings)
-        self._workspace_factory = workspace_factory or _new_workspace
         self._autoconnect = autoconnect
         self.clock, self.wall_clock = clock, wall_clock
         self._journal_path = journal_path
-        self.uploaded: dict[str, Path] = {}
-        """Local files uploaded in this run, by name (a segment's label is its file's name)."""
         self.ws: Workspace | None = None
         self.jobs: JobManager | None = None
         self.ready = False
@@ -145,15 +134,13 @@ class ArtgenApp(App[int], inherit_bindings=False):
                 show_tool_activity=settings.show_tool_activity,
             )
         )
-        self._upload_outlets = UploadOutlets(
-            bar=lambda: self.main.query_one(UploadBar),
-            say=self._say,
-            show_state=lambda state, diff: self.timeline.show_state(state, diff),
-            show_error=self.errors.api_error,
-        )
+        self.uploads = UploadFlow(self)
         self.session_flow = SessionFlow(self)
+        self.connect_flow = ConnectFlow(
+            self, workspace_factory or _new_workspace, journal_path, session_id, new_session
+        )
         self.graphics = termimage.graphics_protocol()
-        self.spend = SpendView(lambda: self.status, self._say, self._ask_spend)
+        self.spend = SpendView(lambda: self.status, self.say, self._ask_spend)
         self.opener = Opener(
             lambda text, severity: self.notify(text, severity=severity, markup=False),  # type: ignore[arg-type]
             self.copy_to_clipboard,
@@ -161,7 +148,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self.previews = PreviewFlow(
             PreviewOutlets(
                 chat=lambda: self.chat,
-                say=self._say,
+                say=self.say,
                 show_error=self.errors.api_error,
                 show_frames=lambda job_id, f: self.jobs_panel.set_strip(job_id, compact_strip(f)),
                 protocol=self.graphics,
@@ -173,7 +160,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self.exports = ExportFlow(
             ExportOutlets(
                 show_job=self.show_job,
-                say=self._say,
+                say=self.say,
                 show_error=self.errors.api_error,
                 credits_changed=self.refresh_credits,
                 key_of=self.key_of,
@@ -256,6 +243,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
     timeline = MainPart(TimelineTable)
     jobs_panel = MainPart(JobsPanel)
     queue_bar = MainPart(QueueBar)
+    upload_bar = MainPart(UploadBar)
 
     @property
     def turn_running(self) -> bool:
@@ -271,45 +259,9 @@ class ArtgenApp(App[int], inherit_bindings=False):
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect(self, *, new_session: bool = False) -> None:
-        self.ready = False
-        self.status.set_connection("connecting", "Connecting…")
-        try:
-            if self.ws is None:
-                self.ws = self._workspace_factory(self.settings)
-                self.ws.set_notice_callback(self._notice)
-            ws = self.ws
-            wanted, first_new = self._first_session
-            if wanted and not (new_session or first_new):
-                await self.session_flow.open_first(ws, wanted)
-            else:
-                await ws.ready(new=new_session or first_new)
-            self._first_session = (None, False)
-        except (ApiError, OSError, ValueError) as exc:
-            error = exc if isinstance(exc, ApiError) else TransportError(str(exc))
-            retry = key_display(self.key_of("credits"))
-            await connection_failed(
-                error, self.settings.api_url, self.status, self.errors.error, retry
-            )
-            return
-        from artgen_tui.core.jobs import JobManager
+        await self.connect_flow.connect(new_session)
 
-        self.jobs = JobManager(ws, journal_path=self._journal_path)
-        self.spend.connected(ws)
-        await restore_transcript(self.chat, ws.sessions, ws.session_id)
-        self.status.set_session(*session_label(ws))
-        await greet(self.chat, self.key_of)
-        self.set_ready()
-        self.run_worker(preload, thread=True, group="preload", exit_on_error=False)
-        if ws.last_state is not None:
-            self.timeline.show_state(ws.last_state)
-        self.refresh_credits()
-        self._export_worker(self.exports.resume())
-
-    def _notice(self, text: str) -> None:
-        """Workspace notices outside a turn (a turn yields its own) go to the chat."""
-        self.call_later(self.chat.add_notice, text, "info")
-
-    async def _say(self, text: str, kind: str) -> None:
+    async def say(self, text: str, kind: str) -> None:
         await self.chat.add_notice(text, kind)
 
     def set_ready(self) -> None:
@@ -397,7 +349,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             from artgen_tui.core import uploads
 
             items = uploads.items_from_args(intent.args)
-            offer_upload(self, items, self.upload) if intent.offer else self.upload(items)
+            self.uploads.offer(items) if intent.offer else self.uploads.start(items)
             return
         actions: dict[str, Callable[[], object]] = {
             "export": self.action_export,
@@ -440,7 +392,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
     async def refresh_credits(self, *, announce: bool = False) -> None:
         if self.ws is None or not self.ready:
             return
-        await self.credits.fetch(self.ws, self._say if announce else None, self.errors.api_error)
+        await self.credits.fetch(self.ws, self.say if announce else None, self.errors.api_error)
 
     def action_credits(self) -> None:
         """F5: credits now; offline, it retries connecting first."""
@@ -452,7 +404,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
     @work(exclusive=True, group="state", exit_on_error=False)
     async def show_status(self) -> None:
         if self.ws is not None:
-            await self.errors.shown(show_project_status(self.ws, self.timeline, self._say))
+            await self.errors.shown(show_project_status(self.ws, self.timeline, self.say))
 
     def action_new_session(self) -> None:
         self.session_flow.new_session()
@@ -463,42 +415,15 @@ class ArtgenApp(App[int], inherit_bindings=False):
     # --- uploads -----------------------------------------------------------------------------
 
     def action_upload(self) -> None:
-        if not self.ready:
-            self.notify("Not connected yet.", severity="warning")
-            return
-
-        def chosen(choice: UploadChoice | None) -> None:
-            if choice is not None and choice.one_video_per_file:
-                from artgen_tui.tui.screens.batch import BatchSetup
-
-                self.push_screen(BatchSetup(choice.paths), self.run_batch)
-            elif choice is not None and (choice.paths or choice.urls):
-                self.upload([*choice.paths, *choice.urls])
-
-        from artgen_tui.tui.screens.file_picker import FilePickerScreen
-
-        self.push_screen(FilePickerScreen(Path.cwd()), chosen)
-
-    def run_batch(self, plan: BatchPlan | None) -> None:
-        """One video per file: a batch screen prices the plan, then runs it."""
-        from artgen_tui.tui.screens.batch import batch_screen
-
-        if plan is not None and self.ws is not None:
-            self.push_screen(batch_screen(self.ws, self.settings, plan))
+        self.uploads.pick()
 
     @on(DataTable.RowHighlighted, "#timeline")
     @on(TimelineTable.FocusChanged)
     def _segment_selected(self) -> None:
         """A selected segment's details (and its source's thumbnail when it came from here)."""
         row = self.timeline.highlighted_row if self.timeline.has_focus else None
-        source = self.uploaded.get(row.label) if row is not None else None
+        source = self.uploads.uploaded.get(row.label) if row is not None else None
         self.main.query_one(TimelineDetail).show(row, source)
-
-    @work(exclusive=True, group="upload", exit_on_error=False)
-    async def upload(self, items: list[Path | str]) -> None:
-        self.uploaded.update({i.name: i for i in items if isinstance(i, Path)})
-        if self.ws is not None and await upload_items(self.ws, items, self._upload_outlets):
-            self.refresh_credits()
 
     # --- exports (see :mod:`artgen_tui.tui.exports`) ------------------------------------------
 
@@ -523,7 +448,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             return
         estimate = self.spend.estimate("export", "preview")
         if estimate is not None and estimate.credits > 0:
-            await self._say(estimate.sentence, "info")
+            await self.say(estimate.sentence, "info")
         ws = self.ws
         await self.spend.priced(ws, "export", lambda: self.previews.run(ws), "preview")
 

@@ -4,63 +4,109 @@ are :mod:`artgen_tui.core.uploads`."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from textual.app import App
+from typing import TYPE_CHECKING, Protocol
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core import uploads
+from artgen_tui.tui.host import AppServices
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
-    from artgen_tui.api.models import SessionState
-    from artgen_tui.core.timeline import TimelineDiff
+    from artgen_tui.config import Settings
     from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.errors import ErrorView
+    from artgen_tui.tui.screens.batch import BatchPlan
+    from artgen_tui.tui.screens.file_picker import UploadChoice
+    from artgen_tui.tui.widgets.timeline_table import TimelineTable
     from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 
-@dataclass(frozen=True)
-class UploadOutlets:
-    bar: Callable[[], UploadBar]
-    say: Callable[[str, str], Awaitable[object]]
-    """Add a chat notice ``(text, kind)``."""
-    show_state: Callable[[SessionState, TimelineDiff | None], None]
-    show_error: Callable[[ApiError], Awaitable[None]]
+class UploadHost(AppServices, Protocol):
+    """What uploading uses of the app."""
+
+    ws: Workspace | None
+    ready: bool
+    settings: Settings
+    errors: ErrorView
+
+    @property
+    def timeline(self) -> TimelineTable: ...
+    @property
+    def upload_bar(self) -> UploadBar: ...
+    def refresh_credits(self) -> object: ...
+    async def say(self, text: str, kind: str) -> None: ...
 
 
-async def upload_items(ws: Workspace, items: list[Path | str], out: UploadOutlets) -> bool:
-    """Upload with progress; ``True`` when it worked (credits may have changed)."""
+class UploadFlow:
+    def __init__(self, app: UploadHost) -> None:
+        self.app = app
+        self.uploaded: dict[str, Path] = {}
+        """Local files uploaded in this run, by name (a segment's label is its file's name)."""
 
-    bar = out.bar()
-    bar.begin()
-    try:
-        outcome = await uploads.upload_each(ws, items, progress=bar.show)
-    except ApiError as exc:
-        await out.show_error(exc)
-        return False
-    finally:
-        bar.end()
-    await out.say(outcome.sentence(), "warning" if outcome.refused else "info")
-    if outcome.state is not None:
-        out.show_state(outcome.state, outcome.diff)
-    return bool(outcome.files)
+    def pick(self) -> None:
+        """F2: the file picker; its choice is uploaded, or run as one video per file."""
+        if not self.app.ready:
+            self.app.notify("Not connected yet.", severity="warning")
+            return
 
+        def chosen(choice: UploadChoice | None) -> None:
+            if choice is not None and choice.one_video_per_file:
+                from artgen_tui.tui.screens.batch import BatchSetup
 
-def offer_upload(
-    app: App[Any], items: list[Path | str], upload: Callable[[list[Path | str]], object]
-) -> None:
-    """Pasted or dropped paths: ask before uploading them (they might be meant as text)."""
-    names = ", ".join(Path(i).name if isinstance(i, Path) else i for i in items)
-    what = "this file" if len(items) == 1 else f"these {len(items)} files"
+                self.app.push_screen(BatchSetup(choice.paths), self.run_batch)
+            elif choice is not None and (choice.paths or choice.urls):
+                self.start([*choice.paths, *choice.urls])
 
-    def answered(yes: bool | None) -> None:
-        if yes:
-            upload(items)
+        from artgen_tui.tui.screens.file_picker import FilePickerScreen
 
-    app.push_screen(
-        ConfirmScreen(f"Upload {what}: {names}?", title="Upload", yes="Upload", default_yes=True),
-        answered,
-    )
+        self.app.push_screen(FilePickerScreen(Path.cwd()), chosen)
+
+    def run_batch(self, plan: BatchPlan | None) -> None:
+        """One video per file: a batch screen prices the plan, then runs it."""
+        from artgen_tui.tui.screens.batch import batch_screen
+
+        if plan is not None and self.app.ws is not None:
+            self.app.push_screen(batch_screen(self.app.ws, self.app.settings, plan))
+
+    def start(self, items: list[Path | str]) -> None:
+        self.app.run_worker(
+            self.upload(items), name="upload", group="upload", exclusive=True, exit_on_error=False
+        )
+
+    async def upload(self, items: list[Path | str]) -> None:
+        """Upload with progress, then say what became of each item and show the timeline."""
+        app, ws = self.app, self.app.ws
+        if ws is None:
+            return
+        self.uploaded.update({i.name: i for i in items if isinstance(i, Path)})
+        bar = app.upload_bar
+        bar.begin()
+        try:
+            outcome = await uploads.upload_each(ws, items, progress=bar.show)
+        except ApiError as exc:
+            await app.errors.api_error(exc)
+            return
+        finally:
+            bar.end()
+        await app.say(outcome.sentence(), "warning" if outcome.refused else "info")
+        if outcome.state is not None:
+            app.timeline.show_state(outcome.state, outcome.diff)
+        if outcome.files:
+            app.refresh_credits()
+
+    def offer(self, items: list[Path | str]) -> None:
+        """Pasted or dropped paths: ask before uploading them (they might be meant as text)."""
+        names = ", ".join(Path(i).name if isinstance(i, Path) else i for i in items)
+        what = "this file" if len(items) == 1 else f"these {len(items)} files"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start(items)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Upload {what}: {names}?", title="Upload", yes="Upload", default_yes=True
+            ),
+            answered,
+        )
