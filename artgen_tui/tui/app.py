@@ -47,10 +47,9 @@ from artgen_tui.tui.notify import Notifier
 from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
 from artgen_tui.tui.preview_flow import PreviewFlow, PreviewOutlets
 from artgen_tui.tui.queue_flow import QueueFlow
-from artgen_tui.tui.screens.confirm import ConfirmScreen
+from artgen_tui.tui.quit_flow import quit_or_ask
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
-from artgen_tui.tui.screens.quit import QuitAnswer, QuitScreen
 from artgen_tui.tui.screens.spend_confirm import SpendConfirm
 from artgen_tui.tui.session_flow import SessionFlow
 from artgen_tui.tui.spend_view import SpendView
@@ -498,32 +497,8 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self._export_worker(self.exports.retry(event.job_id))
 
     async def action_quit(self) -> None:
-        """Ctrl+Q: with exports still running, say they resume next time (or cancel them)."""
-        running = self.jobs.resumable() if self.jobs is not None else []
-        batch = [w for w in self.workers if w.group == "batch" and w.is_running]
-        if batch and not isinstance(self.screen, ConfirmScreen):
-            question = (
-                "A batch is still running. Its finished videos are kept, and running the same "
-                "batch again (the same files, or `artgen batch` on its file) finishes the rest "
-                "without redoing them. Quit now?"
-            )
-            self.push_screen(
-                ConfirmScreen(question, title="Quit?", yes="Quit", no="Stay"),
-                lambda yes: self.exit() if yes else None,
-            )
-            return
-        if not running or isinstance(self.screen, QuitScreen):
-            self.exit()
-            return
-
-        async def answered(answer: QuitAnswer | None) -> None:
-            if answer == "cancel":
-                for job in running:
-                    await self.exports.cancel(job.id)
-            if answer in ("quit", "cancel"):
-                self.exit()
-
-        self.push_screen(QuitScreen(len(running)), answered)
+        """Ctrl+Q: with a batch or exports still running, ask first (see :mod:`quit_flow`)."""
+        quit_or_ask(self)
 
     # --- errors ------------------------------------------------------------------------------
 

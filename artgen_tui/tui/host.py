@@ -7,7 +7,7 @@ module is the only one that knows them all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 class AppServices(Protocol):
     def push_screen(
-        self, screen: Screen[Any], callback: Callable[[Any], None] | None = None
+        self,
+        screen: Screen[Any],
+        callback: Callable[[Any], None] | Callable[[Any], Awaitable[None]] | None = None,
     ) -> object: ...
     async def push_screen_wait(self, screen: Screen[Any]) -> Any: ...
     def notify(
