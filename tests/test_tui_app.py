@@ -390,7 +390,7 @@ async def test_copy_message_and_error_modal(backend: str) -> None:
         assert app.clipboard == "hello there"
         await pilot.press("o", "k")  # typing on a focused message goes to the prompt
         assert app.prompt.has_focus and app.prompt.value == "ok"
-        await app.show_error("Export failed", "line\n" * 5 + "[red]not markup[/red]")
+        await app.errors.error("Export failed", "line\n" * 5 + "[red]not markup[/red]")
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorModal), 5)
         await pilot.press("c")
         assert "[red]not markup[/red]" in app.clipboard

@@ -45,7 +45,7 @@ from artgen_tui.tui.keys import (
 from artgen_tui.tui.messages import ActionChosen, BatchFinished
 from artgen_tui.tui.notify import Notifier
 from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
-from artgen_tui.tui.preview_flow import PreviewFlow, PreviewOutlets
+from artgen_tui.tui.preview_flow import PreviewFlow
 from artgen_tui.tui.queue_flow import QueueFlow
 from artgen_tui.tui.quit_flow import quit_or_ask
 from artgen_tui.tui.screens.help import HelpScreen
@@ -55,7 +55,7 @@ from artgen_tui.tui.session_flow import SessionFlow
 from artgen_tui.tui.spend_view import SpendView
 from artgen_tui.tui.theme_save import ThemeSaver
 from artgen_tui.tui.turn_flow import TurnFlow
-from artgen_tui.tui.turn_view import TurnOutlets, TurnView
+from artgen_tui.tui.turn_view import TurnView
 from artgen_tui.tui.uploads import UploadFlow
 from artgen_tui.tui.welcome import Welcome
 from artgen_tui.tui.widgets.chat_log import ChatLog
@@ -63,7 +63,7 @@ from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.queue_bar import QueueBar
 from artgen_tui.tui.widgets.status_bar import StatusBar
-from artgen_tui.tui.widgets.strip import compact_strip, load_graphics
+from artgen_tui.tui.widgets.strip import load_graphics
 from artgen_tui.tui.widgets.timeline_table import TimelineDetail, TimelineTable
 from artgen_tui.tui.widgets.upload_bar import UploadBar
 
@@ -74,6 +74,12 @@ if TYPE_CHECKING:
     from artgen_tui.core.workspace import Workspace
 
 WorkspaceFactory = Callable[[Settings], "Workspace"]
+
+INTENT_ACTIONS = {
+    **{kind: kind for kind in ("export", "credits", "upload", "sessions", "library", "preview")},
+    **{"state": "status", "new": "new_session", "focus_timeline": "focus_timeline"},
+}
+"""What a typed command (:func:`artgen_tui.core.intents.route`) or an action button runs."""
 
 
 def _new_workspace(settings: Settings) -> Workspace:
@@ -123,16 +129,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             settings.low_credits_threshold,
         )
         self.errors = ErrorView(lambda: self.chat, lambda: self.status, self.push_screen)
-        self.turns = TurnView(
-            TurnOutlets(
-                chat=lambda: self.chat,
-                timeline=lambda: self.timeline,
-                status=lambda: self.status,
-                show_credits=self.credits.show,
-                key_of=lambda action: key_display(self.key_of(action)),
-                show_tool_activity=settings.show_tool_activity,
-            )
-        )
+        self.turns = TurnView(self)
         self.uploads = UploadFlow(self)
         self.session_flow = SessionFlow(self)
         self.connect_flow = ConnectFlow(
@@ -144,15 +141,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             lambda text, severity: self.notify(text, severity=severity, markup=False),  # type: ignore[arg-type]
             self.copy_to_clipboard,
         )
-        self.previews = PreviewFlow(
-            PreviewOutlets(
-                chat=lambda: self.chat,
-                say=self.say,
-                show_error=self.errors.api_error,
-                show_frames=lambda job_id, f: self.jobs_panel.set_strip(job_id, compact_strip(f)),
-                protocol=self.graphics,
-            )
-        )
+        self.previews = PreviewFlow(self)
         self.queue_flow = QueueFlow(self)
         self.turn_flow = TurnFlow(self)
         self.notifier = Notifier(self, settings.notify, clock)
@@ -341,26 +330,15 @@ class ArtgenApp(App[int], inherit_bindings=False):
             self.start_turn(intent.text)
             return
         await self.chat.add_user(intent.text)
-        if intent.kind == "preview":
-            self.action_preview()
-            return
         if intent.kind == "upload" and intent.args:
             from artgen_tui.core import uploads
 
             items = uploads.items_from_args(intent.args)
             self.uploads.offer(items) if intent.offer else self.uploads.start(items)
-            return
-        actions: dict[str, Callable[[], object]] = {
-            "export": self.action_export,
-            "credits": self.action_credits,
-            "state": self.show_status,
-            "upload": self.action_upload,
-            "new": self.action_new_session,
-            "sessions": self.action_sessions,
-            "export_chat": lambda: self.session_flow.export_chat(intent.args),
-            "library": self.action_library,
-        }
-        actions[intent.kind]()
+        elif intent.kind == "export_chat":
+            self.session_flow.export_chat(intent.args)
+        else:
+            await self.run_action(INTENT_ACTIONS[intent.kind])
 
     # --- chat turns (see :mod:`artgen_tui.tui.turn_view`) -------------------------------------
 
@@ -368,15 +346,9 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self.turn_flow.start(text)
 
     @on(ActionChosen)
-    def _action_chosen(self, event: ActionChosen) -> None:
-        chosen: dict[str, Callable[[], object]] = {
-            "export": self.action_export,
-            "state": self.show_status,
-            "focus_timeline": self.action_focus_timeline,
-            "preview": self.action_preview,
-        }
-        if event.kind in chosen:
-            chosen[event.kind]()
+    async def _action_chosen(self, event: ActionChosen) -> None:
+        if event.kind in INTENT_ACTIONS:
+            await self.run_action(INTENT_ACTIONS[event.kind])
 
     def action_cancel_turn(self) -> None:
         self.turn_flow.cancel()
@@ -401,7 +373,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self.refresh_credits(announce=True)
 
     @work(exclusive=True, group="state", exit_on_error=False)
-    async def show_status(self) -> None:
+    async def action_status(self) -> None:
         if self.ws is not None:
             await self.errors.shown(show_project_status(self.ws, self.timeline, self.say))
 
@@ -439,17 +411,8 @@ class ArtgenApp(App[int], inherit_bindings=False):
         if not self.ready or self.ws is None:
             self.notify("Not connected yet.", severity="warning")
             return
-        self._preview()
-
-    @work(exclusive=True, group="preview", exit_on_error=False)
-    async def _preview(self) -> None:
-        if self.ws is None:
-            return
-        estimate = self.spend.estimate("export", "preview")
-        if estimate is not None and estimate.credits > 0:
-            await self.say(estimate.sentence, "info")
-        ws = self.ws
-        await self.spend.priced(ws, "export", lambda: self.previews.run(ws), "preview")
+        work = self.previews.quick(self.ws, self.spend)
+        self.run_worker(work, name="preview", group="preview", exclusive=True, exit_on_error=False)
 
     def action_library(self) -> None:
         from artgen_tui.core.library import Library
@@ -501,9 +464,6 @@ class ArtgenApp(App[int], inherit_bindings=False):
         quit_or_ask(self)
 
     # --- errors ------------------------------------------------------------------------------
-
-    async def show_error(self, title: str, text: str) -> None:
-        await self.errors.error(title, text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "turn" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):

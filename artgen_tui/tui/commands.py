@@ -30,7 +30,7 @@ class _Actions(Protocol):
     def action_edit_prompt(self) -> None: ...
     @property
     def is_headless(self) -> bool: ...
-    def show_status(self) -> object: ...
+    def action_status(self) -> object: ...
     def key_of(self, action: str) -> str: ...
 
 
@@ -66,7 +66,7 @@ def palette_entries(app: _Actions) -> list[tuple[str, str, Callable[[], object]]
         (
             "Show project status",
             "Summary of the timeline in the chat" + hint("", "/status"),
-            app.show_status,
+            app.action_status,
         ),
         (
             "New session",

@@ -9,14 +9,12 @@ the chat and on its row in the exports panel. Frames are decoded in a thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core import imaging
-from artgen_tui.core.termimage import Protocol
+from artgen_tui.core.termimage import Protocol as GraphicsProtocol
 
 # The render and preview machinery (and the client under it) load with the first preview.
 if TYPE_CHECKING:
@@ -25,24 +23,30 @@ if TYPE_CHECKING:
     from artgen_tui.core.jobs import ExportJob
     from artgen_tui.core.preview import PreviewReady
     from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.errors import ErrorView
+    from artgen_tui.tui.spend_view import SpendView
     from artgen_tui.tui.widgets.chat_log import ChatLog
-from artgen_tui.tui.widgets.strip import ProgressNotice, StripMessage
+    from artgen_tui.tui.widgets.jobs_panel import JobsPanel
+from artgen_tui.tui.widgets.strip import ProgressNotice, StripMessage, compact_strip
 
 
-@dataclass(frozen=True)
-class PreviewOutlets:
-    chat: Callable[[], ChatLog]
-    say: Callable[[str, str], Awaitable[object]]
-    show_error: Callable[[ApiError], Awaitable[None]]
-    show_frames: Callable[[str, list[Image.Image]], None]
-    """Give a job's row its strip ``(job id, frames)``."""
-    protocol: Protocol = "halfblock"
+class PreviewHost(Protocol):
+    """What previews and result strips use of the app."""
+
+    errors: ErrorView
+    graphics: GraphicsProtocol
+
+    @property
+    def chat(self) -> ChatLog: ...
+    @property
+    def jobs_panel(self) -> JobsPanel: ...
+    async def say(self, text: str, kind: str) -> None: ...
 
 
 def progress_text(job: ExportJob) -> str:
+    """``Preview: rendering 40%`` from one export update."""
     from artgen_tui.core.jobs import RENDERING
 
-    """``Preview: rendering 40%`` from one export update."""
     if job.status == "downloading" and job.download_total:
         return f"Preview: downloading {100 * job.download_bytes // job.download_total}%"
     if job.status in RENDERING:
@@ -51,31 +55,38 @@ def progress_text(job: ExportJob) -> str:
 
 
 class PreviewFlow:
-    def __init__(self, outlets: PreviewOutlets) -> None:
-        self.out = outlets
+    def __init__(self, app: PreviewHost) -> None:
+        self.app = app
         self.running = False
         self.last: PreviewReady | None = None
 
+    async def quick(self, ws: Workspace, spend: SpendView) -> None:
+        """F7 / ``/preview``: say what it costs, pass the spend guard, then :meth:`run`."""
+        estimate = spend.estimate("export", "preview")
+        if estimate is not None and estimate.credits > 0:
+            await self.app.say(estimate.sentence, "info")
+        await spend.priced(ws, "export", lambda: self.run(ws), "preview")
+
     async def run(self, ws: Workspace) -> PreviewReady | None:
+        """Render, download and show one quick preview; errors become chat notices."""
         from artgen_tui.core.jobs import EmptyDraft
 
-        """Render, download and show one quick preview; errors become chat notices."""
         if self.running:
-            await self.out.say("A preview is already being made.", "warning")
+            await self.app.say("A preview is already being made.", "warning")
             return None
         self.running = True
         progress = ProgressNotice("Preview: submitting the timeline at 360p…")
-        chat = self.out.chat()
+        chat = self.app.chat
         await chat.mount(progress)
         chat.anchor()
         try:
             return await self._follow(ws, progress)
         except EmptyDraft as exc:
             progress.remove()
-            await self.out.say(f"{exc} Describe a video first, then preview it.", "warning")
+            await self.app.say(f"{exc} Describe a video first, then preview it.", "warning")
         except ApiError as exc:
             progress.remove()
-            await self.out.show_error(exc)
+            await self.app.errors.api_error(exc)
         finally:
             self.running = False
         return None
@@ -95,11 +106,11 @@ class PreviewFlow:
         if ready is None:
             why = (last.error if last else None) or "no file came back"
             status = last.status.replace("_", " ") if last else "failed"
-            await self.out.say(f"The preview {status}: {why}.", "error")
+            await self.app.say(f"The preview {status}: {why}.", "error")
             return None
         self.last = ready
         if ready.error:
-            await self.out.say(f"Preview saved to {ready.path}, but {ready.error}", "warning")
+            await self.app.say(f"Preview saved to {ready.path}, but {ready.error}", "warning")
             return ready
         await self.show(
             ready.path, f"Preview (360p draft) · {len(ready.frames)} frames", ready.frames
@@ -107,8 +118,8 @@ class PreviewFlow:
         return ready
 
     async def show(self, path: Path, title: str, frames: list[Image.Image]) -> StripMessage:
-        message = StripMessage(path, title, frames, self.out.protocol)
-        chat = self.out.chat()
+        message = StripMessage(path, title, frames, self.app.graphics)
+        chat = self.app.chat
         await chat.mount(message)
         chat.anchor()
         return message
@@ -121,7 +132,7 @@ class PreviewFlow:
         try:
             frames = await asyncio.to_thread(imaging.extract_strip, path)
         except imaging.MediaError as exc:
-            await self.out.say(f"No preview strip for {path.name}: {exc}", "warning")
+            await self.app.say(f"No preview strip for {path.name}: {exc}", "warning")
             return
-        self.out.show_frames(job.id, frames)
+        self.app.jobs_panel.set_strip(job.id, compact_strip(frames))
         await self.show(path, f"Export {job.id} · {job.title or path.name}", frames)

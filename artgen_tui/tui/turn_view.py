@@ -9,21 +9,24 @@ progress is one :class:`TurnState`, dropped as a whole when the turn ends or is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError
+from artgen_tui.tui.keys import key_display
 from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage, Reply
 
 # The turn machinery loads after the first frame (issue 9): imported where used.
 if TYPE_CHECKING:
     from artgen_tui.api.models import Credits
+    from artgen_tui.config import Settings
     from artgen_tui.core import conversation as conv
     from artgen_tui.core.gui_phrases import GuiAction
     from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.credits_view import CreditsView
     from artgen_tui.tui.widgets.status_bar import StatusBar
     from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
@@ -51,23 +54,29 @@ class TurnState:
         )
 
 
-@dataclass(frozen=True)
-class TurnOutlets:
+class TurnViewHost(Protocol):
     """What a turn draws on (looked up when needed: the screen outlives no turn)."""
 
-    chat: Callable[[], ChatLog]
-    timeline: Callable[[], TimelineTable]
-    status: Callable[[], StatusBar]
-    show_credits: Callable[[Credits], None]
-    key_of: Callable[[str], str]
-    """The key bound to an app action now (keymap applied)."""
-    show_tool_activity: bool = True
+    settings: Settings
+    credits: CreditsView
+
+    @property
+    def chat(self) -> ChatLog: ...
+    @property
+    def timeline(self) -> TimelineTable: ...
+    @property
+    def status(self) -> StatusBar: ...
+    def key_of(self, action: str) -> str: ...
 
 
 class TurnView:
-    def __init__(self, out: TurnOutlets) -> None:
-        self.out = out
+    def __init__(self, app: TurnViewHost) -> None:
+        self.app = app
         self.current: TurnState | None = None
+
+    def _key(self, action: str) -> str:
+        """The key bound to an app action now (keymap applied), as shown."""
+        return key_display(self.app.key_of(action))
 
     @property
     def running(self) -> bool:
@@ -79,10 +88,10 @@ class TurnView:
 
     async def run(self, ws: Workspace, turn: TurnState) -> None:
         """Consume one core turn; raises :class:`ApiError` for the caller to show."""
-        chat, status = self.out.chat(), self.out.status()
+        chat, status = self.app.chat, self.app.status
         turn.widgets.append(await chat.add_user(turn.text))
         chat.anchor()
-        cancel = self.out.key_of("cancel_turn")
+        cancel = self._key("cancel_turn")
         status.set_connection("busy", f"Agent working… · {cancel} cancels")
         status.start_timer()
         from artgen_tui.core import conversation as conv
@@ -99,7 +108,7 @@ class TurnView:
         if self.current is not turn:
             return False
         self.current = None
-        self.out.status().stop_timer()
+        self.app.status.stop_timer()
         return True
 
     def cancel(self) -> str | None:
@@ -112,30 +121,30 @@ class TurnView:
         for widget in turn.widgets:
             if isinstance(widget, Reply):
                 widget.abandon()
-        chat = self.out.chat()
+        chat = self.app.chat
         chat.call_later(chat.remove_messages, list(turn.widgets))
-        self.out.status().stop_timer()
+        self.app.status.stop_timer()
         return turn.text
 
     async def apply(self, event: conv.TurnEvent, turn: TurnState) -> None:
         """Show one turn event."""
         from artgen_tui.core import conversation as conv
 
-        chat = self.out.chat()
+        chat = self.app.chat
         if isinstance(event, conv.TextChunk):
             if turn.reply is None:
                 turn.reply = await chat.add_reply()
                 turn.widgets.append(turn.reply)
             turn.reply.write(event.text)
         elif isinstance(event, conv.ToolActivity):
-            if self.out.show_tool_activity:
+            if self.app.settings.show_tool_activity:
                 await self._close_reply(turn)
                 turn.widgets.append(await chat.add_notice(event.label, "marker"))
         elif isinstance(event, conv.StillWorking):
             await self._close_reply(turn)
             turn.widgets.append(await chat.add_notice(event.text, "working"))
         elif isinstance(event, conv.TimelineChanged):
-            self.out.timeline().show_state(event.state, event.diff)
+            self.app.timeline.show_state(event.state, event.diff)
         elif isinstance(event, conv.StreamDropped):
             await self._close_reply(turn)
             turn.widgets.append(await chat.add_notice(event.text, "working"))
@@ -148,14 +157,14 @@ class TurnView:
         await self._close_reply(turn)
         turn.credits_after = event.credits
         if event.credits is not None:
-            self.out.show_credits(event.credits)
+            self.app.credits.show(event.credits)
         if event.actions:
-            await self.out.chat().add_actions(self.action_triples(event.actions))
+            await self.app.chat.add_actions(self.action_triples(event.actions))
 
     def action_triples(self, actions: Iterable[GuiAction]) -> list[tuple[str, str, str]]:
         """(kind, label, key) for the action buttons, naming the keys bound now."""
         return [
-            (a.kind, a.label, self.out.key_of(ACTION_BINDINGS[a.kind]))
+            (a.kind, a.label, self._key(ACTION_BINDINGS[a.kind]))
             if a.kind in ACTION_BINDINGS
             else (a.kind, a.label, "")
             for a in actions
