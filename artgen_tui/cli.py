@@ -316,8 +316,7 @@ async def cmd_chat(ctx: Context, ws: Any) -> int:
     from artgen_tui import cli_spend
     from artgen_tui.core.spend import classify
 
-    has_timeline = ws.last_state.draft.ready_for_export if ws.last_state else False
-    kind = classify(message, has_timeline=has_timeline)
+    kind = classify(message, has_timeline=bool(ws.has_timeline))
     priced = await cli_spend.check(ctx.out, ws, kind, yes=bool(ctx.args.yes))
     if priced.refused:
         return EXIT_PERMANENT

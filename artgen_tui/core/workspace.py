@@ -127,6 +127,12 @@ class Workspace:
         return self.session.session_id
 
     @property
+    def has_timeline(self) -> bool | None:
+        """Whether the session's timeline can be exported (what prices a message as an edit
+        rather than a generation); ``None`` before its state is known."""
+        return None if self.last_state is None else self.last_state.draft.ready_for_export
+
+    @property
     def user_id(self) -> str | None:
         uid = self.client.user_id
         if uid:

@@ -1,6 +1,10 @@
-"""The full-screen app: key bindings, composition, and routing to the flows (``turn_view``,
-``exports``, ``uploads``, ``connection``, ``credits_view``, ``errors``), each given only the widgets
-and callbacks it needs. Every worker catches its errors, so a failure never closes the app.
+"""The full-screen app: key bindings, composition, and routing to the flows.
+
+Each flow lives in its own module and sees the app only through a small protocol of its own
+(:mod:`artgen_tui.tui.host` has the Textual services they share): ``connect_flow``, ``turn_flow``
+(with ``turn_view``), ``queue_flow``, ``uploads``, ``exports``, ``preview_flow``, ``session_flow``,
+``quit_flow``; ``credits_view``, ``spend_view`` and ``errors`` are given callables. Every worker
+catches its errors, so a failure never closes the app.
 """
 
 from __future__ import annotations
@@ -27,13 +31,11 @@ from artgen_tui.core.prompt_history import default_path as prompt_history_path
 from artgen_tui.tui.bindings import APP_BINDINGS
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.connect_flow import ConnectFlow
-from artgen_tui.tui.connection import (
-    show_project_status,
-)
+from artgen_tui.tui.connection import show_project_status
 from artgen_tui.tui.credits_view import CreditsView
 from artgen_tui.tui.editor import edit_in_app
 from artgen_tui.tui.errors import ErrorView
-from artgen_tui.tui.exports import ExportFlow, ExportOutlets
+from artgen_tui.tui.exports import ExportFlow
 from artgen_tui.tui.keys import (
     binding_ids,
     bound_key,
@@ -50,7 +52,6 @@ from artgen_tui.tui.queue_flow import QueueFlow
 from artgen_tui.tui.quit_flow import quit_or_ask
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
-from artgen_tui.tui.screens.spend_confirm import SpendConfirm
 from artgen_tui.tui.session_flow import SessionFlow
 from artgen_tui.tui.spend_view import SpendView
 from artgen_tui.tui.theme_save import ThemeSaver
@@ -70,7 +71,6 @@ from artgen_tui.tui.widgets.upload_bar import UploadBar
 # The client, the models and the product rules load after the first frame (issue 9).
 if TYPE_CHECKING:
     from artgen_tui.core.jobs import ExportJob, JobManager
-    from artgen_tui.core.spend import Estimate
     from artgen_tui.core.workspace import Workspace
 
 WorkspaceFactory = Callable[[Settings], "Workspace"]
@@ -136,7 +136,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
             self, workspace_factory or _new_workspace, journal_path, session_id, new_session
         )
         self.graphics = termimage.graphics_protocol()
-        self.spend = SpendView(lambda: self.status, self.say, self._ask_spend)
+        self.spend = SpendView(lambda: self.status, self.say, self.push_screen_wait)
         self.opener = Opener(
             lambda text, severity: self.notify(text, severity=severity, markup=False),  # type: ignore[arg-type]
             self.copy_to_clipboard,
@@ -145,18 +145,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self.queue_flow = QueueFlow(self)
         self.turn_flow = TurnFlow(self)
         self.notifier = Notifier(self, settings.notify, clock)
-        self.exports = ExportFlow(
-            ExportOutlets(
-                show_job=self.show_job,
-                say=self.say,
-                show_error=self.errors.api_error,
-                credits_changed=self.refresh_credits,
-                key_of=self.key_of,
-                show_result=self.previews.show_result,
-            ),
-            jobs=lambda: self.jobs,
-            resolution=export_resolution,
-        )
+        self.exports = ExportFlow(self, export_resolution)
 
     # --- setup -------------------------------------------------------------------------------
 
@@ -192,16 +181,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         )
 
     def on_mount(self) -> None:
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
-        else:
-            self.notify(
-                f"Unknown theme {self.settings.theme!r}; using the default. "
-                f"Pick one with {key_display(self.COMMAND_PALETTE_BINDING)} → Theme.",
-                severity="warning",
-                markup=False,
-            )
-        self.theme_saver.watch()
+        self.theme_saver.apply(key_display(self.COMMAND_PALETTE_BINDING))
         if self.keymap:
             self.set_keymap(self.keymap)
 
@@ -252,6 +232,13 @@ class ArtgenApp(App[int], inherit_bindings=False):
     async def say(self, text: str, kind: str) -> None:
         await self.chat.add_notice(text, kind)
 
+    def _online(self) -> Workspace | None:
+        """The workspace once connected; before that, the user is told."""
+        if self.ready and self.ws is not None and self.jobs is not None:
+            return self.ws
+        self.notify("Not connected yet.", severity="warning")
+        return None
+
     def set_ready(self) -> None:
         self.ready = True
         self.status.set_connection("ready", "Ready")
@@ -267,12 +254,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self.spend.typed(event.text_area.text, self.has_timeline())
 
     def has_timeline(self) -> bool | None:
-        state = self.ws.last_state if self.ws is not None else None
-        return (
-            None
-            if state is None
-            else bool(state.state.draft and state.state.draft.ready_for_export)
-        )
+        return None if self.ws is None else self.ws.has_timeline
 
     @on(PromptInput.Submitted)
     async def _submitted(self, event: PromptInput.Submitted) -> None:
@@ -300,8 +282,6 @@ class ArtgenApp(App[int], inherit_bindings=False):
         """Handle one message typed in the prompt (or sent from the queue, see :mod:`queue_flow`)."""
         intent = route(text)
         if not queued and self.queue_flow.holds(intent):
-            self.prompt.remember(text)
-            self.prompt.clear()
             self.queue_flow.hold(text)
             return
         if intent.kind == "help":
@@ -327,7 +307,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
     async def run_intent(self, intent: Intent) -> None:
         """Local actions never start an agent turn."""
         if intent.kind == "chat":
-            self.start_turn(intent.text)
+            self.turn_flow.start(intent.text)
             return
         await self.chat.add_user(intent.text)
         if intent.kind == "upload" and intent.args:
@@ -340,10 +320,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         else:
             await self.run_action(INTENT_ACTIONS[intent.kind])
 
-    # --- chat turns (see :mod:`artgen_tui.tui.turn_view`) -------------------------------------
-
-    def start_turn(self, text: str) -> None:
-        self.turn_flow.start(text)
+    # --- chat turns (see :mod:`artgen_tui.tui.turn_flow`) -------------------------------------
 
     @on(ActionChosen)
     async def _action_chosen(self, event: ActionChosen) -> None:
@@ -399,20 +376,15 @@ class ArtgenApp(App[int], inherit_bindings=False):
     # --- exports (see :mod:`artgen_tui.tui.exports`) ------------------------------------------
 
     def action_export(self) -> None:
-        if not self.ready or self.jobs is None:
-            self.notify("Not connected yet.", severity="warning")
-            return
-        if self.ws is not None:
-            self._export_worker(self.spend.priced(self.ws, "export", self.exports.start))
+        if (ws := self._online()) is not None:
+            self._export_worker(self.spend.priced(ws, "export", self.exports.start))
 
     # --- quick preview and library (see :mod:`artgen_tui.tui.preview_flow`) --------------------
 
     def action_preview(self) -> None:
-        if not self.ready or self.ws is None:
-            self.notify("Not connected yet.", severity="warning")
-            return
-        work = self.previews.quick(self.ws, self.spend)
-        self.run_worker(work, name="preview", group="preview", exclusive=True, exit_on_error=False)
+        if (ws := self._online()) is not None:
+            work = self.previews.quick(ws, self.spend)
+            self.run_worker(work, group="preview", exclusive=True, exit_on_error=False)
 
     def action_library(self) -> None:
         from artgen_tui.core.library import Library
@@ -435,10 +407,6 @@ class ArtgenApp(App[int], inherit_bindings=False):
 
     def _export_worker(self, work: Coroutine[Any, Any, None]) -> None:
         self.run_worker(work, group="export", exit_on_error=False)
-
-    async def _ask_spend(self, estimate: Estimate) -> bool:
-        answer: bool = await self.push_screen_wait(SpendConfirm(estimate))
-        return answer
 
     def show_job(self, job: ExportJob) -> None:
         self.jobs_panel.upsert(job)

@@ -2,52 +2,51 @@
 
 All protocol work and every rule (what retry means, which jobs resume) is
 :class:`artgen_tui.core.jobs.JobManager`; this module only shows each update through the narrow
-:class:`ExportOutlets` (the panel, the chat, errors) and never sees the app. The app runs these
+:class:`ExportHost` (the panel, the chat, errors) and sees nothing else of the app. The app runs these
 coroutines as workers (group ``export``) and routes the panel's messages here.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Protocol
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core.jobs import ExportJob, JobManager, retry_notice
 from artgen_tui.tui.keys import key_display
 
+if TYPE_CHECKING:
+    from artgen_tui.tui.errors import ErrorView
+    from artgen_tui.tui.preview_flow import PreviewFlow
 
-@dataclass(frozen=True)
-class ExportOutlets:
+
+class ExportHost(Protocol):
     """Where export news goes."""
 
-    show_job: Callable[[ExportJob], None]
-    """Put the job's row in the exports panel."""
-    say: Callable[[str, str], Awaitable[object]]
-    """Add a chat notice ``(text, kind)``."""
-    show_error: Callable[[ApiError], Awaitable[None]]
-    credits_changed: Callable[[], object]
-    key_of: Callable[[str], str]
-    """The key bound to an action now (``focus_jobs``, ``retry_job``), for hints."""
-    show_result: Callable[[ExportJob], Awaitable[None]] | None = None
-    """Show a downloaded export's frame strip."""
+    jobs: JobManager | None
+    errors: ErrorView
+    previews: PreviewFlow
+
+    def show_job(self, job: ExportJob) -> None:
+        """Put the job's row in the exports panel."""
+
+    async def say(self, text: str, kind: str) -> None: ...
+    def refresh_credits(self) -> object: ...
+    def key_of(self, action: str) -> str:
+        """The key bound to an action now (``focus_jobs``, ``retry_job``), for hints."""
+        ...
 
 
 class ExportFlow:
-    def __init__(
-        self,
-        outlets: ExportOutlets,
-        jobs: Callable[[], JobManager | None],
-        resolution: str | None = None,
-    ) -> None:
-        self.out = outlets
-        self._jobs = jobs
+    def __init__(self, app: ExportHost, resolution: str | None = None) -> None:
+        self.app = app
         self.resolution = resolution
         self._followed: set[str] = set()
 
     @property
     def jobs(self) -> JobManager | None:
-        return self._jobs()
+        return self.app.jobs
 
     async def start(self) -> None:
         """Submit the current timeline, then follow the job until the MP4 is saved."""
@@ -57,10 +56,10 @@ class ExportFlow:
         try:
             job = await jobs.submit(resolution=self.resolution)
         except ApiError as exc:
-            await self.out.show_error(exc)
+            await self.app.errors.api_error(exc)
             return
-        self.out.show_job(job)
-        await self.out.say(f"Export {job.id} started; follow it in Exports.", "info")
+        self.app.show_job(job)
+        await self.app.say(f"Export {job.id} started; follow it in Exports.", "info")
         await self.follow(job.id)
 
     async def follow(self, job_id: str) -> None:
@@ -71,14 +70,14 @@ class ExportFlow:
         try:
             await self._show_all(jobs.follow(job_id))
         except ApiError as exc:
-            await self.out.show_error(exc)
+            await self.app.errors.api_error(exc)
         finally:
             self._followed.discard(job_id)
 
     async def _show_all(self, updates: AsyncIterator[ExportJob]) -> None:
         last: ExportJob | None = None
         async for update in updates:
-            self.out.show_job(update)
+            self.app.show_job(update)
             last = update
         if last is not None:
             await self.finished(last)
@@ -86,15 +85,14 @@ class ExportFlow:
     async def finished(self, job: ExportJob) -> None:
         """Say in the chat how a job ended (the saved path, or what to do after a failure)."""
         if job.status == "downloaded":
-            await self.out.say(f"Export {job.id} saved to {job.path}", "info")
-            self.out.credits_changed()
-            if self.out.show_result is not None:
-                await self.out.show_result(job)
+            await self.app.say(f"Export {job.id} saved to {job.path}", "info")
+            self.app.refresh_credits()
+            await self.app.previews.show_result(job)
         elif job.status in ("failed", "download_failed"):
-            await self.out.say(
+            await self.app.say(
                 f"Export {job.id} {job.status.replace('_', ' ')}: {job.error or 'no details'}"
-                f" · focus Exports ({key_display(self.out.key_of('focus_jobs'))}) and press"
-                f" {key_display(self.out.key_of('retry_job'))} to retry.",
+                f" · focus Exports ({key_display(self.app.key_of('focus_jobs'))}) and press"
+                f" {key_display(self.app.key_of('retry_job'))} to retry.",
                 "error",
             )
 
@@ -104,11 +102,11 @@ class ExportFlow:
         if jobs is None:
             return
         for job in jobs.jobs():
-            self.out.show_job(job)
+            self.app.show_job(job)
         pending = jobs.resumable()
         if pending:
             plural = "s" if len(pending) > 1 else ""
-            await self.out.say(f"Resuming {len(pending)} unfinished export{plural}.", "info")
+            await self.app.say(f"Resuming {len(pending)} unfinished export{plural}.", "info")
         await asyncio.gather(*(self.follow(job.id) for job in pending))
 
     async def cancel(self, job_id: str) -> None:
@@ -117,9 +115,9 @@ class ExportFlow:
         try:
             job = await self.jobs.cancel(job_id)
         except ApiError as exc:
-            await self.out.show_error(exc)
+            await self.app.errors.api_error(exc)
             return
-        self.out.show_job(job)
+        self.app.show_job(job)
 
     async def retry(self, job_id: str) -> None:
         """Retry by core's rule (:meth:`JobManager.retry`); a new export is announced."""
@@ -132,7 +130,7 @@ class ExportFlow:
                 self._announced(jobs.retry(job_id, resolution=self.resolution), old)
             )
         except ApiError as exc:
-            await self.out.show_error(exc)
+            await self.app.errors.api_error(exc)
 
     async def _announced(
         self, updates: AsyncIterator[ExportJob], old: ExportJob
@@ -141,5 +139,5 @@ class ExportFlow:
         async for update in updates:
             if update.id != old.id and not told:
                 told = True
-                await self.out.say(retry_notice(old, update), "info")
+                await self.app.say(retry_notice(old, update), "info")
             yield update

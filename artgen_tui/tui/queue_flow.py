@@ -74,6 +74,9 @@ class QueueFlow:
         return busy and not runs_while_busy(intent)
 
     def hold(self, text: str) -> None:
+        """Queue a typed message (it leaves the prompt and joins its history)."""
+        self.app.prompt.remember(text)
+        self.app.prompt.clear()
         self.queue.add(text)
         self._show()
 

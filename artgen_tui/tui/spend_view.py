@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core.spend import Estimate, SpendGuard, SpendKind, classify, cost_sentence
+from artgen_tui.tui.screens.spend_confirm import SpendConfirm
 
 if TYPE_CHECKING:
     from artgen_tui.api.models import Credits
@@ -36,17 +37,22 @@ class SpendView:
         self,
         status: Callable[[], StatusBar],
         say: Callable[[str, str], Awaitable[object]],
-        ask: Callable[[Estimate], Awaitable[bool]],
+        show_modal: Callable[[SpendConfirm], Awaitable[bool | None]],
     ) -> None:
+        """``show_modal`` pushes the confirm dialog and waits for its answer."""
         self._status = status
         self._say = say
-        self._ask = ask
+        self._show_modal = show_modal
         self.guard: SpendGuard | None = None
 
     async def allowed(self, kind: SpendKind | None, what: str = "") -> bool:
         """Ask first when the estimate is over the balance or the ``[spend] limit``."""
         estimate = self.estimate(kind, what) if kind is not None else None
-        return estimate is None or not estimate.needs_confirmation or await self._ask(estimate)
+        return (
+            estimate is None
+            or not estimate.needs_confirmation
+            or bool(await self._show_modal(SpendConfirm(estimate)))
+        )
 
     async def priced(
         self, ws: Workspace, kind: SpendKind, work: Callable[[], Awaitable[object]], what: str = ""

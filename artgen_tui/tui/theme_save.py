@@ -24,6 +24,20 @@ class ThemeSaver:
         self.settings = settings
         self._timer: Timer | None = None
 
+    def apply(self, palette_key: str) -> None:
+        """Use the configured theme (an unknown name says so and keeps the default), then
+        follow the app's theme."""
+        if self.settings.theme in self.app.available_themes:
+            self.app.theme = self.settings.theme
+        else:
+            self.app.notify(
+                f"Unknown theme {self.settings.theme!r}; using the default. "
+                f"Pick one with {palette_key} → Theme.",
+                severity="warning",
+                markup=False,
+            )
+        self.watch()
+
     def watch(self) -> None:
         """Start following the app's theme (after the configured one is applied)."""
         self.app.theme_changed_signal.subscribe(self.app, lambda _theme: self._changed())
