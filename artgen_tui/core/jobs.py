@@ -400,9 +400,7 @@ class JobManager:
         self._save(job)
 
         async def send(sid: str) -> RenderJob:
-            return await self.ws.client.submit_render(
-                sid, payload, output=output, render_id=job.id
-            )
+            return await self.ws.client.submit_render(sid, payload, output=output, render_id=job.id)
 
         try:
             render = await self._send(send, session_id)

@@ -60,7 +60,7 @@ def _text(raw: dict[str, Any], key: str) -> str | None:
 def load(path: Path) -> ReexportSource:
     """What re-exporting ``path`` renders; raises :class:`NotReexportable` (with why and what
     to do) when the file is gone or its sidecar keeps no draft."""
-    path = Path(path).expanduser()
+    path = Path(path).expanduser().absolute()
     if not path.is_file():
         raise NotReexportable(
             f"{path.name} is no longer there ({path.parent}).",
@@ -106,6 +106,26 @@ def target_folder(jobs: JobManager, source: ReexportSource) -> Path:
     return folder if targets.folder_problem(folder) is None else jobs.output_dir
 
 
+def check_target(
+    jobs: JobManager, source: ReexportSource, output_path: Path | None = None
+) -> Path | None:
+    """Refuse, before anything is priced or submitted, an output that would replace the source
+    or could not be written; returns the folder the new file goes to when ``output_path`` is
+    ``None`` (see :func:`target_folder`)."""
+    if output_path is None:
+        folder = target_folder(jobs, source)
+        targets.check_folder(folder)
+        return folder
+    output_path = Path(output_path).expanduser()
+    if output_path.resolve() == source.path.resolve():
+        raise NotReexportable(
+            f"A re-export never replaces {source.path.name}.",
+            hint="Name another file, or leave -o out to save it beside the original.",
+        )
+    jobs.check_target(output_path)
+    return None
+
+
 async def submit(
     jobs: JobManager,
     source: ReexportSource,
@@ -115,24 +135,13 @@ async def submit(
 ) -> ExportJob:
     """Submit the re-export of ``source`` (see the module's rule); returns the new job, which
     :meth:`JobManager.follow <artgen_tui.core.jobs.JobManager.follow>` takes to the download."""
-    if output_path is not None:
-        output_path = Path(output_path).expanduser()
-        if output_path.resolve() == source.path.resolve():
-            raise NotReexportable(
-                f"A re-export never replaces {source.path.name}.",
-                hint="Name another file, or leave -o out to save it beside the original.",
-            )
-        jobs.check_target(output_path)
-        folder = None
-    else:
-        folder = target_folder(jobs, source)
-        targets.check_folder(folder)
+    folder = check_target(jobs, source, output_path)
     return await jobs.submit_draft(
         source.draft,
         session_id=source.session_id,
         title=source.title,
         resolution=resolution or source.resolution,
-        output_path=output_path,
+        output_path=Path(output_path).expanduser() if output_path is not None else None,
         output_dir=folder,
         source=source.path,
     )
