@@ -214,3 +214,24 @@ def test_no_usable_draft_is_not_reexportable(tmp_path: Path, value: object) -> N
     sidecar.write(mp4, {"session_id": "s1", "draft": value})
     with pytest.raises(reexport.NotReexportable, match="no stored draft"):
         reexport.load(mp4)
+
+
+def test_an_interrupted_reexport_resumes_with_its_sources_draft(
+    local_backend: str, tmp_path: Path, artgen: Callable[..., Result]
+) -> None:
+    """Submitted by one process, downloaded by another (`jobs resume`): the journal names the
+    source, so the new file's sidecar still keeps the draft and the prompts."""
+    city = exported(artgen, local_backend, tmp_path / "city.mp4")
+    sent = artgen("library", "reexport", str(city), "--json", url=local_backend)
+    assert sent.returncode == 0, sent.stderr
+    job = [e for e in lines(sent.stdout) if e["type"] == "job"][-1]
+    assert job["status"] in ("pending", "processing") and job["source"] == str(city)
+
+    resumed = artgen("jobs", "resume", "--json", url=local_backend)
+    assert resumed.returncode == 0, resumed.stderr
+    final = [e for e in lines(resumed.stdout) if e["type"] == "job" and e["id"] == job["id"]][-1]
+    assert final["status"] == "downloaded"
+    data, original = sidecar.read(Path(final["path"])), sidecar.read(city)
+    assert data is not None and original is not None
+    assert data["draft"] == original["draft"] and data["prompts"] == [GENERATE]
+    assert data["reexport_of"] == "city.mp4"
