@@ -39,7 +39,10 @@ PREVIEW_EPILOG = (
 def add_arguments(sub: Any, add: Any) -> None:
     """Register ``library`` and ``preview`` with the main parser (``add`` is its helper)."""
     p = add(
-        "library", "List every exported MP4 across sessions (from the sidecars).", LIBRARY_EPILOG
+        "library",
+        "List every exported MP4 across sessions (from the sidecars); `reexport FILE` renders "
+        "one's stored draft again into a new file.",
+        LIBRARY_EPILOG,
     )
     p.add_argument("action", nargs="?", default="list", choices=("list", "reexport"))
     p.add_argument("file", nargs="?", metavar="FILE", type=Path, help="The MP4 to re-export.")
