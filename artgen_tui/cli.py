@@ -611,6 +611,12 @@ async def cmd_batch(ctx: Context, ws: Any) -> int:
     return await run_batch(ctx, ws)
 
 
+async def cmd_library_reexport(ctx: Context, ws: Any) -> int:
+    from artgen_tui.cli_library import cmd_reexport
+
+    return await cmd_reexport(ctx, ws)
+
+
 # --- wiring ------------------------------------------------------------------------------------
 
 _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]]] = {
@@ -622,6 +628,7 @@ _WORKSPACE_COMMANDS: dict[str, Callable[[Context, Any], Coroutine[Any, Any, int]
     "jobs": cmd_jobs,
     "preview": cmd_preview,
     "batch": cmd_batch,
+    "library": cmd_library_reexport,
 }
 
 
@@ -849,9 +856,10 @@ def _dispatch(
 
         return cmd_sessions(Context(args, settings, out))
     if args.command == "library":
-        from artgen_tui.cli_library import cmd_library
+        from artgen_tui.cli_library import cmd_library, needs_server
 
-        return cmd_library(Context(args, settings, out))
+        if not needs_server(args):
+            return cmd_library(Context(args, settings, out))
     with _maybe_local(settings, bool(args.local), child) as effective:
         if args.command is None:
             return _run_tui(effective, args)

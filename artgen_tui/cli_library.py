@@ -1,6 +1,8 @@
 """Headless ``artgen library`` and ``artgen preview``: the results so far, and a quick draft preview.
 
 ``library`` needs no server: it reads the output folder(s), the sidecars and the export journal.
+``library reexport FILE`` renders the draft kept in FILE's sidecar again into a new file
+(:mod:`artgen_tui.core.reexport`), priced and journaled like ``artgen export``.
 ``preview`` renders a low-resolution export of the timeline into the cache and prints its frame
 strip as half-blocks when stdout is a terminal, else the path (``--json``: one ``preview`` line).
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artgen_tui.core import imaging
+from artgen_tui.core.batch_file import RESOLUTIONS
 
 if TYPE_CHECKING:
     from artgen_tui.cli import Context
@@ -22,6 +25,9 @@ LIBRARY_EPILOG = (
     "  artgen library                  every exported MP4, newest first\n"
     "  artgen library --json           one JSON line per result\n"
     "  artgen library --dir ~/Videos   also look in this folder\n"
+    "  artgen library reexport city.mp4 --wait\n"
+    "                                  render city.mp4's stored draft again, into a new file\n"
+    "  artgen library reexport city.mp4 --resolution 1080p --wait -o city-hd.mp4\n"
 )
 PREVIEW_EPILOG = (
     "  artgen preview                  a 360p render of the timeline, shown as a frame strip\n"
@@ -33,11 +39,24 @@ PREVIEW_EPILOG = (
 def add_arguments(sub: Any, add: Any) -> None:
     """Register ``library`` and ``preview`` with the main parser (``add`` is its helper)."""
     p = add(
-        "library", "List every exported MP4 across sessions (from the sidecars).", LIBRARY_EPILOG
+        "library",
+        "List every exported MP4 across sessions (from the sidecars); `reexport FILE` renders "
+        "one's stored draft again into a new file.",
+        LIBRARY_EPILOG,
     )
+    p.add_argument("action", nargs="?", default="list", choices=("list", "reexport"))
+    p.add_argument("file", nargs="?", metavar="FILE", type=Path, help="The MP4 to re-export.")
     p.add_argument(
         "--dir", metavar="DIR", type=Path, action="append", default=[], help="Another folder."
     )
+    p.add_argument(
+        "--resolution", choices=RESOLUTIONS, help="Re-export size (default: the file's own)."
+    )
+    p.add_argument("--wait", action="store_true", help="Wait for the render and download it.")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", type=Path, help="Where to save it (default: beside)."
+    )
+    p.add_argument("--yes", action="store_true", help="Send even when over balance or limit.")
     p = add("preview", "Render a quick low-resolution preview and show its frames.", PREVIEW_EPILOG)
     add_preview_arguments(p)
 
@@ -74,6 +93,49 @@ def cmd_library(ctx: Context) -> int:
     if not items:
         ctx.out.text("No exported videos yet. Export one with `artgen export --wait`.")
     return 0
+
+
+def needs_server(args: argparse.Namespace) -> bool:
+    """``library reexport`` talks to the server; listing never does."""
+    return getattr(args, "action", "list") == "reexport"
+
+
+async def cmd_reexport(ctx: Context, ws: Any) -> int:
+    """``artgen library reexport FILE``: the app's Library ``e``, headless (same rule, same
+    guard, same journal as ``artgen export``)."""
+    from artgen_tui import cli, cli_spend
+    from artgen_tui.core import reexport
+    from artgen_tui.core.jobs import JobManager
+
+    args = ctx.args
+    if args.file is None:
+        ctx.out.error("`artgen library reexport` needs the MP4 to re-export; see `artgen library`.")
+        return cli.EXIT_PERMANENT
+    source = reexport.load(args.file)  # NotReexportable: why, and what to do, exit 1
+    await ws.ready(args.session, new=bool(args.new_session))
+    manager = JobManager(ws)
+    reexport.check_target(manager, source, args.output)  # before any work, like `export`
+    priced = await cli_spend.check(ctx.out, ws, "export", yes=bool(args.yes))
+    if priced.refused:
+        return cli.EXIT_PERMANENT
+    job = await reexport.submit(
+        manager, source, resolution=args.resolution, output_path=args.output
+    )
+    cli_spend.report(ctx.out, priced, await cli_spend.balance(ws))
+    ctx.out.emit("job", **job.to_json())
+    size = job.resolution or "the server's default size"
+    if not args.wait:
+        ctx.out.text(
+            f"Re-export {job.id} of {source.path.name} ({size}) submitted. "
+            "Run `artgen jobs resume` to wait for it and download it."
+        )
+        return cli.EXIT_OK
+    ctx.out.note(
+        f"artgen: re-export {job.id} of {source.path.name} ({size}) submitted; waiting…", dim=True
+    )
+    return await cli._follow(
+        ctx, manager.follow(job.id, render_wait=ws.settings.network.render_wait)
+    )
 
 
 def strip_columns(count: int, terminal_width: int, gap: int = 1) -> int:

@@ -18,7 +18,8 @@ from tui_helpers import local_backend, make_app, settings_for, wait_until
 
 from artgen_tui.core import sidecar, termimage
 from artgen_tui.core.library import Library
-from artgen_tui.tui.screens.library import NO_DRAFT, REEXPORT_NOT_YET, LibraryScreen
+from artgen_tui.tui.screens.library import NO_SESSION, LibraryScreen
+from artgen_tui.tui.screens.resolution import ResolutionScreen
 from artgen_tui.tui.widgets.strip import HalfblockStrip
 
 COLOURS = [(220, 30, 30), (30, 200, 40), (30, 40, 220), (240, 240, 240), (230, 200, 20)]
@@ -106,16 +107,17 @@ async def test_library_lists_every_result_newest_first_with_its_thumbnail(tmp_pa
         assert len(screen.query_one(HalfblockStrip).frames) == 5
 
         await pilot.press("e")
-        await pilot.pause()
-        messages = [str(n.message) for n in app._notifications]
-        assert REEXPORT_NOT_YET.format(name="city.mp4") in messages
+        await wait_until(pilot, lambda: isinstance(app.screen, ResolutionScreen), 5, "sizes")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, 5, "the library again")
         await pilot.press("down", "down", "e")
         await pilot.pause()
         messages = [str(n.message) for n in app._notifications]
-        assert NO_DRAFT.format(name="old.mp4") in messages
+        assert any("old.mp4 has no sidecar" in m for m in messages)
         await pilot.press("s")
         await pilot.pause()
-        assert any("not in the app yet" in str(n.message) for n in app._notifications)
+        messages = [str(n.message) for n in app._notifications]
+        assert NO_SESSION.format(name="old.mp4") in messages
 
 
 async def test_f4_opens_the_library_from_the_app_and_c_copies_a_path(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ Statuses: ``pending`` → ``processing`` → ``completed`` (rendered) → ``down
 Retry (:meth:`JobManager.retry`, the one rule both faces use): a rendered job is downloaded again
 and never rendered again; a failed or cancelled render cannot be re-run as it was (the journal
 keeps no copy of its draft), so the *current* timeline is exported as a new job and the user is
-told so (:func:`retry_notice`).
+told so (:func:`retry_notice`). A failed re-export (:mod:`artgen_tui.core.reexport`) renders its
+source's stored draft again instead.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from artgen_tui import paths
 from artgen_tui.api.deadlines import describe_wait
-from artgen_tui.api.errors import ApiError, NotFound, RenderFailed
+from artgen_tui.api.errors import ApiError, NotFound, RenderFailed, SessionNotFound
 from artgen_tui.core import sidecar, targets
 from artgen_tui.core.polling import Cadence
 
@@ -71,7 +72,13 @@ def retry_kind(job: ExportJob) -> RetryKind:
 
 
 def retry_notice(old: ExportJob, new: ExportJob) -> str:
-    """What to tell the user when a retry exported the current timeline as a new job."""
+    """What to tell the user when a retry started a new job: the current timeline, or for a
+    re-export its source's stored draft."""
+    if new.source:
+        return (
+            f"Export {old.id} {old.status}; the stored draft of {Path(new.source).name} is "
+            f"rendered again as {new.id}."
+        )
     return (
         f"Export {old.id} {old.status}; it cannot be re-run as it was, so the current timeline "
         f"is exported again as {new.id}."
@@ -127,6 +134,9 @@ class ExportJob:
     download_total: int | None = None
     title: str | None = None
     resolution: str | None = None
+    source: str | None = None
+    """For a re-export, the MP4 whose sidecar holds the draft it renders (see
+    :mod:`artgen_tui.core.reexport`); ``None`` for an export of the timeline."""
 
     @property
     def finished(self) -> bool:
@@ -318,34 +328,82 @@ class JobManager:
         draft = state.state.draft
         if draft is None or not draft.ready_for_export:
             raise EmptyDraft("The timeline is empty, so there is nothing to export.")
+        title = draft.m.get("title") if isinstance(draft.m.get("title"), str) else None
+        return await self._submit(
+            draft.to_wire(),
+            title=title or state.task_name,
+            resolution=resolution,
+            output_path=output_path,
+        )
+
+    async def submit_draft(
+        self,
+        draft: dict[str, Any],
+        *,
+        session_id: str | None,
+        title: str | None,
+        resolution: str | None = None,
+        output_path: Path | None = None,
+        output_dir: Path | None = None,
+        source: Path | None = None,
+    ) -> ExportJob:
+        """Render a stored ``draft`` (a re-export) without touching any session's timeline.
+
+        It is submitted under ``session_id`` (the session it came from) while the server still
+        has that session, else under the current one. With no ``output_path`` the MP4 is saved
+        in ``output_dir`` (default: the output folder) under a name that holds the new job's
+        id, so it never replaces an earlier file."""
+        return await self._submit(
+            draft,
+            title=title,
+            resolution=resolution,
+            output_path=output_path,
+            output_dir=output_dir,
+            session_id=session_id,
+            source=source,
+        )
+
+    async def _submit(
+        self,
+        payload: dict[str, Any],
+        *,
+        title: str | None,
+        resolution: str | None,
+        output_path: Path | None,
+        output_dir: Path | None = None,
+        session_id: str | None = None,
+        source: Path | None = None,
+    ) -> ExportJob:
         output: dict[str, Any] = {"format": "mp4", "quality": "high"}
         if resolution:
             output["resolution"] = resolution
-        payload = draft.to_wire()
-        title = draft.m.get("title") if isinstance(draft.m.get("title"), str) else None
         now = time.time()
         from artgen_tui.api.client import new_render_id
 
         job = ExportJob(
             id=new_render_id(),
-            session_id=self.ws.session_id,
+            session_id=session_id or self.ws.session_id,
             api_url=self.ws.identity,
             status="pending",
             created_at=now,
             updated_at=now,
-            title=title or state.task_name,
+            title=title,
             resolution=resolution,
-            path=str(Path(output_path).expanduser().resolve()) if output_path else None,
+            source=str(source) if source is not None else None,
         )
+        if output_path is not None:
+            job.path = str(Path(output_path).expanduser().resolve())
+        elif output_dir is not None:
+            job.path = str(self._target(job, Path(output_dir).expanduser()))
         # Journaled before the request leaves: a crash between the service accepting it and the
         # answer arriving leaves a job `jobs resume` can poll, never a lost or a second render.
         self._save(job)
+
+        async def send(sid: str) -> RenderJob:
+            return await self.ws.client.submit_render(sid, payload, output=output, render_id=job.id)
+
         try:
-            render: RenderJob = await self.ws.with_session(
-                lambda sid: self.ws.client.submit_render(
-                    sid, payload, output=output, render_id=job.id
-                )
-            )
+            render = await self._send(send, session_id)
         except ApiError as err:
             if err.transient:
                 # The service may have it: keep the job so `jobs resume` can find out.
@@ -354,13 +412,26 @@ class JobManager:
             else:
                 self._forget(job.id)
             raise
-        job.session_id = self.ws.session_id
-        job.status = _render_status(render, "pending")
-        job.progress = render.progress
-        job.output_url = render.output_url
+        job.session_id = render.session_id
+        job.status = _render_status(render.job, "pending")
+        job.progress = render.job.progress
+        job.output_url = render.job.output_url
         self._save(job)
         self._drafts[job.id] = payload
         return job
+
+    async def _send(
+        self, send: Callable[[str], Awaitable[RenderJob]], session_id: str | None
+    ) -> _Sent:
+        """Submit under ``session_id`` while the server has it, else under the current session
+        (which :meth:`Workspace.with_session` replaces if the server lost that one too)."""
+        if session_id:
+            try:
+                return _Sent(await send(session_id), session_id)
+            except SessionNotFound:
+                log.info("session %s is gone; rendering under the current one", session_id)
+        rendered = await self.ws.with_session(send)
+        return _Sent(rendered, self.ws.session_id)
 
     def _forget(self, job_id: str) -> None:
         """Drop a job the service refused outright (it never existed there)."""
@@ -479,7 +550,13 @@ class JobManager:
             async for update in self._download(job):
                 yield update
             return
-        new = await self.submit(resolution=resolution or job.resolution)
+        if job.source:  # a re-export renders its source's stored draft again
+            from artgen_tui.core import reexport
+
+            source = reexport.load(Path(job.source))
+            new = await reexport.submit(self, source, resolution=resolution or job.resolution)
+        else:
+            new = await self.submit(resolution=resolution or job.resolution)
         yield new
         async for update in self.follow(new.id):
             yield update
@@ -504,11 +581,11 @@ class JobManager:
             job.progress = 100
         return before != (job.status, job.progress, job.output_url, job.error)
 
-    def _target(self, job: ExportJob) -> Path:
+    def _target(self, job: ExportJob, folder: Path | None = None) -> Path:
         if job.path:
             return Path(job.path)
         name = _slug(job.title or f"session-{job.session_id}")
-        return self.output_dir / f"{name}-{_slug(job.id)}.mp4"
+        return (folder or self.output_dir) / f"{name}-{_slug(job.id)}.mp4"
 
     async def _download(self, job: ExportJob) -> AsyncIterator[ExportJob]:
         target = self._target(job)
@@ -564,10 +641,28 @@ class JobManager:
         size = target.stat().st_size if target.exists() else job.download_bytes
         job.status, job.download_bytes, job.download_total = "downloaded", size, size
         self._save(job)
+        draft, prompts = self._drafts.get(job.id), None
+        if job.source:  # a re-export: the draft and prompts are its source's
+            origin = sidecar.read(Path(job.source)) or {}
+            draft = draft or (origin["draft"] if isinstance(origin.get("draft"), dict) else None)
+            raw = origin.get("prompts")
+            prompts = [p for p in raw if isinstance(p, str)] if isinstance(raw, list) else []
         await asyncio.to_thread(
-            sidecar.write_for_job, job, target, journal=self.jobs(), draft=self._drafts.get(job.id)
+            sidecar.write_for_job,
+            job,
+            target,
+            journal=self.jobs(),
+            draft=draft,
+            prompts=prompts,
         )
         yield job
+
+
+@dataclass(frozen=True)
+class _Sent:
+    job: RenderJob
+    session_id: str
+    """The session the render went under."""
 
 
 def _render_status(render: RenderJob, current: JobStatus) -> JobStatus:

@@ -4,9 +4,9 @@ Fields: ``session_id``, ``render_id``, ``title``, ``prompts`` (what the user typ
 since the previous export), ``draft`` (the timeline it was rendered from, when this process
 submitted it), ``resolution``, ``width``/``height``, ``duration_s`` (probed with PyAV),
 ``credits_spent`` (``null``: the server does not say what an export cost), ``sha256``, ``size``,
-``app_version`` and Unix timestamps. Written atomically (mode 0600), leaving the folder's mode
-alone. No token and no signed URL:
-URLs in the draft lose their query string and fragment, and keys that name secrets are dropped.
+``app_version``, Unix timestamps, and for a re-export ``reexport_of`` (the source file's
+name). Written atomically (mode 0600), leaving the folder's mode alone. No token and no signed
+URL: URLs in the draft lose their query string and fragment, and keys that name secrets are dropped.
 """
 
 from __future__ import annotations
@@ -138,12 +138,16 @@ def write_for_job(
     journal: Iterable[Any] = (),
     draft: Mapping[str, Any] | None = None,
     transcripts: Path | None = None,
+    prompts: list[str] | None = None,
 ) -> Path | None:
     """Write the sidecar for a finished download of export ``job``; never raises (a sidecar is
-    a nicety: the download itself succeeded), returns its path or ``None``."""
+    a nicety: the download itself succeeded), returns its path or ``None``. ``prompts``: what
+    made it, when known (a re-export's are its source's); else read from the transcript."""
     try:
-        after = previous_export_time(job.created_at, job.session_id, journal)
-        until = job.created_at or time.time()
+        if prompts is None:
+            after = previous_export_time(job.created_at, job.session_id, journal)
+            until = job.created_at or time.time()
+            prompts = prompts_between(job.session_id, after, until, transcripts)
         data = build(
             mp4,
             session_id=job.session_id,
@@ -151,9 +155,12 @@ def write_for_job(
             title=job.title,
             resolution=job.resolution,
             created_at=job.created_at,
-            prompts=prompts_between(job.session_id, after, until, transcripts),
+            prompts=prompts,
             draft=draft,
         )
+        source = getattr(job, "source", None)
+        if isinstance(source, str) and source:
+            data["reexport_of"] = Path(source).name
         return write(mp4, data)
     except (OSError, ValueError, TypeError) as exc:
         log.warning("could not write the sidecar of %s: %s", mp4.name, exc)

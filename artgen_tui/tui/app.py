@@ -44,7 +44,12 @@ from artgen_tui.tui.keys import (
     prompt_placeholder,
     resolve_keymap,
 )
-from artgen_tui.tui.messages import ActionChosen, BatchFinished
+from artgen_tui.tui.messages import (
+    ActionChosen,
+    BatchFinished,
+    OpenSessionRequested,
+    ReexportRequested,
+)
 from artgen_tui.tui.notify import Notifier
 from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
 from artgen_tui.tui.preview_flow import PreviewFlow
@@ -392,6 +397,18 @@ class ArtgenApp(App[int], inherit_bindings=False):
 
         library = Library([self.settings.output_dir], journal_path=self._journal_path)
         self.push_screen(LibraryScreen(library, self.graphics))
+
+    @on(ReexportRequested)
+    def _reexport(self, event: ReexportRequested) -> None:
+        from artgen_tui.tui.library_flow import LibraryFlow
+
+        LibraryFlow(self).reexport(event.path, event.resolution)
+
+    @on(OpenSessionRequested)
+    def _open_session_of_result(self, event: OpenSessionRequested) -> None:
+        from artgen_tui.tui.library_flow import LibraryFlow
+
+        LibraryFlow(self).open_session(event.session_id)
 
     @on(BatchFinished)
     def _batch_finished(self, event: BatchFinished) -> None:

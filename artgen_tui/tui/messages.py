@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.message import Message
 
 
@@ -21,3 +23,21 @@ class BatchFinished(Message):
         super().__init__()
         self.done = done
         self.total = total
+
+
+class ReexportRequested(Message):
+    """Render ``path``'s stored draft again at ``resolution`` (``None``: the server's default)
+    into a new file (the Library's ``e``)."""
+
+    def __init__(self, path: Path, resolution: str | None) -> None:
+        super().__init__()
+        self.path = path
+        self.resolution = resolution
+
+
+class OpenSessionRequested(Message):
+    """Switch to session ``session_id``, the one a result came from (the Library's ``s``)."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id

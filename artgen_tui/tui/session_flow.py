@@ -164,13 +164,19 @@ class SessionFlow:
 
     async def open(self, ws: Workspace, session_id: str) -> None:
         """Switch to ``session_id``; if the server lost it, offer a new session that keeps its
-        transcript for reference (No: stay where we are)."""
+        transcript for reference (No: stay where we are), or with no transcript here say it is
+        gone."""
         app = self.app
         try:
             try:
                 await switch_session(ws, session_id, app.chat, app.timeline)
             except SessionGone as exc:
                 log.info("session %s is gone on the server", session_id)
+                if ws.sessions.find(session_id) is None:  # no transcript here to carry on from
+                    await app.chat.add_notice(
+                        f"{exc.message} Stayed in {short_id(ws.session_id)}.", "warning"
+                    )
+                    return
                 if not await app.push_screen_wait(
                     self._ask(gone_question(exc), "Session not on the server", "New session")
                 ):

@@ -1,6 +1,11 @@
 """Every result across sessions (:class:`artgen_tui.core.library.Library`): a table, the
 highlighted result's thumbnail, and its actions (strip, open, reveal, copy path, re-export,
 open its session). Pictures are decoded in a thread and kept per file.
+
+Re-export and opening a session are the app's work: the screen asks with
+:class:`~artgen_tui.tui.messages.ReexportRequested` /
+:class:`~artgen_tui.tui.messages.OpenSessionRequested` (see :mod:`artgen_tui.tui.library_flow`). Whether an item can be re-exported is core's rule
+(:mod:`artgen_tui.core.reexport`); the screen only says so.
 """
 
 from __future__ import annotations
@@ -20,21 +25,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from artgen_tui.api.files import human_size
-from artgen_tui.core import imaging, sidecar, termimage
+from artgen_tui.core import imaging, reexport, termimage
 from artgen_tui.core.library import Library, LibraryItem
 from artgen_tui.core.termimage import Protocol
+from artgen_tui.tui.messages import OpenSessionRequested, ReexportRequested
 from artgen_tui.tui.open_actions import CopyPathRequested, OpenRequested
+from artgen_tui.tui.screens.resolution import Choice, ResolutionScreen
 from artgen_tui.tui.widgets.strip import FrameStrip
 
 THUMB_COLUMNS = 28
-SESSIONS_NOT_YET = "Opening a result's session is not in the app yet; its id is {session}."
-NO_DRAFT = (
-    "{name} has no stored draft (it was exported before sidecars), so it can't be re-exported."
-)
-REEXPORT_NOT_YET = (
-    "{name} keeps its draft, but re-exporting a stored draft is not in the app yet; "
-    "open its session and export there."
-)
+NO_SESSION = "{name} does not say which session made it, so there is no session to open."
 
 
 def when(created_at: float) -> str:
@@ -172,12 +172,25 @@ class LibraryScreen(Screen[None]):
             self.post_message(CopyPathRequested(item.path))
 
     def action_reexport(self) -> None:
+        """Ask for the size (default: its own), then ask the app to re-export it."""
         if (item := self.current) is None:
             return
-        draft = (sidecar.read(item.path) or {}).get("draft")
-        text = REEXPORT_NOT_YET if isinstance(draft, dict) and draft else NO_DRAFT
-        self.notify(text.format(name=item.path.name), severity="warning", markup=False)
+        try:
+            source = reexport.load(item.path)
+        except reexport.NotReexportable as exc:
+            self.notify(exc.user_text(), severity="warning", markup=False, timeout=10)
+            return
+
+        def chosen(choice: Choice | None) -> None:
+            if choice is not None:
+                self.post_message(ReexportRequested(source.path, choice[0]))
+
+        self.app.push_screen(ResolutionScreen(item.path.name, source.resolution), chosen)
 
     def action_open_session(self) -> None:
-        if (item := self.current) is not None:
-            self.notify(SESSIONS_NOT_YET.format(session=item.session_id or "unknown"), markup=False)
+        if (item := self.current) is None:
+            return
+        if not item.session_id:
+            self.notify(NO_SESSION.format(name=item.path.name), severity="warning", markup=False)
+            return
+        self.post_message(OpenSessionRequested(item.session_id))
