@@ -77,6 +77,7 @@ from artgen_tui.tui.widgets.upload_bar import UploadBar
 if TYPE_CHECKING:
     from artgen_tui.core.jobs import ExportJob, JobManager
     from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.library_flow import LibraryFlow
 
 WorkspaceFactory = Callable[[Settings], "Workspace"]
 
@@ -392,23 +393,21 @@ class ArtgenApp(App[int], inherit_bindings=False):
             self.run_worker(work, group="preview", exclusive=True, exit_on_error=False)
 
     def action_library(self) -> None:
-        from artgen_tui.core.library import Library
-        from artgen_tui.tui.screens.library import LibraryScreen
-
-        library = Library([self.settings.output_dir], journal_path=self._journal_path)
-        self.push_screen(LibraryScreen(library, self.graphics))
+        self._library().show()
 
     @on(ReexportRequested)
     def _reexport(self, event: ReexportRequested) -> None:
-        from artgen_tui.tui.library_flow import LibraryFlow
-
-        LibraryFlow(self).reexport(event.path, event.resolution)
+        self._library().reexport(event.path, event.resolution)
 
     @on(OpenSessionRequested)
     def _open_session_of_result(self, event: OpenSessionRequested) -> None:
+        self._library().open_session(event.session_id)
+
+    def _library(self) -> LibraryFlow:
+        """The Library's flow (loaded with the Library: it is not needed for the first frame)."""
         from artgen_tui.tui.library_flow import LibraryFlow
 
-        LibraryFlow(self).open_session(event.session_id)
+        return LibraryFlow(self, self._journal_path)
 
     @on(BatchFinished)
     def _batch_finished(self, event: BatchFinished) -> None:

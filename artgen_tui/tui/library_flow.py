@@ -11,25 +11,68 @@ Sessions screen. Both close the Library first, so what follows is seen on the ma
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core import reexport
 from artgen_tui.core.reexport import ReexportSource
 from artgen_tui.core.sessions import short_id
+from artgen_tui.tui.host import AppServices
 from artgen_tui.tui.keys import key_display
 from artgen_tui.tui.screens.library import LibraryScreen
 
 if TYPE_CHECKING:
-    from artgen_tui.tui.app import ArtgenApp
+    from textual.screen import Screen
+
+    from artgen_tui.config import Settings
+    from artgen_tui.core.jobs import ExportJob, JobManager
+    from artgen_tui.core.termimage import Protocol as GraphicsProtocol
+    from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.errors import ErrorView
+    from artgen_tui.tui.exports import ExportFlow
+    from artgen_tui.tui.session_flow import SessionFlow
+    from artgen_tui.tui.spend_view import SpendView
+    from artgen_tui.tui.widgets.chat_log import ChatLog
 
 WAIT_FOR_REPLY = "Wait for the current reply (or press Esc) first."
 NOT_CONNECTED = "Not connected yet; the Library's actions need the server."
 
 
+class LibraryHost(AppServices, Protocol):
+    """What the Library's actions use of the app."""
+
+    ws: Workspace | None
+    jobs: JobManager | None
+    ready: bool
+    settings: Settings
+    graphics: GraphicsProtocol
+    errors: ErrorView
+    spend: SpendView
+    exports: ExportFlow
+    session_flow: SessionFlow
+
+    @property
+    def screen(self) -> Screen[Any]: ...
+    @property
+    def chat(self) -> ChatLog: ...
+    @property
+    def turn_running(self) -> bool: ...
+    def key_of(self, action: str) -> str: ...
+    def show_job(self, job: ExportJob) -> None: ...
+    def pop_screen(self) -> object: ...
+
+
 class LibraryFlow:
-    def __init__(self, app: ArtgenApp) -> None:
+    def __init__(self, app: LibraryHost, journal_path: Path | None = None) -> None:
         self.app = app
+        self.journal_path = journal_path
+
+    def show(self) -> None:
+        """F4 / ``/library``: every result across sessions."""
+        from artgen_tui.core.library import Library
+
+        library = Library([self.app.settings.output_dir], journal_path=self.journal_path)
+        self.app.push_screen(LibraryScreen(library, self.app.graphics))
 
     def _close_library(self) -> None:
         if isinstance(self.app.screen, LibraryScreen):
