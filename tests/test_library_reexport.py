@@ -235,3 +235,24 @@ def test_an_interrupted_reexport_resumes_with_its_sources_draft(
     assert data is not None and original is not None
     assert data["draft"] == original["draft"] and data["prompts"] == [GENERATE]
     assert data["reexport_of"] == "city.mp4"
+
+
+def test_an_export_resumed_by_another_run_keeps_its_draft_and_can_be_reexported(
+    local_backend: str, tmp_path: Path, artgen: Callable[..., Result], isolated_home: Path
+) -> None:
+    """`artgen export` (no --wait) submits; a later `jobs resume` downloads. The draft the render
+    was made from was kept beside the journal, so the result's sidecar has it."""
+    assert artgen("chat", GENERATE, url=local_backend).returncode == 0
+    target = tmp_path / "later.mp4"
+    sent = artgen("export", "-o", str(target), "--resolution", "360p", "--json", url=local_backend)
+    assert sent.returncode == 0, sent.stderr
+    job = [e for e in lines(sent.stdout) if e["type"] == "job"][-1]
+    kept = isolated_home / "state" / "drafts" / f"{job['id']}.json"
+    assert kept.exists() and kept.stat().st_mode & 0o777 == 0o600
+
+    resumed = artgen("jobs", "resume", "--json", url=local_backend)
+    assert resumed.returncode == 0, resumed.stderr
+    data = sidecar.read(target)
+    assert data is not None and isinstance(data.get("draft"), dict) and data["draft"]
+    assert not kept.exists(), "the kept draft is dropped once the sidecar has it"
+    assert reexport.can_reexport(target) is None

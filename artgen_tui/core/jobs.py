@@ -237,9 +237,27 @@ class JobManager:
         self.poll_interval = poll_interval or ws.settings.render_poll_interval
         self._jobs: dict[str, ExportJob] = {}
         self._cancelled: set[str] = set()
-        self._drafts: dict[str, dict[str, Any]] = {}
-        """The draft each job submitted here was rendered from, for its sidecar."""
         self._load()
+
+    # --- drafts ------------------------------------------------------------------------------
+
+    def _draft_path(self, job_id: str) -> Path:
+        safe = "".join(c for c in job_id if c.isalnum() or c in "-_")[:120] or "job"
+        return self.journal_path.parent / "drafts" / f"{safe}.json"
+
+    def _keep_draft(self, job_id: str, draft: dict[str, Any]) -> None:
+        """Keep the draft a job renders until its sidecar has it, across a restart too (an
+        export resumed by another run still records what it was made from)."""
+        try:
+            paths.atomic_write_json(self._draft_path(job_id), draft)
+        except OSError as exc:
+            log.info("could not keep the draft of %s: %s", job_id, exc)
+
+    def _take_draft(self, job_id: str) -> dict[str, Any] | None:
+        path = self._draft_path(job_id)
+        draft = paths.read_json(path)
+        path.unlink(missing_ok=True)
+        return draft if isinstance(draft, dict) else None
 
     # --- journal -----------------------------------------------------------------------------
 
@@ -273,6 +291,8 @@ class JobManager:
             self._load()
             ordered = sorted(self._jobs.values(), key=lambda j: j.created_at)
             paths.atomic_write_json(self.journal_path, {"jobs": [j.to_json() for j in ordered]})
+        if job is not None and job.status in ("failed", "cancelled"):
+            self._draft_path(job.id).unlink(missing_ok=True)  # no file will need it
 
     @staticmethod
     def _stamp(job: ExportJob, theirs: ExportJob | None) -> None:
@@ -417,7 +437,7 @@ class JobManager:
         job.progress = render.job.progress
         job.output_url = render.job.output_url
         self._save(job)
-        self._drafts[job.id] = payload
+        self._keep_draft(job.id, payload)
         return job
 
     async def _send(
@@ -436,6 +456,7 @@ class JobManager:
     def _forget(self, job_id: str) -> None:
         """Drop a job the service refused outright (it never existed there)."""
         self._jobs.pop(job_id, None)
+        self._draft_path(job_id).unlink(missing_ok=True)
         raw = paths.read_json(self.journal_path)
         items = raw.get("jobs") if isinstance(raw, dict) else None
         if isinstance(items, list):
@@ -641,7 +662,7 @@ class JobManager:
         size = target.stat().st_size if target.exists() else job.download_bytes
         job.status, job.download_bytes, job.download_total = "downloaded", size, size
         self._save(job)
-        draft, prompts = self._drafts.get(job.id), None
+        draft, prompts = self._take_draft(job.id), None
         if job.source:  # a re-export: the draft and prompts are its source's
             origin = sidecar.read(Path(job.source)) or {}
             draft = draft or (origin["draft"] if isinstance(origin.get("draft"), dict) else None)
