@@ -113,24 +113,29 @@ async def test_a_tail_after_a_quiet_moment_is_live_markdown_and_nothing_is_lost(
         assert sealed.source == reply.text == "".join(chunks)
 
 
-async def test_sealed_lines_and_tail_join_like_paragraphs() -> None:
-    head = "## Plan\n\nFirst paragraph with **bold** words.\n\n"
-    tail = "- an item\n- another `code` item\n\nA paragraph still arriving"
-    app = ChatHost()
-    async with app.run_test(size=(60, 20)) as pilot:
-        log = app.query_one(ChatLog)
-        whole = await log.add_reply(head + tail + "x" * 600)  # long: drawn by the fast renderer
-        parts = await log.add_reply(head + tail + "x" * 600)
-        await pilot.pause()
-        one, two = whole.query_one(SealedMarkdown), parts.query_one(SealedMarkdown)
-        two._parts = [head]
-        two._done = 0
-        two._key = None
-        two.set_tail(tail + "x" * 600)
-        two.refresh(layout=True)
+class Sealed(App[None]):
+    def compose(self) -> ComposeResult:
+        yield SealedMarkdown(classes="one")
+        yield SealedMarkdown(classes="two")
+
+
+async def test_sealed_parts_and_tail_join_like_paragraphs_and_old_parts_draw_again() -> None:
+    parts = [
+        f"## Part {i}\n\nA paragraph with **bold** and `code` words, {i}.\n\n" for i in range(30)
+    ]
+    tail = "- an item\n- another *item*\n\nA paragraph still arriving"
+    app = Sealed()
+    async with app.run_test(size=(60, 400)) as pilot:
+        one, two = app.query_one(".one", SealedMarkdown), app.query_one(".two", SealedMarkdown)
+        one.append("".join(parts) + tail)
+        for part in parts:
+            two.append(part)
+        two.set_tail(tail)
         await pilot.pause()
         assert two.source + two.tail == one.source
-        assert drawn(two) == drawn(one)
+        assert len(parts) > two.PART_CACHE  # the first parts' lines were dropped, drawn again
+        assert one.size == two.size and drawn(two) == drawn(one)
         two.set_tail("")
         await pilot.pause()
-        assert plain(drawn(two))[-1] == "First paragraph with bold words."
+        assert plain(drawn(two))[-1] == "A paragraph with bold and code words, 29."
+        assert "Part 0" in plain(drawn(two))[0]

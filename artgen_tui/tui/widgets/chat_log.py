@@ -27,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -103,12 +105,21 @@ class SealedMarkdown(Widget):
     }
     """
 
+    PART_CACHE = 8
+    """Parts whose lines are kept. The others are laid out again when drawn: a long reply keeps
+    its text, not thousands of lines (each line Textual has drawn holds a dozen objects that
+    only a full garbage collection frees)."""
+
     def __init__(self, *, classes: str = "") -> None:
         super().__init__(classes=classes)
         self._parts: list[str] = []
-        self._done = 0
+        self._starts: list[int] = []
+        """First line of each laid-out part at :attr:`_key` (the next part starts at
+        :attr:`_height`)."""
+        self._height = 0
         self._key: tuple[int, str, str] | None = None
-        self._strips: list[Strip] = []
+        self._cache: OrderedDict[int, list[Strip]] = OrderedDict()
+        """The lines of the parts drawn last (by index), at most :attr:`PART_CACHE`."""
         self._tail = ""
         self._tail_strips: list[Strip] | None = None
         """The tail's lines for :attr:`_key`; ``None``: to lay out again."""
@@ -171,37 +182,51 @@ class SealedMarkdown(Widget):
             strips.append(Strip(segments, max(used, width)))
         return strips
 
-    def _lines(self, width: int) -> tuple[list[Strip], list[Strip]]:
-        """The finished part's strips and the tail's."""
+    def _measure(self, width: int) -> list[Strip]:
+        """Lay out what is new at ``width`` (the parts only counted); returns the tail's lines."""
         theme = self.app.theme
         if self._style_dirty:
             self._style_dirty = False
             self._base = self.rich_style
         key = (width, theme, str(self._base))
         if key != self._key:
-            self._key, self._done, self._strips, self._tail_strips = key, 0, [], None
+            self._key, self._starts, self._height, self._tail_strips = key, [], 0, None
+            self._cache.clear()
             self._lite = self._styles(self._base)
-        if self._done < len(self._parts):
-            for part in self._parts[self._done :]:
-                self._strips.extend(self._layout(part, width, after=bool(self._strips)))
-            self._done = len(self._parts)
+        while len(self._starts) < len(self._parts):
+            index = len(self._starts)
+            self._starts.append(self._height)
+            self._height += len(self._part_lines(index, width))
             self._tail_strips = None
         if self._tail_strips is None:
             tail = self._tail if self._tail.strip() else ""
-            self._tail_strips = self._layout(tail, width, after=bool(self._strips)) if tail else []
-        return self._strips, self._tail_strips
+            after = self._height > 0
+            self._tail_strips = self._layout(tail, width, after=after) if tail else []
+        return self._tail_strips
+
+    def _part_lines(self, index: int, width: int) -> list[Strip]:
+        lines = self._cache.get(index)
+        if lines is None:
+            after = self._starts[index] > 0
+            lines = self._cache[index] = self._layout(self._parts[index], width, after=after)
+            if len(self._cache) > self.PART_CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(index)
+        return lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        head, tail = self._lines(max(1, width))
-        return len(head) + len(tail)
+        tail = self._measure(max(1, width))
+        return self._height + len(tail)
 
     def render_line(self, y: int) -> Strip:
         width = max(1, self.content_size.width)
-        head, tail = self._lines(width)
-        if 0 <= y < len(head):
-            return head[y]
-        if 0 <= y - len(head) < len(tail):
-            return tail[y - len(head)]
+        tail = self._measure(width)
+        if 0 <= y < self._height:
+            index = bisect_right(self._starts, y) - 1
+            return self._part_lines(index, width)[y - self._starts[index]]
+        if 0 <= y - self._height < len(tail):
+            return tail[y - self._height]
         return Strip.blank(width, self._base)
 
 
