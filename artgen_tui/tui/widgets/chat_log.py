@@ -78,6 +78,19 @@ def find_cut(text: str, minimum: int) -> int:
         start = end
 
 
+async def next_frame(widget: Widget, timeout: float) -> None:
+    """Wait until the screen has drawn what was laid out so far (or ``timeout`` seconds)."""
+    drawn = asyncio.get_running_loop().create_future()
+
+    def mark() -> None:
+        if not drawn.done():
+            drawn.set_result(None)
+
+    # The app's queue, not the widget's: its own queue may be busy (a reply running a flush).
+    widget.app.call_after_refresh(mark)
+    await asyncio.wait({drawn}, timeout=timeout)
+
+
 class SealedMarkdown(Widget):
     """A long reply drawn by :mod:`markdown_lite` as lines, no children: its finished part
     (whole paragraphs, only ever appended, so laid out incrementally) and, while it streams, the
@@ -387,15 +400,7 @@ class Reply(ChatMessage):
 
     async def _next_frame(self) -> None:
         """Wait until the screen has drawn what was just laid out (or :attr:`FRAME_WAIT`)."""
-        drawn = asyncio.get_running_loop().create_future()
-
-        def mark() -> None:
-            if not drawn.done():
-                drawn.set_result(None)
-
-        # The app's queue, not this widget's: its own queue may be busy running a flush.
-        self.app.call_after_refresh(mark)
-        await asyncio.wait({drawn}, timeout=self.FRAME_WAIT)
+        await next_frame(self, self.FRAME_WAIT)
 
     def _schedule(self, delay: float) -> None:
         if not self._flush_scheduled:
@@ -916,6 +921,10 @@ class ChatLog(VerticalScroll, can_focus=False):
             self.run_worker(self.load_later(), group="chat-paging", exit_on_error=False)
 
     # --- reading -----------------------------------------------------------------------------
+
+    async def drawn(self, timeout: float = 0.1) -> None:
+        """Wait until the screen has drawn what the log holds now (or ``timeout`` seconds)."""
+        await next_frame(self, timeout)
 
     def messages(self) -> list[ChatMessage]:
         """The mounted messages (see :attr:`entries` for the whole conversation)."""
