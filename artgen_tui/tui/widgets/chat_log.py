@@ -1,13 +1,18 @@
 """The chat log: user messages, streamed replies, dim markers and action hints.
 
-Streaming cost model (measured by ``bench/stream.py``): Textual's ``Markdown`` mounts a widget per
-block and relayouts them all on every append, so a long reply streamed into one ``Markdown``
-stalls input for hundreds of milliseconds. Here a reply keeps only its *tail* live:
+Streaming cost model (measured by ``bench/stream.py``): Textual's ``Markdown`` mounts, styles and
+lays out a widget per block, several milliseconds each, so a reply streamed into ``Markdown`` at an
+agent's pace keeps the event loop busy most of the time. Here a reply keeps only its *tail* live:
 
 * chunk writes are coalesced and shown at most every :attr:`Reply.FLUSH_INTERVAL` seconds;
-* the live ``Markdown`` (fed through ``Markdown.get_stream``) is cut at a paragraph boundary outside
-  a code fence once it holds :attr:`Reply.SEGMENT_CHARS`; the finished part moves to a
-  :class:`SealedMarkdown`, one widget drawn as plain lines by :mod:`.markdown_lite`;
+* the unsealed text is cut at a paragraph boundary outside a code fence once it holds
+  :attr:`Reply.SEGMENT_CHARS`; the finished part moves to a :class:`SealedMarkdown`, one widget drawn
+  as plain lines by :mod:`.markdown_lite` (it keeps the parts' text and the lines of the few parts
+  drawn last, not every line);
+* until then the tail is a live ``Markdown`` (fed through ``Markdown.get_stream``). Once a part is
+  sealed, a tail that changes with every flush of a steady stream is drawn by the
+  :class:`SealedMarkdown` itself, below its parts: a flush lays out a few lines and mounts nothing.
+  Text that comes after a quiet moment (:attr:`Reply.STEADY_GAP`) goes to a live ``Markdown`` again;
 * text that arrives faster than it can be shown skips the live view and is sealed in bounded
   steps (:attr:`Reply.MAX_FLUSH_CHARS` a frame), so no single frame does unbounded work;
 * a short reply ends with one full ``Markdown.update()``; messages beyond
@@ -334,9 +339,10 @@ class ActionHint(Horizontal):
 class Reply(ChatMessage):
     """An agent reply, streamed in segments (see the module docstring).
 
-    State while streaming: ``_sealed`` holds finished paragraphs (drawn cheaply), ``_live`` is a
-    ``Markdown`` fed through ``Markdown.get_stream`` with ``_segment_text``, and ``_held`` is text
-    that arrived but is not shown yet because the display is catching up with a backlog.
+    State while streaming: ``_sealed`` holds finished paragraphs (drawn cheaply), ``_segment_text``
+    is the unsealed text shown after them (by ``_sealed`` as its tail, or by ``_live``, a
+    ``Markdown`` fed through ``Markdown.get_stream``), and ``_held`` is text that arrived but is not
+    shown yet because the display is catching up with a backlog.
     """
 
     FLUSH_INTERVAL = 0.08
