@@ -17,7 +17,9 @@ Runs the real app headless (120×40) against an in-process local backend and sen
 The same app then receives a *paced* stream, ``/bench-stream N over S`` (the N chunks spread evenly
 over S seconds, default 10, as a real agent sends them), and reports its p99 event-loop lag
 (target < 30 ms) and ``after_ms``: from the last chunk reaching the app (the reply's last
-``write``) to the reply being fully rendered (target < 100 ms).
+``write``) to the first frame the screen draws after the reply has finished, i.e. the whole reply on
+screen (target < 100 ms). ``turn_after_ms`` is the older, coarser figure: until the turn is over
+and the app idle (it includes what the app does after the turn, such as its garbage collection).
 
 Usage: ``python bench/stream.py [N] [--over S] [--runs K] [--json]``.
 """
@@ -77,28 +79,53 @@ async def _core_only(settings: Any, message: str) -> float:
         return time.perf_counter() - started
 
 
-class _LastWrite:
-    """Records when a reply last received a chunk (the moment the last chunk reached the app)."""
+class _Timeline:
+    """Records when a reply last received a chunk (the moment the last chunk reached the app),
+    when a reply finished (all its text handed to the display), and when the screen drew each
+    frame (the end of Textual's ``Screen._compositor_refresh``, which writes a frame out)."""
 
     def __init__(self) -> None:
-        self.at = 0.0
+        self.last_write = 0.0
+        self.finished = 0.0
+        self.frames: list[float] = []
 
-    def __enter__(self) -> _LastWrite:
+    def drawn_after(self, moment: float) -> float:
+        """When the first frame after ``moment`` was drawn (0.0: none yet)."""
+        return next((t for t in self.frames if t >= moment), 0.0)
+
+    def __enter__(self) -> _Timeline:
+        from textual.screen import Screen
+
         from artgen_tui.tui.widgets.chat_log import Reply
 
-        original = self._original = Reply.write
+        write, finish = self._write, self._finish = Reply.write, Reply.finish
+        refresh = self._refresh = Screen._compositor_refresh
 
-        def write(reply: Reply, chunk: str) -> None:
-            self.at = time.perf_counter()
-            original(reply, chunk)
+        def timed_write(reply: Reply, chunk: str) -> None:
+            self.last_write = time.perf_counter()
+            write(reply, chunk)
 
-        Reply.write = write  # type: ignore[method-assign]
+        async def timed_finish(reply: Reply) -> None:
+            await finish(reply)
+            self.finished = time.perf_counter()
+
+        def timed_refresh(screen: Screen[Any]) -> None:
+            refresh(screen)
+            self.frames.append(time.perf_counter())
+
+        Reply.write = timed_write  # type: ignore[method-assign]
+        Reply.finish = timed_finish  # type: ignore[method-assign]
+        Screen._compositor_refresh = timed_refresh  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
+        from textual.screen import Screen
+
         from artgen_tui.tui.widgets.chat_log import Reply
 
-        Reply.write = self._original  # type: ignore[method-assign]
+        Reply.write = self._write  # type: ignore[method-assign]
+        Reply.finish = self._finish  # type: ignore[method-assign]
+        Screen._compositor_refresh = self._refresh  # type: ignore[method-assign]
 
 
 async def _in_app(settings: Any, message: str, paced: str) -> dict[str, float]:
@@ -114,9 +141,11 @@ async def _in_app(settings: Any, message: str, paced: str) -> dict[str, float]:
         await pilot.pause(0.3)
         result = await _stream_in(app, pilot, message)
         await pilot.pause(0.3)
-        with _LastWrite() as last:
+        with _Timeline() as seen:
             fields = await _stream_in(app, pilot, paced)
-        fields["after_ms"] = (fields["rendered_at"] - last.at) * 1000
+        drawn = seen.drawn_after(seen.finished) or fields["rendered_at"]
+        fields["after_ms"] = (drawn - seen.last_write) * 1000
+        fields["turn_after_ms"] = (fields["rendered_at"] - seen.last_write) * 1000
         result.update({f"paced_{k}": v for k, v in fields.items()})
     return result
 
@@ -234,6 +263,10 @@ def main() -> int:
         f"max {med['paced_lag_max_ms']:.0f} ms  median {med['paced_lag_median_ms']:.1f} ms"
     )
     print(f"  rendered after the last chunk  {med['paced_after_ms']:.0f} ms  (< 100)")
+    print(
+        f"  turn over and idle after it    {med['paced_turn_after_ms']:.0f} ms  "
+        "(includes the app's end-of-turn garbage collection)"
+    )
     print(f"  process CPU in the app  {med['paced_cpu_render_s']:.2f} s")
     paced_ok = med["paced_lag_p99_ms"] < 30 and med["paced_after_ms"] < 100
     print(f"  paced targets {'met' if paced_ok else 'NOT met'}")

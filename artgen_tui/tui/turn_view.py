@@ -160,6 +160,9 @@ class TurnView:
             self.app.credits.show(event.credits)
         if event.actions:
             await self.app.chat.add_actions(self.action_triples(event.actions))
+        # The finished reply reaches the screen before the turn ends: what the app does at the
+        # end of a turn (a garbage collection of the turn's objects) would hold that frame back.
+        await self.app.chat.drawn()
 
     def action_triples(self, actions: Iterable[GuiAction]) -> list[tuple[str, str, str]]:
         """(kind, label, key) for the action buttons, naming the keys bound now."""

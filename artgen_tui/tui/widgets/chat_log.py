@@ -1,13 +1,18 @@
 """The chat log: user messages, streamed replies, dim markers and action hints.
 
-Streaming cost model (measured by ``bench/stream.py``): Textual's ``Markdown`` mounts a widget per
-block and relayouts them all on every append, so a long reply streamed into one ``Markdown``
-stalls input for hundreds of milliseconds. Here a reply keeps only its *tail* live:
+Streaming cost model (measured by ``bench/stream.py``): Textual's ``Markdown`` mounts, styles and
+lays out a widget per block, several milliseconds each, so a reply streamed into ``Markdown`` at an
+agent's pace keeps the event loop busy most of the time. Here a reply keeps only its *tail* live:
 
 * chunk writes are coalesced and shown at most every :attr:`Reply.FLUSH_INTERVAL` seconds;
-* the live ``Markdown`` (fed through ``Markdown.get_stream``) is cut at a paragraph boundary outside
-  a code fence once it holds :attr:`Reply.SEGMENT_CHARS`; the finished part moves to a
-  :class:`SealedMarkdown`, one widget drawn as plain lines by :mod:`.markdown_lite`;
+* the unsealed text is cut at a paragraph boundary outside a code fence once it holds
+  :attr:`Reply.SEGMENT_CHARS`; the finished part moves to a :class:`SealedMarkdown`, one widget drawn
+  as plain lines by :mod:`.markdown_lite` (it keeps the parts' text and the lines of the few parts
+  drawn last, not every line);
+* until then the tail is a live ``Markdown`` (fed through ``Markdown.get_stream``). Once a part is
+  sealed, a tail that changes with every flush of a steady stream is drawn by the
+  :class:`SealedMarkdown` itself, below its parts: a flush lays out a few lines and mounts nothing.
+  Text that comes after a quiet moment (:attr:`Reply.STEADY_GAP`) goes to a live ``Markdown`` again;
 * text that arrives faster than it can be shown skips the live view and is sealed in bounded
   steps (:attr:`Reply.MAX_FLUSH_CHARS` a frame), so no single frame does unbounded work;
 * a short reply ends with one full ``Markdown.update()``; messages beyond
@@ -26,6 +31,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -75,11 +83,24 @@ def find_cut(text: str, minimum: int) -> int:
         start = end
 
 
-class SealedMarkdown(Widget):
-    """The finished part of a long reply, drawn by :mod:`markdown_lite` as lines, no children.
+async def next_frame(widget: Widget, timeout: float) -> None:
+    """Wait until the screen has drawn what was laid out so far (or ``timeout`` seconds)."""
+    drawn = asyncio.get_running_loop().create_future()
 
-    Text is only ever appended (whole paragraphs), so new parts are laid out incrementally; a
-    width or theme change lays everything out again."""
+    def mark() -> None:
+        if not drawn.done():
+            drawn.set_result(None)
+
+    # The app's queue, not the widget's: its own queue may be busy (a reply running a flush).
+    widget.app.call_after_refresh(mark)
+    await asyncio.wait({drawn}, timeout=timeout)
+
+
+class SealedMarkdown(Widget):
+    """A long reply drawn by :mod:`markdown_lite` as lines, no children: its finished part
+    (whole paragraphs, only ever appended, so laid out incrementally) and, while it streams, the
+    unfinished *tail* after it (laid out again on each change; sealing keeps it short). A width or
+    theme change lays everything out again."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "sealed--heading",
@@ -102,23 +123,47 @@ class SealedMarkdown(Widget):
     }
     """
 
+    PART_CACHE = 8
+    """Parts whose lines are kept. The others are laid out again when drawn: a long reply keeps
+    its text, not thousands of lines (each line Textual has drawn holds a dozen objects that
+    only a full garbage collection frees)."""
+
     def __init__(self, *, classes: str = "") -> None:
         super().__init__(classes=classes)
         self._parts: list[str] = []
-        self._done = 0
+        self._starts: list[int] = []
+        """First line of each laid-out part at :attr:`_key` (the next part starts at
+        :attr:`_height`)."""
+        self._height = 0
         self._key: tuple[int, str, str] | None = None
-        self._strips: list[Strip] = []
+        self._cache: OrderedDict[int, list[Strip]] = OrderedDict()
+        """The lines of the parts drawn last (by index), at most :attr:`PART_CACHE`."""
+        self._tail = ""
+        self._tail_strips: list[Strip] | None = None
+        """The tail's lines for :attr:`_key`; ``None``: to lay out again."""
         self._lite = LiteStyles()
         self._base = Style()
         self._style_dirty = True
 
     @property
     def source(self) -> str:
+        """The finished part (the tail is not in it until it is appended)."""
         return "".join(self._parts)
+
+    @property
+    def tail(self) -> str:
+        return self._tail
 
     def append(self, source: str) -> None:
         if source.strip():
             self._parts.append(source)
+            self.refresh(layout=True)
+
+    def set_tail(self, source: str) -> None:
+        """Show ``source`` after the finished part (replacing the previous tail)."""
+        if source != self._tail:
+            self._tail = source
+            self._tail_strips = None
             self.refresh(layout=True)
 
     def _styles(self, base: Style) -> LiteStyles:
@@ -140,36 +185,67 @@ class SealedMarkdown(Widget):
         super().notify_style_update()
         self._style_dirty = True
 
-    def _lines(self, width: int) -> list[Strip]:
+    def _layout(self, source: str, width: int, *, after: bool) -> list[Strip]:
+        """``source`` as strips ``width`` cells wide; ``after``: a blank line first when it
+        follows other lines (as between paragraphs)."""
+        base = self._base
+        lines = lite_render(source, width, self._lite)
+        if after and lines:
+            lines.insert(0, [])
+        strips: list[Strip] = []
+        for segments in lines:
+            used = sum(segment.cell_length for segment in segments)
+            if used < width:
+                segments.append(Segment(" " * (width - used), base))
+            strips.append(Strip(segments, max(used, width)))
+        return strips
+
+    def _measure(self, width: int) -> list[Strip]:
+        """Lay out what is new at ``width`` (the parts only counted); returns the tail's lines."""
         theme = self.app.theme
         if self._style_dirty:
             self._style_dirty = False
             self._base = self.rich_style
         key = (width, theme, str(self._base))
         if key != self._key:
-            self._key, self._done, self._strips = key, 0, []
+            self._key, self._starts, self._height, self._tail_strips = key, [], 0, None
+            self._cache.clear()
             self._lite = self._styles(self._base)
-        if self._done < len(self._parts):
-            base = self._base
-            for part in self._parts[self._done :]:
-                lines = lite_render(part, width, self._lite)
-                if self._strips and lines:
-                    lines.insert(0, [])
-                for segments in lines:
-                    used = sum(segment.cell_length for segment in segments)
-                    if used < width:
-                        segments.append(Segment(" " * (width - used), base))
-                    self._strips.append(Strip(segments, max(used, width)))
-            self._done = len(self._parts)
-        return self._strips
+        while len(self._starts) < len(self._parts):
+            index = len(self._starts)
+            self._starts.append(self._height)
+            self._height += len(self._part_lines(index, width))
+            self._tail_strips = None
+        if self._tail_strips is None:
+            tail = self._tail if self._tail.strip() else ""
+            after = self._height > 0
+            self._tail_strips = self._layout(tail, width, after=after) if tail else []
+        return self._tail_strips
+
+    def _part_lines(self, index: int, width: int) -> list[Strip]:
+        lines = self._cache.get(index)
+        if lines is None:
+            after = self._starts[index] > 0
+            lines = self._cache[index] = self._layout(self._parts[index], width, after=after)
+            if len(self._cache) > self.PART_CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(index)
+        return lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._lines(max(1, width)))
+        tail = self._measure(max(1, width))
+        return self._height + len(tail)
 
     def render_line(self, y: int) -> Strip:
         width = max(1, self.content_size.width)
-        lines = self._lines(width)
-        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, self._base)
+        tail = self._measure(width)
+        if 0 <= y < self._height:
+            index = bisect_right(self._starts, y) - 1
+            return self._part_lines(index, width)[y - self._starts[index]]
+        if 0 <= y - self._height < len(tail):
+            return tail[y - self._height]
+        return Strip.blank(width, self._base)
 
 
 class ChatMessage(Vertical, can_focus=True):
@@ -263,9 +339,10 @@ class ActionHint(Horizontal):
 class Reply(ChatMessage):
     """An agent reply, streamed in segments (see the module docstring).
 
-    State while streaming: ``_sealed`` holds finished paragraphs (drawn cheaply), ``_live`` is a
-    ``Markdown`` fed through ``Markdown.get_stream`` with ``_segment_text``, and ``_held`` is text
-    that arrived but is not shown yet because the display is catching up with a backlog.
+    State while streaming: ``_sealed`` holds finished paragraphs (drawn cheaply), ``_segment_text``
+    is the unsealed text shown after them (by ``_sealed`` as its tail, or by ``_live``, a
+    ``Markdown`` fed through ``Markdown.get_stream``), and ``_held`` is text that arrived but is not
+    shown yet because the display is catching up with a backlog.
     """
 
     FLUSH_INTERVAL = 0.08
@@ -276,6 +353,8 @@ class Reply(ChatMessage):
     """At most this much new text is laid out per flush, so one frame never stalls input."""
     FRAME_WAIT = 0.1
     """Longest wait for the next frame while working off a backlog (seconds)."""
+    STEADY_GAP = 0.5
+    """A flush within this long after the previous one is part of a steady stream (seconds)."""
 
     def __init__(self, text: str = "", *, collapsed: bool = False) -> None:
         super().__init__(text, classes="reply", collapsed=collapsed and bool(text))
@@ -290,6 +369,7 @@ class Reply(ChatMessage):
         self._initial = self._text
         self._chunks: list[str] = []
         self._lock = asyncio.Lock()
+        self._last_flush = -float("inf")
 
     def compose(self) -> ComposeResult:
         if self._initial:
@@ -326,15 +406,7 @@ class Reply(ChatMessage):
 
     async def _next_frame(self) -> None:
         """Wait until the screen has drawn what was just laid out (or :attr:`FRAME_WAIT`)."""
-        drawn = asyncio.get_running_loop().create_future()
-
-        def mark() -> None:
-            if not drawn.done():
-                drawn.set_result(None)
-
-        # The app's queue, not this widget's: its own queue may be busy running a flush.
-        self.app.call_after_refresh(mark)
-        await asyncio.wait({drawn}, timeout=self.FRAME_WAIT)
+        await next_frame(self, self.FRAME_WAIT)
 
     def _schedule(self, delay: float) -> None:
         if not self._flush_scheduled:
@@ -353,16 +425,20 @@ class Reply(ChatMessage):
             self._held = ""
             if not incoming:
                 return
-            now, later = incoming[: self.MAX_FLUSH_CHARS], incoming[self.MAX_FLUSH_CHARS :]
-            await self._append(now, live=not later)
+            now = time.monotonic()
+            steady = now - self._last_flush < self.STEADY_GAP
+            self._last_flush = now
+            head, later = incoming[: self.MAX_FLUSH_CHARS], incoming[self.MAX_FLUSH_CHARS :]
+            await self._append(head, live=not later, steady=steady)
             if later:
                 self._held += later
                 self._flush_scheduled = True
                 self.call_after_refresh(self._flush)
 
-    async def _append(self, text: str, *, live: bool) -> None:
-        """Seal every complete segment in ``_segment_text + text``; the rest goes to the live
-        ``Markdown`` when ``live`` (caught up), else it waits in ``_held``."""
+    async def _append(self, text: str, *, live: bool, steady: bool = True) -> None:
+        """Seal every complete segment in ``_segment_text + text``; the rest is shown as the tail
+        when ``live`` (caught up), else it waits in ``_held``. ``steady``: the text is part of a
+        steady stream (see :meth:`_write_live`)."""
         combined = self._segment_text + text
         written = len(self._segment_text)
         sealed: list[str] = []
@@ -376,12 +452,23 @@ class Reply(ChatMessage):
             await self._seal(sealed)
         rest = combined[written:]
         if live:
-            await self._write_live(rest)
+            await self._write_live(rest, steady=steady)
         else:
             self._held = rest + self._held
 
-    async def _write_live(self, text: str) -> None:
+    async def _write_live(self, text: str, *, steady: bool) -> None:
+        """Show ``text`` after what is shown. Before anything is sealed (a short reply so far)
+        the tail is a live ``Markdown``. Once a part is sealed, a tail that changes with every
+        flush of a steady stream is drawn by the sealed widget's fast renderer instead: a flush
+        then lays out the tail's few lines and mounts nothing, where ``Markdown`` would mount,
+        style and lay out a widget per block. Text that comes after a quiet moment (no flush for
+        :attr:`STEADY_GAP`) is shown by ``Markdown`` again, as a short reply is."""
         if not text:
+            return
+        if self._sealed is not None and steady:
+            await self._drop_live()
+            self._segment_text += text
+            self._sealed.set_tail(self._segment_text)
             return
         if self._live is None:
             from textual.widgets import Markdown
@@ -390,9 +477,22 @@ class Reply(ChatMessage):
             self._live = Markdown(classes=classes, open_links=False)
             await self.mount(self._live)
             self._stream = Markdown.get_stream(self._live)
+            if self._sealed is not None:
+                self._sealed.set_tail("")  # the live Markdown takes the tail over
+                text = self._segment_text + text
+                self._segment_text = ""
         assert self._stream is not None
         self._segment_text += text
         await self._stream.write(text)
+
+    async def _drop_live(self) -> None:
+        """Remove the live ``Markdown`` (its text stays in ``_segment_text``)."""
+        live, stream = self._live, self._stream
+        self._live = self._stream = None
+        if stream is not None:
+            await stream.stop()
+        if live is not None:
+            await live.remove()
 
     async def _ensure_sealed(self) -> SealedMarkdown:
         if self._sealed is None:
@@ -404,17 +504,14 @@ class Reply(ChatMessage):
         return self._sealed
 
     async def _seal(self, sources: list[str]) -> None:
-        """Move finished paragraphs (the live segment's and any that arrived with them) into
-        the sealed part; text that arrived faster than it could be shown never goes live."""
+        """Move finished paragraphs (the tail's and any that arrived with them) into the sealed
+        part; text that arrived faster than it could be shown never goes live."""
         sealed = await self._ensure_sealed()
-        live, stream = self._live, self._stream
-        self._live, self._stream, self._segment_text = None, None, ""
-        if stream is not None:
-            await stream.stop()
+        self._segment_text = ""
+        sealed.set_tail("")
         for source in sources:
             sealed.append(source)
-        if live is not None:
-            await live.remove()
+        await self._drop_live()
 
     async def finish(self) -> None:
         """Show all remaining text. A short reply's live ``Markdown`` gets one full ``update()``
@@ -433,12 +530,10 @@ class Reply(ChatMessage):
             rest, self._held = self._held, ""
             self._finished = True
             if self._sealed is not None or len(self._segment_text) + len(rest) > self.SEGMENT_CHARS:
-                tail = self._segment_text + rest
-                if tail.strip():
-                    await self._seal([tail])
+                await self._seal([self._segment_text + rest])
                 return
             if rest:
-                await self._write_live(rest)
+                await self._write_live(rest, steady=False)
             if self._stream is not None:
                 await self._stream.stop()
                 self._stream = None
@@ -832,6 +927,10 @@ class ChatLog(VerticalScroll, can_focus=False):
             self.run_worker(self.load_later(), group="chat-paging", exit_on_error=False)
 
     # --- reading -----------------------------------------------------------------------------
+
+    async def drawn(self, timeout: float = 0.1) -> None:
+        """Wait until the screen has drawn what the log holds now (or ``timeout`` seconds)."""
+        await next_frame(self, timeout)
 
     def messages(self) -> list[ChatMessage]:
         """The mounted messages (see :attr:`entries` for the whole conversation)."""
