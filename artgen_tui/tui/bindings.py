@@ -17,7 +17,7 @@ APP_BINDINGS: list[BindingType] = [
         ("f4", "library", "Library", "library", "Your exported videos", True, True),
         ("f5", "credits", "Credits", "credits", "Refresh credits (offline: reconnect)", True, True),
         ("f6", "export", "Export", "export", "Render and download", True, True),
-        ("f7", "preview", "Preview", "preview", "Quick preview of the last export", True, True),
+        ("f7", "preview", "Preview", "preview", "Quick 360p preview of the timeline", True, True),
         ("f8", "focus_timeline", "Timeline", "timeline", "Focus the timeline (again: hide it)", True, True),
         ("f9", "focus_jobs", "Exports", "jobs", "Focus the exports (again: hide them)", False, True),
         ("f10", "new_session", "New", "new_session", "New session", True, True),
