@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from artgen_tui.api.errors import ApiError, TransportError
 from artgen_tui.tui.connection import connection_failed, preload, restore_transcript, session_label
-from artgen_tui.tui.host import AppServices
+from artgen_tui.tui.host import AppServices, MainParts
 from artgen_tui.tui.keys import key_display
 from artgen_tui.tui.welcome import greet
 
@@ -26,12 +26,9 @@ if TYPE_CHECKING:
     from artgen_tui.tui.exports import ExportFlow
     from artgen_tui.tui.session_flow import SessionFlow
     from artgen_tui.tui.spend_view import SpendView
-    from artgen_tui.tui.widgets.chat_log import ChatLog
-    from artgen_tui.tui.widgets.status_bar import StatusBar
-    from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 
-class ConnectHost(AppServices, Protocol):
+class ConnectHost(AppServices, MainParts, Protocol):
     """What connecting uses of the app (and sets: ``ws``, ``jobs``, ``ready``)."""
 
     ws: Workspace | None
@@ -43,13 +40,6 @@ class ConnectHost(AppServices, Protocol):
     exports: ExportFlow
     session_flow: SessionFlow
 
-    @property
-    def chat(self) -> ChatLog: ...
-    @property
-    def status(self) -> StatusBar: ...
-    @property
-    def timeline(self) -> TimelineTable: ...
-    def key_of(self, action: str) -> str: ...
     def set_ready(self) -> None: ...
     def refresh_credits(self) -> object: ...
 

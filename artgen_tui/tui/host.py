@@ -2,7 +2,7 @@
 
 Each flow states the rest of what it uses as its own protocol built on :class:`AppServices`
 (``SessionHost``, ``QueueHost``, ``TurnHost``…), so none of them sees the whole app, and the app
-module is the only one that knows them all.
+module is the only one that knows them all. :class:`MainParts` names the main screen's widgets.
 """
 
 from __future__ import annotations
@@ -13,6 +13,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
+
+    from artgen_tui.tui.widgets.chat_log import ChatLog
+    from artgen_tui.tui.widgets.prompt import PromptInput
+    from artgen_tui.tui.widgets.status_bar import StatusBar
+    from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 
 class AppServices(Protocol):
@@ -41,3 +46,17 @@ class AppServices(Protocol):
         exclusive: bool = False,
         exit_on_error: bool = True,
     ) -> Any: ...
+
+
+class MainParts(Protocol):
+    """The main screen's widgets a flow draws on, and the key bound to an action now."""
+
+    @property
+    def chat(self) -> ChatLog: ...
+    @property
+    def prompt(self) -> PromptInput: ...
+    @property
+    def status(self) -> StatusBar: ...
+    @property
+    def timeline(self) -> TimelineTable: ...
+    def key_of(self, action: str) -> str: ...

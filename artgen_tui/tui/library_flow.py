@@ -17,7 +17,7 @@ from artgen_tui.api.errors import ApiError
 from artgen_tui.core import reexport
 from artgen_tui.core.reexport import ReexportSource
 from artgen_tui.core.sessions import short_id
-from artgen_tui.tui.host import AppServices
+from artgen_tui.tui.host import AppServices, MainParts
 from artgen_tui.tui.keys import key_display
 from artgen_tui.tui.screens.library import LibraryScreen
 
@@ -32,13 +32,12 @@ if TYPE_CHECKING:
     from artgen_tui.tui.exports import ExportFlow
     from artgen_tui.tui.session_flow import SessionFlow
     from artgen_tui.tui.spend_view import SpendView
-    from artgen_tui.tui.widgets.chat_log import ChatLog
 
 WAIT_FOR_REPLY = "Wait for the current reply (or press Esc) first."
 NOT_CONNECTED = "Not connected yet; the Library's actions need the server."
 
 
-class LibraryHost(AppServices, Protocol):
+class LibraryHost(AppServices, MainParts, Protocol):
     """What the Library's actions use of the app."""
 
     ws: Workspace | None
@@ -54,10 +53,7 @@ class LibraryHost(AppServices, Protocol):
     @property
     def screen(self) -> Screen[Any]: ...
     @property
-    def chat(self) -> ChatLog: ...
-    @property
     def turn_running(self) -> bool: ...
-    def key_of(self, action: str) -> str: ...
     def show_job(self, job: ExportJob) -> None: ...
     def pop_screen(self) -> object: ...
 

@@ -25,19 +25,17 @@ if TYPE_CHECKING:
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.errors import ErrorView
     from artgen_tui.tui.spend_view import SpendView
-    from artgen_tui.tui.widgets.chat_log import ChatLog
     from artgen_tui.tui.widgets.jobs_panel import JobsPanel
+from artgen_tui.tui.host import MainParts
 from artgen_tui.tui.widgets.strip import ProgressNotice, StripMessage, compact_strip
 
 
-class PreviewHost(Protocol):
+class PreviewHost(MainParts, Protocol):
     """What previews and result strips use of the app."""
 
     errors: ErrorView
     graphics: GraphicsProtocol
 
-    @property
-    def chat(self) -> ChatLog: ...
     @property
     def jobs_panel(self) -> JobsPanel: ...
     async def say(self, text: str, kind: str) -> None: ...

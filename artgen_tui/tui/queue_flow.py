@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from artgen_tui.core.intents import Intent
 from artgen_tui.core.queue import PromptQueue, runs_while_busy
-from artgen_tui.tui.host import AppServices
+from artgen_tui.tui.host import AppServices, MainParts
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.widgets.queue_bar import QueueBar
 
@@ -27,27 +27,18 @@ if TYPE_CHECKING:
     from artgen_tui.config import Settings
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.credits_view import CreditsView
-    from artgen_tui.tui.widgets.chat_log import ChatLog
-    from artgen_tui.tui.widgets.prompt import PromptInput
-    from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 log = logging.getLogger(__name__)
 
 RESEND_QUESTION = "The previous request may still be running on the server; send anyway?"
 
 
-class QueueHost(AppServices, Protocol):
+class QueueHost(AppServices, MainParts, Protocol):
     """What the queue uses of the app."""
 
     settings: Settings
     credits: CreditsView
 
-    @property
-    def chat(self) -> ChatLog: ...
-    @property
-    def prompt(self) -> PromptInput: ...
-    @property
-    def timeline(self) -> TimelineTable: ...
     @property
     def queue_bar(self) -> QueueBar: ...
     @property

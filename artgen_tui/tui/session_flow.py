@@ -27,7 +27,7 @@ from artgen_tui.tui.connection import (
     start_new_session,
     switch_session,
 )
-from artgen_tui.tui.host import AppServices
+from artgen_tui.tui.host import AppServices, MainParts
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.screens.sessions import SessionsScreen
 from artgen_tui.tui.welcome import greet
@@ -36,9 +36,6 @@ if TYPE_CHECKING:
     from artgen_tui.config import Settings
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.errors import ErrorView
-    from artgen_tui.tui.widgets.chat_log import ChatLog
-    from artgen_tui.tui.widgets.status_bar import StatusBar
-    from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +54,7 @@ def gone_question(exc: SessionGone) -> str:
 BUSY = "Wait for the current reply (or press Esc) first."
 
 
-class SessionHost(AppServices, Protocol):
+class SessionHost(AppServices, MainParts, Protocol):
     """What the session flow uses of the app."""
 
     ws: Workspace | None
@@ -67,14 +64,7 @@ class SessionHost(AppServices, Protocol):
     errors: ErrorView
 
     @property
-    def chat(self) -> ChatLog: ...
-    @property
-    def timeline(self) -> TimelineTable: ...
-    @property
-    def status(self) -> StatusBar: ...
-    @property
     def turn_running(self) -> bool: ...
-    def key_of(self, action: str) -> str: ...
     def refresh_credits(self) -> object: ...
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from artgen_tui.api.errors import ApiError
 from artgen_tui.tui.connection import session_label
 from artgen_tui.tui.gc_policy import CollectorPolicy
-from artgen_tui.tui.host import AppServices
+from artgen_tui.tui.host import AppServices, MainParts
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -24,14 +24,11 @@ if TYPE_CHECKING:
     from artgen_tui.tui.queue_flow import QueueFlow
     from artgen_tui.tui.spend_view import SpendView
     from artgen_tui.tui.turn_view import TurnState, TurnView
-    from artgen_tui.tui.widgets.chat_log import ChatLog
-    from artgen_tui.tui.widgets.prompt import PromptInput
-    from artgen_tui.tui.widgets.status_bar import StatusBar
 
 NOT_SENT = "Not sent; your message is back in the prompt."
 
 
-class TurnHost(AppServices, Protocol):
+class TurnHost(AppServices, MainParts, Protocol):
     """What running a turn uses of the app."""
 
     ws: Workspace | None
@@ -42,12 +39,6 @@ class TurnHost(AppServices, Protocol):
     notifier: Notifier
     queue_flow: QueueFlow
 
-    @property
-    def chat(self) -> ChatLog: ...
-    @property
-    def prompt(self) -> PromptInput: ...
-    @property
-    def status(self) -> StatusBar: ...
     def set_ready(self) -> None: ...
     def has_timeline(self) -> bool | None: ...
     def set_timer(self, delay: float, callback: Callable[[], object]) -> Timer: ...

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Protocol
 from textual.worker import Worker, WorkerState
 
 from artgen_tui.api.errors import ApiError
+from artgen_tui.tui.host import MainParts
 from artgen_tui.tui.keys import key_display
-from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage, Reply
+from artgen_tui.tui.widgets.chat_log import ChatMessage, Reply
 
 # The turn machinery loads after the first frame (issue 9): imported where used.
 if TYPE_CHECKING:
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from artgen_tui.core.gui_phrases import GuiAction
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.credits_view import CreditsView
-    from artgen_tui.tui.widgets.status_bar import StatusBar
-    from artgen_tui.tui.widgets.timeline_table import TimelineTable
 
 ACTION_BINDINGS: dict[str, str] = {"export": "export", "focus_timeline": "focus_timeline"}
 """GUI action kind → the app action whose key the action button names."""
@@ -54,18 +53,12 @@ class TurnState:
         )
 
 
-class TurnViewHost(Protocol):
+class TurnViewHost(MainParts, Protocol):
     """What a turn draws on (looked up when needed: the screen outlives no turn)."""
 
     settings: Settings
     credits: CreditsView
 
-    @property
-    def chat(self) -> ChatLog: ...
-    @property
-    def timeline(self) -> TimelineTable: ...
-    @property
-    def status(self) -> StatusBar: ...
     def key_of(self, action: str) -> str: ...
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core import uploads
-from artgen_tui.tui.host import AppServices
+from artgen_tui.tui.host import AppServices, MainParts
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -18,11 +18,10 @@ if TYPE_CHECKING:
     from artgen_tui.tui.errors import ErrorView
     from artgen_tui.tui.screens.batch import BatchPlan
     from artgen_tui.tui.screens.file_picker import UploadChoice
-    from artgen_tui.tui.widgets.timeline_table import TimelineTable
     from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 
-class UploadHost(AppServices, Protocol):
+class UploadHost(AppServices, MainParts, Protocol):
     """What uploading uses of the app."""
 
     ws: Workspace | None
@@ -30,8 +29,6 @@ class UploadHost(AppServices, Protocol):
     settings: Settings
     errors: ErrorView
 
-    @property
-    def timeline(self) -> TimelineTable: ...
     @property
     def upload_bar(self) -> UploadBar: ...
     def refresh_credits(self) -> object: ...
