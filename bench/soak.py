@@ -1,7 +1,7 @@
 """A long session in the real app: does memory stay flat and the screen stay responsive?
 
-Runs the real app headless (Pilot, 120×40) against an in-process local backend with instant agent
-stages and types a mixed session into the prompt, pressing Enter like a user: generations, edits
+Runs the real app headless (Pilot, 120×40) against the local backend in its own process (as
+``artgen --local`` does, so the RSS is the app's alone) with instant agent stages and types a mixed session into the prompt, pressing Enter like a user: generations, edits
 (some close silently), ``/status``, ``/credits``, short Markdown replies (``/bench-stream``),
 plain chat, and ``/export`` every few turns (each export is rendered and downloaded). Reports:
 
@@ -206,15 +206,21 @@ async def _soak(settings: Any, turns: int, exports: int, trace: bool) -> dict[st
 
 async def _one_run(turns: int, exports: int, trace: bool, work: Path) -> dict[str, Any]:
     os.environ["ARTGEN_HOME"] = str(work / "home")
-    from artgen_tui.config import Settings
-    from artgen_tui.core.workspace import register_local_backend
-    from artgen_tui.local.options import LocalOptions
-    from artgen_tui.local.runner import LocalBackend
-
-    options = LocalOptions(
-        stage_delay=0.0, heartbeat_interval=5.0, seed=7, credits=10_000_000, silent_close_rate=0.3
+    os.environ["ARTGEN_LOCAL"] = json.dumps(
+        {
+            "data_dir": str(work / "backend"),
+            **{"stage_delay": 0.0, "heartbeat_interval": 5.0, "seed": 7},
+            **{"credits": 10_000_000, "silent_close_rate": 0.3},
+        }
     )
-    with LocalBackend(work / "backend", options=options) as backend:
+    from artgen_tui.config import Settings
+    from artgen_tui.core.identities import register_local_backend
+    from artgen_tui.local.child import ChildBackend
+
+    # Its own process, as with `artgen --local`: the RSS measured is the app's alone, not the
+    # backend's store of every session's events.
+    backend = ChildBackend(None).start()
+    try:
         register_local_backend(backend.url, work / "backend")
         settings = Settings(
             api_url=backend.url,
@@ -223,6 +229,9 @@ async def _one_run(turns: int, exports: int, trace: bool, work: Path) -> dict[st
             render_poll_interval=0.2,
         )
         return await _soak(settings, turns, exports, trace)
+    finally:
+        if failure := backend.stop():
+            print(f"the backend stopped: {failure}", file=sys.stderr)
 
 
 def main() -> int:
