@@ -15,17 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from artgen_tui.api.untrusted import clean, clean_line
 from artgen_tui.config import Settings
 from artgen_tui.core import termimage
-from artgen_tui.core.intents import Intent, route
 from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.core.prompt_history import default_path as prompt_history_path
 from artgen_tui.tui.bindings import APP_BINDINGS
@@ -53,8 +50,10 @@ from artgen_tui.tui.messages import (
 from artgen_tui.tui.notify import Notifier
 from artgen_tui.tui.open_actions import CopyPathRequested, Opener, OpenRequested
 from artgen_tui.tui.preview_flow import PreviewFlow
+from artgen_tui.tui.prompt_flow import PromptFlow
 from artgen_tui.tui.queue_flow import QueueFlow
 from artgen_tui.tui.quit_flow import quit_or_ask
+from artgen_tui.tui.safe_toasts import SanitizedToasts
 from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
 from artgen_tui.tui.session_flow import SessionFlow
@@ -81,12 +80,6 @@ if TYPE_CHECKING:
 
 WorkspaceFactory = Callable[[Settings], "Workspace"]
 
-INTENT_ACTIONS = {
-    **{kind: kind for kind in ("export", "credits", "upload", "sessions", "library", "preview")},
-    **{"state": "status", "new": "new_session", "focus_timeline": "focus_timeline"},
-}
-"""What a typed command (:func:`artgen_tui.core.intents.route`) or an action button runs."""
-
 
 def _new_workspace(settings: Settings) -> Workspace:
     from artgen_tui.core.workspace import Workspace
@@ -94,7 +87,7 @@ def _new_workspace(settings: Settings) -> Workspace:
     return Workspace(settings)
 
 
-class ArtgenApp(App[int], inherit_bindings=False):
+class ArtgenApp(SanitizedToasts, inherit_bindings=False):
     """artgen's terminal UI. ``clock``/``wall_clock`` are injectable for deterministic tests."""
 
     TITLE = "artgen"
@@ -150,6 +143,7 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self.previews = PreviewFlow(self)
         self.queue_flow = QueueFlow(self)
         self.turn_flow = TurnFlow(self)
+        self.prompt_flow = PromptFlow(self)
         self.notifier = Notifier(self, settings.notify, clock)
         self.exports = ExportFlow(self, export_resolution)
 
@@ -167,24 +161,6 @@ class ArtgenApp(App[int], inherit_bindings=False):
         # refused connection takes milliseconds) would otherwise never be painted.
         if self._autoconnect:
             self.connect()
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """Every toast passes the sanitiser: its text may quote the server."""
-        super().notify(
-            clean(message),
-            title=clean_line(title),
-            severity=severity,
-            timeout=timeout,
-            markup=markup,
-        )
 
     def on_mount(self) -> None:
         self.theme_saver.apply(key_display(self.COMMAND_PALETTE_BINDING))
@@ -285,53 +261,13 @@ class ArtgenApp(App[int], inherit_bindings=False):
         self.prompt.focus()
 
     async def submit(self, text: str, *, confirmed: bool = False, queued: bool = False) -> None:
-        """Handle one message typed in the prompt (or sent from the queue, see :mod:`queue_flow`)."""
-        intent = route(text)
-        if not queued and self.queue_flow.holds(intent):
-            self.queue_flow.hold(text)
-            return
-        if intent.kind == "help":
-            self.prompt.clear()
-            if intent.error:
-                await self.chat.add_notice(intent.error, "warning")
-            else:
-                self.action_help()
-            return
-        if not self.ready:
-            retry = key_display(self.key_of("credits"))
-            what = f"press {retry} to retry" if intent.kind != "chat" else "your message is kept"
-            self.notify(f"Not connected yet; {what}.", severity="warning")
-            return
-        if not confirmed and self.queue_flow.asks_first(intent):
-            self.queue_flow.ask_resend(text)
-            return
-        if not queued:
-            self.prompt.remember(text)
-            self.prompt.clear()
-        await self.run_intent(intent)
-
-    async def run_intent(self, intent: Intent) -> None:
-        """Local actions never start an agent turn."""
-        if intent.kind == "chat":
-            self.turn_flow.start(intent.text)
-            return
-        await self.chat.add_user(intent.text)
-        if intent.kind == "upload" and intent.args:
-            from artgen_tui.core import uploads
-
-            items = uploads.items_from_args(intent.args)
-            self.uploads.offer(items) if intent.offer else self.uploads.start(items)
-        elif intent.kind == "export_chat":
-            self.session_flow.export_chat(intent.args)
-        else:
-            await self.run_action(INTENT_ACTIONS[intent.kind])
+        await self.prompt_flow.submit(text, confirmed=confirmed, queued=queued)
 
     # --- chat turns (see :mod:`artgen_tui.tui.turn_flow`) -------------------------------------
 
     @on(ActionChosen)
     async def _action_chosen(self, event: ActionChosen) -> None:
-        if event.kind in INTENT_ACTIONS:
-            await self.run_action(INTENT_ACTIONS[event.kind])
+        await self.prompt_flow.chosen(event.kind)
 
     def action_cancel_turn(self) -> None:
         self.turn_flow.cancel()
