@@ -1,9 +1,10 @@
 """The full-screen app: key bindings, composition, and routing to the flows.
 
 Each flow lives in its own module and sees the app only through a small protocol of its own
-(:mod:`artgen_tui.tui.host` has the Textual services they share): ``connect_flow``, ``turn_flow``
-(with ``turn_view``), ``queue_flow``, ``uploads``, ``exports``, ``preview_flow``, ``session_flow``,
-``quit_flow``; ``credits_view``, ``spend_view`` and ``errors`` are given callables. Every worker
+(:mod:`artgen_tui.tui.host` has the Textual services they share): ``connect_flow``, ``prompt_flow``,
+``turn_flow`` (with ``turn_view``), ``queue_flow``, ``uploads``, ``exports``, ``preview_flow``,
+``library_flow``, ``session_flow``, ``quit_flow``; ``credits_view``, ``spend_view`` and ``errors``
+are given callables. Every worker
 catches its errors, so a failure never closes the app.
 """
 
