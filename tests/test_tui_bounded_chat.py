@@ -97,7 +97,7 @@ async def test_many_turns_keep_the_chat_bounded_and_scrolling_back_remounts_the_
         assert pages >= 2
         first = next(m for m in log.messages() if isinstance(m, UserMessage))
         assert first.text == FIRST
-        assert visible(log, first)
+        await settle(pilot, lambda: visible(log, first))  # laid out on screen, however loaded
         assert not log.query(MoreMessages).filter(".-earlier")
         assert len(log.children) <= log.mount_limit + 2  # the newest were unmounted instead
 

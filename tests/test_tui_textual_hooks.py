@@ -9,12 +9,16 @@ that moves it shows up as one clear failure instead of a frozen or crashing chat
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 
 from textual.app import App, ComposeResult
-from textual.widgets import Markdown
+from textual.widgets import Button, Footer, Input, Markdown
+from textual.widgets._footer import FooterKey
 from textual.widgets.markdown import MarkdownStream
 from textual.widgets.tree import TreeNode
+
+from artgen_tui.tui.widgets.footer import Footer as ArtgenFooter
 
 
 class _Host(App[None]):
@@ -42,3 +46,36 @@ def test_public_hooks_the_chat_and_picker_use() -> None:
     assert callable(Markdown.get_stream)
     # The picker asks a directory node whether it expands.
     assert isinstance(inspect.getattr_static(TreeNode, "allow_expand"), property)
+
+
+class _Two(App[None]):
+    """Two focusable widgets: each focus move redraws the footer's keys."""
+
+    BINDINGS = [("f2", "bell", "Two"), ("f3", "bell", "Three")]
+
+    def __init__(self, footer: type[Footer]) -> None:
+        super().__init__()
+        self._footer = footer
+
+    def compose(self) -> ComposeResult:
+        yield Input(id="a")
+        yield Button("b", id="b")
+        yield self._footer()
+
+
+async def _detached_keys_after_focus_moves(footer: type[Footer], moves: int) -> int:
+    app = _Two(footer)
+    async with app.run_test() as pilot:
+        for i in range(moves):
+            app.set_focus(app.query_one("#a" if i % 2 else "#b"))
+            await pilot.pause()
+            await pilot.pause()
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, FooterKey) and not o.is_attached)
+
+
+async def test_footer_keys_drawn_before_are_let_go() -> None:
+    # Textual's own footer keeps every key it ever drew (its `compact` data binding leaves a
+    # watcher behind); this fails when a Textual upgrade fixes that: then drop our Footer.
+    assert await _detached_keys_after_focus_moves(Footer, 20) >= 20
+    assert await _detached_keys_after_focus_moves(ArtgenFooter, 20) == 0

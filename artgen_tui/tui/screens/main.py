@@ -11,10 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Key, Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.tui.widgets.chat_log import ChatLog, ChatMessage
+from artgen_tui.tui.widgets.footer import Footer
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.widgets.prompt import PromptInput
 from artgen_tui.tui.widgets.queue_bar import QueueBar

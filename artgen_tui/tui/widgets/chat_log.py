@@ -563,6 +563,7 @@ class Reply(ChatMessage):
             return
         self.add_class("-collapsed")
         self.remove_children()
+        self._live = self._sealed = None  # the removed widgets go with their children
         sealed = SealedMarkdown(classes="segment -sealed")
         sealed.append(self.text)
         self.mount(sealed)
