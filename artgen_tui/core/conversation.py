@@ -311,9 +311,10 @@ async def run_turn(
     ``record`` appends the message and the reply to the session's local transcript. If the
     stream breaks off, the agent usually keeps working server-side, so the state is polled after
     each of ``recovery_delays`` (the last one repeating; default ``[network] recovery_delays``)
-    until it stops changing; see :func:`_catch_up`. :class:`StreamDropped` says so at once. Workspace notices raised meanwhile become :class:`Notice` events, each
-    yielded before the event that followed it. Raises :class:`ApiError` subclasses (e.g.
-    ``InsufficientCredits``).
+    until it stops changing; see :func:`_catch_up`. :class:`StreamDropped` says so at once.
+    Workspace notices raised meanwhile become :class:`Notice` events, each yielded before the
+    event that followed it (or before the error, when the turn fails). Raises :class:`ApiError`
+    subclasses (e.g. ``InsufficientCredits``).
     """
     if recovery_delays is None:
         recovery_delays = tuple(ws.settings.network.recovery_delays)
@@ -321,12 +322,19 @@ async def run_turn(
     done = False
     try:
         with ws.capture_notices() as notices:
-            async with contextlib.aclosing(events):
-                async for event in events:
-                    while notices:
-                        yield Notice(notices.pop(0))
-                    done = done or isinstance(event, TurnDone)
-                    yield event
+            try:
+                async with contextlib.aclosing(events):
+                    async for event in events:
+                        while notices:
+                            yield Notice(notices.pop(0))
+                        done = done or isinstance(event, TurnDone)
+                        yield event
+            except ApiError:
+                # What happened on the way to the failure (a rate-limit wait, a new token) is
+                # still said, before the error.
+                while notices:
+                    yield Notice(notices.pop(0))
+                raise
     except ApiError as exc:
         if record and not done:
             Transcript(ws.session_id).mark("failed", exc.user_text())
