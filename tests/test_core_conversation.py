@@ -501,3 +501,40 @@ async def test_settle_on_its_own_sees_a_change_catches_a_late_write_or_finds_non
     # Nor when the second look is turned off.
     events, turn, ws = await _settled([_timeline("city"), _timeline("sunset")], recheck=0)
     assert (events, ws.calls) == ([], 1)
+
+
+def test_observe_diffs_once_and_only_when_the_timeline_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each poll: a fingerprint says whether anything changed; the one diff (against the state
+    before the turn) is computed only then."""
+    calls: list[tuple[SessionState | None, SessionState]] = []
+
+    def counted(old: SessionState | None, new: SessionState) -> Any:
+        calls.append((old, new))
+        return diff(old, new)
+
+    monkeypatch.setattr(conv, "diff", counted)
+    before = _timeline("city")
+    turn = conv._Turn(
+        ws=None,  # type: ignore[arg-type]  # observe fetches nothing
+        text="hi",
+        interval=60.0,
+        tick=1.0,
+        started=0.0,
+        before=before,
+        latest=before,
+    )
+    assert turn.observe(_timeline("city")) is None
+    assert calls == []
+    first = turn.observe(_timeline("city", "title"))
+    assert first is not None and [r.label for r in first.diff.added] == ["title"]
+    assert len(calls) == 1 and calls[0][0] is before
+    assert turn.observe(_timeline("city", "title")) is None
+    assert len(calls) == 1
+    second = turn.observe(_timeline("sunset", "title"))
+    assert second is not None and len(calls) == 2 and calls[1][0] is before
+    # The diff stays against the state before the turn: the title is still new.
+    assert {r.label for r in second.diff.added} == {"title"}
+    assert {r.label for r in second.diff.changed} == {"sunset"}
+    assert turn.turn_diff() is second.diff
