@@ -492,7 +492,11 @@ async def cmd_upload(ctx: Context, ws: Any) -> int:
 
 
 def _job_exit(status: str) -> int:
-    if status in ("downloaded", "completed", "pending", "processing"):
+    """0 when the render worked or is still going (``--no-wait``), 2 when only the download
+    failed (trying again may work), else 1."""
+    from artgen_tui.core.jobs import RENDERING, SUCCEEDED
+
+    if status in SUCCEEDED or status in RENDERING:
         return EXIT_OK
     if status == "download_failed":
         return EXIT_TRANSIENT
@@ -501,6 +505,8 @@ def _job_exit(status: str) -> int:
 
 async def _follow(ctx: Context, updates: Any) -> int:
     """Show a job's updates; return the exit code for its final status."""
+    from artgen_tui.core.jobs import RENDERING
+
     last = None
     shown: tuple[str, int, int] | None = None
     async for job in updates:
@@ -510,7 +516,7 @@ async def _follow(ctx: Context, updates: Any) -> int:
         if mark != shown:
             shown = mark
             ctx.out.emit("job", **job.to_json())
-        if job.status in ("pending", "processing"):
+        if job.status in RENDERING:
             ctx.out.progress(f"rendering {job.id} {bar(job.progress / 100)}")
         elif job.status == "downloading":
             ctx.out.progress(f"downloading {job.id} {bar(job.download_fraction)}")

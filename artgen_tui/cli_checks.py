@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, NoReturn
+from typing import NoReturn
 
 SESSION_ID_MAX = 128
 """Longest session id accepted (the service's are 19 digits; the local backend's a few dozen)."""
@@ -74,14 +74,6 @@ def argv_problem(args: argparse.Namespace) -> str | None:
     return files_problem(args)
 
 
-def _refused(uploads: Any, item: Any) -> bool:
-    try:
-        uploads.validate([item])
-    except uploads.UploadRefused:
-        return True
-    return False
-
-
 def files_problem(args: argparse.Namespace) -> str | None:
     """Files named on the command line that cannot be used (an upload that is not a regular
     file, an ``-o`` that cannot become one), found before connecting to anything."""
@@ -94,7 +86,7 @@ def files_problem(args: argparse.Namespace) -> str | None:
             # outcome (done / refused with the reason) and the usable ones go up.
             items = uploads.items_from_args(args.items)
             files = [i for i in items if not uploads.is_url(i)]
-            refused = [f for f in files if _refused(uploads, f)]
+            refused = [f for f in files if uploads.refusal(f) is not None]
             if refused and len(refused) == len(items):
                 uploads.validate(files)
         output = getattr(args, "output", None)

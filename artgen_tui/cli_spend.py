@@ -7,6 +7,7 @@ decides what ``artgen chat``/``export``/``batch`` print and when they refuse (ex
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,8 @@ from artgen_tui.core.workspace import Workspace
 
 if TYPE_CHECKING:
     from artgen_tui.cli import Output
+
+log = logging.getLogger(__name__)
 
 YES_HINT = "Nothing was sent. Run again with --yes to send it anyway."
 
@@ -40,7 +43,8 @@ async def balance(ws: Workspace) -> Credits | None:
     """The balance now, or ``None`` when the server cannot say (the guard then prices blind)."""
     try:
         return await ws.credits()
-    except ApiError:
+    except ApiError as exc:
+        log.info("balance unavailable, pricing without it: %s", exc)
         return None
 
 

@@ -192,6 +192,26 @@ def test_upload_files_and_refusals(
     assert "Uploaded 1 of 2." in text.stdout and "notes.txt: refused (" in text.stdout
 
 
+def test_a_followed_jobs_exit_code_comes_from_the_job_states() -> None:
+    """Every job state has its exit code; the CLI reads core.jobs' sets, not its own copy."""
+    from typing import get_args
+
+    from artgen_tui.core.jobs import FINAL, RENDERING, UNFINISHED, JobStatus
+
+    codes = {status: cli._job_exit(status) for status in get_args(JobStatus)}
+    assert codes == {
+        "pending": 0,
+        "processing": 0,
+        "completed": 0,
+        "downloading": 1,
+        "downloaded": 0,
+        "failed": 1,
+        "cancelled": 1,
+        "download_failed": 2,
+    }
+    assert set(codes) == FINAL | UNFINISHED and RENDERING <= UNFINISHED
+
+
 def test_export_of_an_empty_timeline_is_a_permanent_error(
     local_backend: str, artgen: Callable[..., Result]
 ) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from artgen_tui.api.errors import InsufficientCredits
 from artgen_tui.api.models import SessionInfo, SessionState
-from artgen_tui.config import Settings, load_settings
+from artgen_tui.config import NetworkSettings, Settings, load_settings
 from artgen_tui.core import conversation as conv
 from artgen_tui.core.history import Transcript
 from artgen_tui.core.timeline import diff
@@ -216,6 +216,27 @@ async def test_out_of_credits_is_raised_with_the_bind_link(tmp_path: Path) -> No
             assert info.value.register_url.endswith(f"?bind={ws.user_id}")
 
 
+async def test_notices_before_a_failing_turn_reach_the_user_before_the_error(
+    tmp_path: Path,
+) -> None:
+    """A 429 waited out, then a refusal: the rate-limit notice is a turn event, not lost."""
+    notices: list[str] = []
+    with backend(tmp_path / "be", credits=50) as url:
+        async with Workspace(settings_for(url), on_notice=notices.append) as ws:
+            await ws.ready()
+            inject(url, "rate_limit=1")
+            events: list[conv.TurnEvent] = []
+            with pytest.raises(InsufficientCredits):
+                async for event in conv.run_turn(ws, GENERATE):
+                    events.append(event)
+            ws.notice("after the turn")
+    said = [e.text for e in events if isinstance(e, conv.Notice)]
+    assert len(said) == 1 and said[0].startswith("Rate limited; retrying in"), events
+    assert not any(isinstance(e, conv.TurnDone) for e in events)
+    # Said once, as a turn event; the workspace's own callback is back in place afterwards.
+    assert notices == ["after the turn"]
+
+
 async def test_closing_the_turn_early_closes_the_stream(tmp_path: Path) -> None:
     with backend(tmp_path / "be", stage_delay=5.0, heartbeat_interval=0.05) as url:
         async with Workspace(settings_for(url)) as ws:
@@ -412,3 +433,108 @@ async def test_relay_on_its_own_merges_text_and_starts_a_paragraph_after_a_tool(
     ]
     assert outcome.got_any and outcome.error is None
     assert "".join(turn.shown) == "Hello there.\n\nDone."
+
+
+class _StateStub:
+    """A server-less workspace for :func:`conv._settle`: ``state()`` answers from a list."""
+
+    def __init__(self, answers: list[SessionState], recheck: float) -> None:
+        self.answers = answers
+        self.calls = 0
+        self.settings = Settings(network=NetworkSettings(settle_recheck=recheck))
+
+    async def state(self) -> SessionState:
+        self.calls += 1
+        return self.answers[min(self.calls, len(self.answers)) - 1]
+
+
+def _timeline(*labels: str) -> SessionState:
+    segments = [
+        {"id": f"seg_{i}", "start_ms": i * 1000, "duration_ms": 1000, "label": label}
+        for i, label in enumerate(labels)
+    ]
+    return SessionState.model_validate({"state": {"draft": {"t": [{"tt": 0, "sg": segments}]}}})
+
+
+async def _settled(
+    answers: list[SessionState], *, shown: str = "", recheck: float = 0.01
+) -> tuple[list[conv.TurnEvent], conv._Turn, _StateStub]:
+    ws = _StateStub(answers, recheck)
+    before = _timeline("city")
+    turn = conv._Turn(
+        ws=ws,  # type: ignore[arg-type]  # only state() and settings are used
+        text="hi",
+        interval=60.0,
+        tick=1.0,
+        started=0.0,
+        before=before,
+        latest=before,
+    )
+    if shown:
+        turn.shown.append(shown)
+    events = [e async for e in conv._settle(turn, recovery_delays=())]
+    return events, turn, ws
+
+
+async def test_settle_on_its_own_sees_a_change_catches_a_late_write_or_finds_none() -> None:
+    """The settling part without a server: one look after the stream, and a second one only
+    for a silent turn that shows no change yet."""
+    # A change in the first look: one event, no second look.
+    events, turn, ws = await _settled([_timeline("city", "title")])
+    assert [type(e) for e in events] == [conv.TimelineChanged]
+    assert ws.calls == 1
+    assert turn.diff is not None and [r.label for r in turn.diff.added] == ["title"]
+    assert turn.turn_diff() is turn.diff
+    # Nothing yet, then the service writes the turn's change just after the stream ended.
+    events, turn, ws = await _settled([_timeline("city"), _timeline("sunset")])
+    assert ws.calls == 2
+    assert len(events) == 1 and isinstance(events[0], conv.TimelineChanged)
+    assert events[0].diff is turn.diff and events[0].diff.sentence.startswith("Timeline updated")
+    # No change at all: two looks, no event, and the turn's diff says so.
+    events, turn, ws = await _settled([_timeline("city"), _timeline("city")])
+    assert (events, ws.calls, turn.diff) == ([], 2, None)
+    turn_diff = turn.turn_diff()
+    assert turn_diff is not None and turn_diff.empty
+    # A turn that replied in words is not looked at twice.
+    events, turn, ws = await _settled([_timeline("city")], shown="Nothing to change.")
+    assert (events, ws.calls) == ([], 1)
+    # Nor when the second look is turned off.
+    events, turn, ws = await _settled([_timeline("city"), _timeline("sunset")], recheck=0)
+    assert (events, ws.calls) == ([], 1)
+
+
+def test_observe_diffs_once_and_only_when_the_timeline_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each poll: a fingerprint says whether anything changed; the one diff (against the state
+    before the turn) is computed only then."""
+    calls: list[tuple[SessionState | None, SessionState]] = []
+
+    def counted(old: SessionState | None, new: SessionState) -> Any:
+        calls.append((old, new))
+        return diff(old, new)
+
+    monkeypatch.setattr(conv, "diff", counted)
+    before = _timeline("city")
+    turn = conv._Turn(
+        ws=None,  # type: ignore[arg-type]  # observe fetches nothing
+        text="hi",
+        interval=60.0,
+        tick=1.0,
+        started=0.0,
+        before=before,
+        latest=before,
+    )
+    assert turn.observe(_timeline("city")) is None
+    assert calls == []
+    first = turn.observe(_timeline("city", "title"))
+    assert first is not None and [r.label for r in first.diff.added] == ["title"]
+    assert len(calls) == 1 and calls[0][0] is before
+    assert turn.observe(_timeline("city", "title")) is None
+    assert len(calls) == 1
+    second = turn.observe(_timeline("sunset", "title"))
+    assert second is not None and len(calls) == 2 and calls[1][0] is before
+    # The diff stays against the state before the turn: the title is still new.
+    assert {r.label for r in second.diff.added} == {"title"}
+    assert {r.label for r in second.diff.changed} == {"sunset"}
+    assert turn.turn_diff() is second.diff

@@ -194,6 +194,45 @@ def test_diff_from_nothing_adds_everything() -> None:
     assert "and 2 more" in d.sentence
 
 
+def _variants() -> dict[str, SessionState]:
+    """The documented draft and small edits of it, each a different kind of change."""
+    out = {"same": state(copy.deepcopy(DRAFT))}
+    edits: dict[str, Any] = {
+        "label": lambda d: d["t"][0]["sg"][0].update(label="neon city"),
+        "span": lambda d: d["t"][0]["sg"][0].update(duration_ms=5000),
+        "volume": lambda d: d["t"][1]["sg"][0].update(volume=0.3),
+        "removed": lambda d: d["t"][1].update(sg=[]),
+        "replaced in place": lambda d: d["t"][2]["sg"][0].update(id="seg_new"),
+        "reordered": lambda d: d["t"][0]["sg"].reverse(),
+        "extra key": lambda d: d["t"][0]["sg"][0].update(note="ignored by the table"),
+    }
+    for name, edit in edits.items():
+        draft = copy.deepcopy(DRAFT)
+        edit(draft)
+        out[name] = state(draft)
+    out["canvas"] = state(DRAFT, canvas={**CANVAS, "aspect_ratio": "9:16"})
+    return out
+
+
+def test_equal_fingerprints_exactly_when_the_diff_is_empty() -> None:
+    """A poll tells "unchanged" from fingerprints alone; that must mean what diff means."""
+    variants = _variants()
+    for a_name, a in variants.items():
+        for b_name, b in variants.items():
+            same = timeline.fingerprint(a) == timeline.fingerprint(b)
+            assert same == timeline.diff(a, b).empty, (a_name, b_name)
+    base = timeline.fingerprint(state(DRAFT))
+    assert base == timeline.fingerprint(variants["reordered"])
+    assert base != timeline.fingerprint(variants["replaced in place"])
+
+
+def test_since_shown_highlights_nothing_on_first_sight() -> None:
+    new = _variants()["label"]
+    assert timeline.since_shown(None, new) is None
+    change = timeline.since_shown(state(DRAFT), new)
+    assert change is not None and change.changed_keys == {"seg:seg_1a2b"}
+
+
 def test_keys_without_ids_are_positional_and_stable() -> None:
     draft = {"t": [{"tt": 7, "sg": [{"text": "A", "start_ms": 0, "duration_ms": 1000}]}]}
     a = timeline.rows(state(draft).draft)

@@ -47,6 +47,31 @@ def test_validate_refuses_the_whole_batch_naming_every_problem(tmp_path: Path) -
     assert not info.value.transient
 
 
+def test_one_refusal_rule_names_the_file_for_every_unusable_path(tmp_path: Path) -> None:
+    """A system error (a symlink loop) reads like the rules' own refusals, and validate says
+    exactly what refusal says."""
+    loop = tmp_path / "loop.mp4"
+    loop.symlink_to(loop)
+    folder = tmp_path / "shots.png"
+    folder.mkdir()
+    cases = {
+        loop: f"{loop}: cannot be read (too many levels of symbolic links).",
+        folder: f"{folder}: is a folder; pick files inside it.",
+        tmp_path / "gone.webm": f"{tmp_path / 'gone.webm'}: no such file.",
+        "ftp://example.com/a.mp4": "ftp://example.com/a.mp4: only http(s) URLs can be uploaded.",
+    }
+    for item, reason in cases.items():
+        assert uploads.refusal(item) == reason
+        with pytest.raises(uploads.UploadRefused) as info:
+            uploads.validate([item])
+        assert info.value.problems == [reason]
+    good = tmp_path / "clip.mp4"
+    good.write_bytes(b"0")
+    assert uploads.refusal(good) is None
+    checked = uploads.check_file(str(good))
+    assert isinstance(checked, uploads.ValidatedFile) and checked.size == 1
+
+
 async def test_upload_streams_with_progress_and_refreshes_state(
     local_backend: str, tmp_path: Path
 ) -> None:

@@ -8,9 +8,11 @@ outside the TUI loads textual at run time either.
 from __future__ import annotations
 
 import pkgutil
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,33 @@ def _lint_imports(where: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _cli_modules() -> set[str]:
+    """The CLI's modules: ``artgen_tui.cli`` and every top-level ``artgen_tui.cli_*``."""
+    return {
+        f"artgen_tui.{info.name}"
+        for info in pkgutil.iter_modules(artgen_tui.__path__)
+        if info.name == "cli" or info.name.startswith("cli_")
+    }
+
+
+def test_every_contract_that_names_the_cli_names_all_its_modules() -> None:
+    """A new ``cli_*.py`` must join the contracts, or it would sit in no layer at all."""
+    cli = _cli_modules()
+    assert {"artgen_tui.cli", "artgen_tui.cli_checks", "artgen_tui.cli_spend"} <= cli
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    lists = 0
+    for contract in contracts:
+        for key in ("layers", "source_modules", "forbidden_modules"):
+            names: set[str] = set()
+            for entry in contract.get(key, []):
+                names |= {part.strip() for part in re.split(r"[|:]", entry)}
+            if names & cli:
+                lists += 1
+                assert cli <= names, (contract["name"], key, sorted(cli - names))
+    assert lists >= 5
+
+
 def test_the_contracts_hold(tmp_path: Path) -> None:
     """The contracts pass on a copy of this tree (not on whatever artgen_tui is installed)."""
     out = _lint_imports(_copy_project(tmp_path))
@@ -104,6 +133,12 @@ BAD_IMPORTS = [
     ("core/jobs.py", "import textual.app", "Only the TUI imports textual"),
     ("core/timeline.py", "from artgen_tui.tui import messages", "Faces above product rules"),
     ("config.py", "from artgen_tui.core import intents", "Settings and paths are leaves"),
+    # The CLI is cli.py and its cli_* subcommand modules: every one of them is a face.
+    ("core/spend.py", "from artgen_tui import cli_checks", "Faces above product rules"),
+    ("api/files.py", "from artgen_tui import cli_spend", "The wire never imports"),
+    ("tui/uploads.py", "from artgen_tui import cli_checks", "The TUI never imports the CLI"),
+    ("cli_sessions.py", "from artgen_tui.tui import messages", "The CLI never imports the TUI"),
+    ("cli_checks.py", "import textual.app", "Only the TUI imports textual"),
 ]
 
 

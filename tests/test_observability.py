@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import signal
@@ -148,3 +149,30 @@ def test_doctor_says_when_the_api_is_unreachable() -> None:
     assert "reachable" in result.stdout and "no (ConnectError" in result.stdout
     assert "token" in result.stdout and "none yet" in result.stdout
     assert "off (--log FILE)" in result.stdout
+
+
+async def test_the_faces_log_a_balance_they_could_not_get(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The spend guard prices without the balance and the status bar keeps the old one; both
+    say why in the log (nothing is shown to the user)."""
+    from artgen_tui import cli_spend
+    from artgen_tui.config import load_settings
+    from artgen_tui.core.workspace import Workspace
+    from artgen_tui.tui.credits_view import CreditsView
+
+    caplog.set_level(logging.INFO, logger="artgen_tui")
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    async with Workspace(load_settings(api_url=unreachable)) as ws:
+        assert await cli_spend.balance(ws) is None
+        warned: list[str] = []
+        view = CreditsView(lambda: pytest.fail("no balance to show"), warned.append, 100)
+
+        async def show_error(exc: object) -> None:
+            pytest.fail("a background refresh shows no error")
+
+        await view.fetch(ws, None, show_error)
+        assert view.last is None and warned == []
+    lines = {(r.name, r.getMessage().split(":")[0]) for r in caplog.records}
+    assert ("artgen_tui.cli_spend", "balance unavailable, pricing without it") in lines
+    assert ("artgen_tui.tui.credits_view", "balance refresh failed") in lines

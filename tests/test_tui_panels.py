@@ -15,9 +15,10 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Footer, Input, Static
 
+from artgen_tui import cli
 from artgen_tui.api.files import MAX_UPLOAD_BYTES
 from artgen_tui.api.models import SessionState
-from artgen_tui.core import timeline
+from artgen_tui.core import timeline, uploads
 from artgen_tui.core.jobs import ExportJob
 from artgen_tui.tui.demo import DRAFT
 from artgen_tui.tui.open_actions import CopyPathRequested, OpenRequested
@@ -147,6 +148,39 @@ async def test_picker_multi_select_returns_chosen_paths(media: Path) -> None:
         assert await pilot.click("#picker-upload")
         await wait_for(pilot, lambda: app.result is not _UNSET)
     assert app.result == UploadChoice(paths=[media / "clip.mp4", media / "photo.png"], urls=[])
+
+
+async def test_picker_and_cli_give_one_reason_for_an_unreadable_file_and_a_folder(
+    media: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One refusal rule (core.uploads): the picker shows the very sentence ``artgen upload``
+    prints, for a file that cannot be read and for a chosen file that became a folder."""
+    loop = media / "loop.mp4"
+    loop.symlink_to(loop)  # stat fails with a system error (and does for root too)
+    photo = media / "photo.png"
+    app = PickerHost(media)
+    async with app.run_test(size=PICKER_SIZE) as pilot:
+        await loaded(pilot)
+        await press_on(pilot, "loop.mp4", "space")
+        shown_loop = message_text(app)
+        await press_on(pilot, "photo.png", "space")
+        photo.unlink()
+        photo.mkdir()
+        assert await pilot.click("#picker-upload")
+        await pilot.pause()
+        shown_folder = message_text(app)
+        assert app.result is _UNSET
+    for path, shown, words in (
+        (loop, shown_loop, "cannot be read"),
+        (photo, shown_folder, "is a folder"),
+    ):
+        reason = uploads.refusal(path)
+        assert reason is not None and words in reason and path.name in reason
+        assert shown == f"✗ {reason}"
+        capsys.readouterr()
+        code = cli.main(["upload", str(path), "--api-url", "http://127.0.0.1:9", "--no-json"])
+        err = capsys.readouterr().err
+        assert code == 1 and reason in err, err
 
 
 async def test_picker_refuses_wrong_type_and_oversized_files(media: Path) -> None:

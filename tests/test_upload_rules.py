@@ -30,6 +30,19 @@ def test_the_refusal_names_every_accepted_type() -> None:
     assert named == server.ACCEPTED_EXTENSIONS - {".jpeg"}  # JPG stands for both spellings
 
 
+def test_the_clients_hint_names_every_accepted_type() -> None:
+    """The hint after a client-side or server 4001 refusal is prose; it must list what
+    api.files.ACCEPTED_EXTENSIONS accepts, no more and no less."""
+    hint = UnsupportedFileType.default_hint
+    assert hint.startswith("Use ") and hint.endswith(".")
+    named = {
+        f".{word.strip().lower()}"
+        for word in hint.removeprefix("Use ").removesuffix(".").replace(" or ", ", ").split(",")
+    }
+    assert named == client.ACCEPTED_EXTENSIONS - {".jpeg"}  # JPG stands for both spellings
+    assert UnsupportedFileType("x").user_text().endswith(hint)
+
+
 @pytest.mark.parametrize("name", ["notes.txt", "README", "clip.MP4.exe"])
 def test_both_refuse_the_same_files(tmp_path: Path, name: str) -> None:
     path = tmp_path / name

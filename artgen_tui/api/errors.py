@@ -103,6 +103,8 @@ class InsufficientCredits(ApiError):
 
 class UnsupportedFileType(ApiError):
     code = 4001
+    # api.files cannot be imported here (it raises these errors); tests/test_upload_rules.py
+    # checks that this list is api.files.ACCEPTED_EXTENSIONS.
     default_hint = "Use MP4, MOV, AVI, WEBM, MKV, JPG, PNG, GIF, WEBP, MP3, WAV, M4A or AAC."
 
 

@@ -24,7 +24,14 @@ from artgen_tui.api import events as ev
 from artgen_tui.api.errors import ApiError, ServerError, SessionNotFound, StreamInterrupted
 from artgen_tui.core.gui_phrases import GuiAction, find_actions
 from artgen_tui.core.history import Transcript
-from artgen_tui.core.timeline import LARGE_TIMELINE, TimelineDiff, diff, segment_count
+from artgen_tui.core.timeline import (
+    LARGE_TIMELINE,
+    Fingerprint,
+    TimelineDiff,
+    diff,
+    fingerprint,
+    segment_count,
+)
 
 if TYPE_CHECKING:
     from artgen_tui.api.models import Credits, SessionInfo, SessionState
@@ -269,6 +276,8 @@ class _Turn:
     latest: SessionState | None = None
     diff: TimelineDiff | None = None
     """The diff from :attr:`before` to :attr:`latest` once the timeline changed."""
+    latest_mark: Fingerprint | None = None
+    """:func:`~artgen_tui.core.timeline.fingerprint` of :attr:`latest`, once computed."""
     shown: list[str] = field(default_factory=list)
     """Text already yielded."""
     text_filter: TrailingIssueFilter = field(default_factory=TrailingIssueFilter)
@@ -280,16 +289,23 @@ class _Turn:
         return time.monotonic() - self.started
 
     def session_replaced(self) -> None:
-        self.before = self.latest = self.diff = None
+        self.before = self.latest = self.diff = self.latest_mark = None
 
     def observe(self, state: SessionState) -> TimelineChanged | None:
-        """Take in a fetched state: an event when the timeline changed since the last one."""
-        step = diff(self.latest, state)
-        if step.empty and self.latest is not None:
-            self.latest = state
-            return None
-        changed = step if self.latest is self.before else diff(self.before, state)
-        self.latest, self.diff = state, changed
+        """Take in a fetched state: an event when the timeline changed since the last one.
+
+        "Changed" compares fingerprints; the one diff, against the state before the turn, is
+        computed only then.
+        """
+        mark = fingerprint(state)
+        if self.latest is not None:
+            if self.latest_mark is None:
+                self.latest_mark = fingerprint(self.latest)
+            if mark == self.latest_mark:
+                self.latest = state
+                return None
+        changed = diff(self.before, state)
+        self.latest, self.latest_mark, self.diff = state, mark, changed
         return TimelineChanged(state, changed)
 
     def turn_diff(self) -> TimelineDiff | None:
@@ -311,9 +327,10 @@ async def run_turn(
     ``record`` appends the message and the reply to the session's local transcript. If the
     stream breaks off, the agent usually keeps working server-side, so the state is polled after
     each of ``recovery_delays`` (the last one repeating; default ``[network] recovery_delays``)
-    until it stops changing; see :func:`_catch_up`. :class:`StreamDropped` says so at once. Workspace notices raised meanwhile become :class:`Notice` events, each
-    yielded before the event that followed it. Raises :class:`ApiError` subclasses (e.g.
-    ``InsufficientCredits``).
+    until it stops changing; see :func:`_catch_up`. :class:`StreamDropped` says so at once.
+    Workspace notices raised meanwhile become :class:`Notice` events, each yielded before the
+    event that followed it (or before the error, when the turn fails). Raises :class:`ApiError`
+    subclasses (e.g. ``InsufficientCredits``).
     """
     if recovery_delays is None:
         recovery_delays = tuple(ws.settings.network.recovery_delays)
@@ -321,12 +338,19 @@ async def run_turn(
     done = False
     try:
         with ws.capture_notices() as notices:
-            async with contextlib.aclosing(events):
-                async for event in events:
-                    while notices:
-                        yield Notice(notices.pop(0))
-                    done = done or isinstance(event, TurnDone)
-                    yield event
+            try:
+                async with contextlib.aclosing(events):
+                    async for event in events:
+                        while notices:
+                            yield Notice(notices.pop(0))
+                        done = done or isinstance(event, TurnDone)
+                        yield event
+            except ApiError:
+                # What happened on the way to the failure (a rate-limit wait, a new token) is
+                # still said, before the error.
+                while notices:
+                    yield Notice(notices.pop(0))
+                raise
     except ApiError as exc:
         if record and not done:
             Transcript(ws.session_id).mark("failed", exc.user_text())

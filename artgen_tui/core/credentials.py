@@ -124,10 +124,6 @@ class CredentialStore:
         with paths.locked(self.session_file):
             paths.atomic_write_json(self.session_file, session.model_dump(mode="json"))
 
-    def clear_session(self) -> None:
-        with paths.locked(self.session_file):
-            self.session_file.unlink(missing_ok=True)
-
 
 def as_dict(token: Token | None) -> dict[str, Any]:
     """A printable view of a token with the secret masked."""

@@ -48,6 +48,8 @@ JobStatus = Literal[
     "download_failed",
 ]
 RENDERING: frozenset[str] = frozenset({"pending", "processing"})
+SUCCEEDED: frozenset[str] = frozenset({"completed", "downloaded"})
+"""The render worked: the MP4 is on the server (``completed``) or saved (``downloaded``)."""
 UNFINISHED: frozenset[str] = frozenset({"pending", "processing", "completed", "downloading"})
 FINAL: frozenset[str] = frozenset({"downloaded", "failed", "cancelled", "download_failed"})
 CANCELLABLE: frozenset[str] = UNFINISHED

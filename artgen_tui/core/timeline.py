@@ -435,6 +435,22 @@ def diff(old: SessionState | None, new: SessionState) -> TimelineDiff:
     return _with_sentence(result, old_rows)
 
 
+Fingerprint = tuple[dict[str, tuple[Any, ...]], Canvas]
+
+
+def fingerprint(state: SessionState) -> Fingerprint:
+    """What :func:`diff` compares, and nothing else: two states have equal fingerprints exactly
+    when the diff between them is empty. Cheaper than a diff (no pairing, no sentence), so a
+    poll can tell "nothing changed" without diffing."""
+    return {r.key: r.compare_tuple() for r in rows(state.draft)}, canvas(state)
+
+
+def since_shown(shown: SessionState | None, state: SessionState) -> TimelineDiff | None:
+    """What to highlight when ``state`` replaces the timeline on screen (``shown``): the change
+    since then, or nothing at all the first time (every row would read as new)."""
+    return diff(shown, state) if shown is not None else None
+
+
 def _place(row: TimelineRow) -> tuple[Any, ...]:
     return (row.track_index, row.track_type, round(row.start_s, 3), round(row.end_s, 3))
 

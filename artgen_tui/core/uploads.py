@@ -1,7 +1,7 @@
 """Checking and uploading media: local files (streamed, with progress) and URLs.
 
-:func:`validate` refuses the whole batch before a byte is sent if any file breaks a rule, naming
-each file and the rule. :func:`upload` sends files one request per file (so progress and errors are
+:func:`check_file` is the one refusal rule (both faces use it); :func:`validate` refuses the whole
+batch before a byte is sent if any file breaks a rule, naming each file and the rule. :func:`upload` sends files one request per file (so progress and errors are
 per file), URLs in one request, then refreshes the session state. :func:`upload_each` is the
 forgiving variant for several files at once: it reports every file's outcome (done, refused with
 the reason, or skipped), keeps going past a refused file and refreshes the state once at the end.
@@ -121,26 +121,51 @@ def parse_urls(text: str) -> tuple[list[str], str | None]:
     return urls, None
 
 
+def check_file(item: Path | str) -> ValidatedFile | str:
+    """The file checked against the service's rules, or why it is refused (naming it).
+
+    The one refusal rule: the picker, ``artgen upload`` and batch files all say the same thing
+    for the same file. Text that looks like a web address but is not an http(s) one is refused
+    here too (see :func:`items_from_args`).
+    """
+    bad_url = _url_problem(item)
+    if bad_url is not None:
+        return bad_url
+    path = Path(item).expanduser()
+    try:
+        size = check_upload(path)
+    except (UnsupportedFileType, FileTooLarge) as exc:
+        return exc.message
+    except OSError as exc:
+        return _unreadable(path, exc)
+    return ValidatedFile(path, size, file_kind(path) or "video")
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    """:func:`check_upload` words its own refusals; an error straight from the system (a
+    symlink loop, a name too long) gets the same shape, naming the file."""
+    if exc.strerror:
+        return f"{path}: cannot be read ({exc.strerror.lower()})."
+    return str(exc) or f"{path}: cannot be read."
+
+
+def refusal(item: Path | str) -> str | None:
+    """Why ``item`` cannot be uploaded, or ``None`` when it can (see :func:`check_file`)."""
+    checked = check_file(item)
+    return checked if isinstance(checked, str) else None
+
+
 def validate(paths: Sequence[Path | str]) -> list[ValidatedFile]:
     """Check every file against the service's rules; raise :class:`UploadRefused` listing all
     problems if any file fails (so nothing is sent)."""
     result: list[ValidatedFile] = []
     problems: list[str] = []
     for raw in paths:
-        bad_url = _url_problem(raw)
-        if bad_url is not None:
-            problems.append(bad_url)
-            continue
-        path = Path(raw).expanduser()
-        try:
-            size = check_upload(path)
-        except (UnsupportedFileType, FileTooLarge) as exc:
-            problems.append(exc.message)
-            continue
-        except OSError as exc:
-            problems.append(str(exc) if str(exc) else f"{path}: cannot read the file.")
-            continue
-        result.append(ValidatedFile(path, size, file_kind(path) or "video"))
+        checked = check_file(raw)
+        if isinstance(checked, str):
+            problems.append(checked)
+        else:
+            result.append(checked)
     if problems:
         raise UploadRefused(problems)
     return result
@@ -223,18 +248,6 @@ class BatchUploadOutcome(UploadOutcome):
         return "\n".join([head, *(f"  {r.line}" for r in self.results)])
 
 
-def _check(item: Path | str) -> ValidatedFile | str:
-    """The validated file, or why it is refused."""
-    path = Path(item).expanduser()
-    try:
-        size = check_upload(path)
-    except (UnsupportedFileType, FileTooLarge) as exc:
-        return exc.message
-    except OSError as exc:
-        return exc.strerror or str(exc) or "cannot read the file"
-    return ValidatedFile(path, size, file_kind(path) or "video")
-
-
 async def upload_each(
     ws: Workspace,
     items: Sequence[Path | str],
@@ -295,7 +308,7 @@ async def _send_one(
         if progress is not None:
             progress(UploadProgress(url, index, count, 0, None))
         return (await ws.upload_urls([url])).files
-    checked = _check(item)
+    checked = check_file(item)
     if isinstance(checked, str):
         raise UploadRefused([checked])
 

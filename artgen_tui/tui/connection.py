@@ -129,8 +129,7 @@ async def show_project_status(
     from artgen_tui.core import timeline
 
     state = await ws.state()
-    shown = table.state
-    table.show_state(state, timeline.diff(shown, state) if shown is not None else None)
+    table.show_state(state, timeline.since_shown(table.state, state))
     await say(timeline.summary(state), "info")
 
 

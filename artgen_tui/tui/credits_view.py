@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
     from artgen_tui.api.models import Credits
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.widgets.status_bar import StatusBar
+
+log = logging.getLogger(__name__)
 
 
 class CreditsView:
@@ -36,6 +39,7 @@ class CreditsView:
         try:
             credits = await ws.credits()
         except ApiError as exc:
+            log.info("balance refresh failed: %s", exc)
             if say is not None:
                 await show_error(exc)
             return

@@ -21,19 +21,17 @@ from textual.widgets.directory_tree import DirEntry
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from artgen_tui.api.errors import FileTooLarge, UnsupportedFileType
 from artgen_tui.api.files import (
     ACCEPTED_EXTENSIONS,
     AUDIO_EXTENSIONS,
     IMAGE_EXTENSIONS,
     MAX_UPLOAD_BYTES,
     VIDEO_EXTENSIONS,
-    check_upload,
     file_kind,
     human_size,
 )
 from artgen_tui.api.untrusted import clean
-from artgen_tui.core.uploads import parse_urls
+from artgen_tui.core.uploads import check_file, parse_urls, refusal
 from artgen_tui.tui.keys import bound_key, key_display
 from artgen_tui.tui.widgets.thumbnail import is_media, thumbnail_text
 
@@ -65,19 +63,6 @@ def display_path(path: Path) -> str:
     except ValueError:
         return str(path)
     return "~" if rel == Path() else f"~/{rel.as_posix()}"
-
-
-def refusal(path: Path) -> tuple[int | None, str | None]:
-    """Run the upload rules on one file: ``(size, None)`` if it may go, else ``(None, reason)``."""
-    try:
-        size = check_upload(path)
-        if not os.access(path, os.R_OK):
-            return None, f"{path.name} can't be read (permission denied); pick another file."
-        return size, None
-    except (UnsupportedFileType, FileTooLarge) as exc:
-        return None, exc.user_text()
-    except OSError as exc:
-        return None, f"{path.name} can't be read ({exc.strerror or exc}); pick another file."
 
 
 class UploadTree(DirectoryTree):
@@ -336,14 +321,14 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
 
     def add_path(self, path: Path) -> bool:
         """Check ``path`` and add it to the selection; on refusal show why and return False."""
-        size, reason = refusal(path)
-        if size is None:
-            self.show_error(reason or f"{path.name} can't be uploaded.")
+        checked = check_file(path)
+        if isinstance(checked, str):
+            self.show_error(checked)
             return False
         if path not in self._selected:
-            self._selected[path] = size
+            self._selected[path] = checked.size
             self._sync_selection(path)
-        self.show_info(f"Added {path.name} ({human_size(size)}).")
+        self.show_info(f"Added {path.name} ({checked.size_text}).")
         return True
 
     def remove_path(self, path: Path) -> None:
@@ -393,17 +378,17 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
         if is_dir:
             details.update(Text.assemble((f"{path.name}/", "bold"), "\nfolder · enter opens it"))
             return
-        size, reason = refusal(path)
+        checked = check_file(path)
         kind = file_kind(path) or "file"
-        if size is None:
+        if isinstance(checked, str):
             details.update(
-                Text.assemble((path.name, "bold"), f"\n{kind}\n", (f"✗ {reason}", "red"))
+                Text.assemble((path.name, "bold"), f"\n{kind}\n", (f"✗ {checked}", "red"))
             )
         else:
             details.update(
                 Text.assemble(
                     (path.name, "bold"),
-                    f"\n{kind} · {human_size(size)}\n",
+                    f"\n{kind} · {checked.size_text}\n",
                     ("✓ can be uploaded", "green"),
                 )
             )
@@ -480,10 +465,10 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
             return
         for path in list(self._selected):
             # Files can change while the picker is open: check again right before sending.
-            size, reason = refusal(path)
-            if size is None:
+            reason = refusal(path)
+            if reason is not None:
                 self.remove_path(path)
-                self.show_error(reason or f"{path.name} can't be uploaded.")
+                self.show_error(reason)
                 return
         if not self._selected and not urls:
             self.show_error("Nothing to upload yet: press space on a file, or paste a URL.")
@@ -496,9 +481,10 @@ class FilePickerScreen(ModalScreen[UploadChoice | None]):
             self.show_error("Select files first (space on each), then make one video per file.")
             return
         for path in list(self._selected):
-            if refusal(path)[0] is None:
+            reason = refusal(path)
+            if reason is not None:
                 self.remove_path(path)
-                self.show_error(refusal(path)[1] or f"{path.name} can't be used.")
+                self.show_error(reason)
                 return
         self.dismiss(UploadChoice(paths=list(self._selected), one_video_per_file=True))
 
