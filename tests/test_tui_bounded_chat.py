@@ -141,6 +141,28 @@ async def test_scrolling_down_after_scrolling_back_returns_to_the_newest() -> No
         assert not log.query(MoreMessages).filter(".-later")
 
 
+async def test_frame_strips_count_against_the_bound_and_come_back_on_scroll() -> None:
+    from PIL import Image
+
+    from artgen_tui.tui.widgets.strip import StripMessage
+
+    frames = [Image.new("RGB", (32, 18), (200, 40 * i, 90)) for i in range(5)]
+    app = ChatHost()
+    async with app.run_test(size=(60, 12)) as pilot:
+        log = app.query_one(ChatLog)
+        first = await log.add_widget(lambda: StripMessage(Path("/v/a.mp4"), "Export a", frames))
+        for i in range(60):
+            await log.add_user(f"message {i}")
+        await settle(pilot, lambda: log.max_scroll_y > 0 and log.is_vertical_scroll_end)
+        assert not first.is_attached  # unmounted with the oldest page, not kept for ever
+        assert not log.query(StripMessage)
+        assert len(log.children) <= log.mount_limit + 2
+        await scroll_to_earliest(pilot, log)
+        again = log.query_one(StripMessage)
+        assert again is not first and again.path == Path("/v/a.mp4") and again.frames == frames
+        assert log.entries[0].widget is again
+
+
 async def test_a_cancelled_turn_takes_its_entries_back(backend: str) -> None:
     app: ArtgenApp = make_app(backend)
     async with app.run_test(size=SIZE) as pilot:

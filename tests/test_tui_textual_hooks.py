@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import inspect
+import weakref
 
 from textual.app import App, ComposeResult
 from textual.widgets import Button, Footer, Input, Markdown
@@ -64,18 +65,21 @@ class _Two(App[None]):
 
 
 async def _detached_keys_after_focus_moves(footer: type[Footer], moves: int) -> int:
+    """How many of the keys this footer drew are still alive after being taken down."""
     app = _Two(footer)
+    drawn: list[weakref.ref[FooterKey]] = []
     async with app.run_test() as pilot:
         for i in range(moves):
             app.set_focus(app.query_one("#a" if i % 2 else "#b"))
             await pilot.pause()
             await pilot.pause()
+            drawn.extend(weakref.ref(key) for key in app.query(FooterKey))
         gc.collect()
-        return sum(1 for o in gc.get_objects() if isinstance(o, FooterKey) and not o.is_attached)
+        return sum(1 for ref in drawn if (key := ref()) is not None and not key.is_attached)
 
 
 async def test_footer_keys_drawn_before_are_let_go() -> None:
     # Textual's own footer keeps every key it ever drew (its `compact` data binding leaves a
     # watcher behind); this fails when a Textual upgrade fixes that: then drop our Footer.
-    assert await _detached_keys_after_focus_moves(Footer, 20) >= 20
+    assert await _detached_keys_after_focus_moves(Footer, 20) >= 10
     assert await _detached_keys_after_focus_moves(ArtgenFooter, 20) == 0

@@ -48,7 +48,8 @@ async def scene_preview(pilot: Pilot[Any]) -> None:
     app.credits.show(Credits(available=400, frozen=0, total=400))
     await app.chat.add_user("预览")
     path = Path("~/.cache/artgen/previews/preview-render_0c41d9.mp4")
-    await app.chat.mount(StripMessage(path, "Preview (360p draft) · 5 frames", sunset_frames()))
+    frames = sunset_frames()
+    await app.chat.add_widget(lambda: StripMessage(path, "Preview (360p draft) · 5 frames", frames))
     await app.chat.add_notice("Cost: 0 credits (balance 400 → 400 available).", "marker")
     await pilot.pause()
 

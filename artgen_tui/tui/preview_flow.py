@@ -116,9 +116,9 @@ class PreviewFlow:
         return ready
 
     async def show(self, path: Path, title: str, frames: list[Image.Image]) -> StripMessage:
-        message = StripMessage(path, title, frames, self.app.graphics)
+        graphics = self.app.graphics
         chat = self.app.chat
-        await chat.mount(message)
+        message = await chat.add_widget(lambda: StripMessage(path, title, frames, graphics))
         chat.anchor()
         return message
 

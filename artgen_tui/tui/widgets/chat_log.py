@@ -34,9 +34,9 @@ import re
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -56,6 +56,8 @@ from artgen_tui.api.untrusted import clean, clean_line
 from artgen_tui.tui.messages import ActionChosen
 from artgen_tui.tui.widgets.markdown_lite import LiteStyles
 from artgen_tui.tui.widgets.markdown_lite import render as lite_render
+
+W = TypeVar("W", bound=Widget)
 
 # The Markdown widget (and markdown-it) load with the first reply, not before the first frame.
 if TYPE_CHECKING:
@@ -569,7 +571,7 @@ class Reply(ChatMessage):
         self.mount(sealed)
 
 
-EntryKind = Literal["user", "reply", "notice", "actions"]
+EntryKind = Literal["user", "reply", "notice", "actions", "widget"]
 
 
 @dataclass(eq=False)
@@ -580,6 +582,8 @@ class Entry:
     text: str = ""
     notice_kind: str = "marker"
     actions: tuple[tuple[str, str, str], ...] = field(default=())
+    factory: Callable[[], Widget] | None = None
+    """How a ``widget`` entry (a frame strip, say) is built again when it scrolls back in."""
     widget: Widget | None = None
     """The mounted widget, or ``None`` while the entry is outside the mounted window."""
 
@@ -597,6 +601,8 @@ class Entry:
             widget = Reply(self.text, collapsed=collapsed)
         elif self.kind == "notice":
             widget = Notice(self.text, kind=self.notice_kind, collapsed=collapsed)
+        elif self.factory is not None:
+            widget = self.factory()
         else:
             widget = ActionHint(self.actions)
         self.widget = widget
@@ -740,6 +746,14 @@ class ChatLog(VerticalScroll, can_focus=False):
         hint = ActionHint(actions)
         await self._add(Entry("actions", actions=hint.actions), hint)
         return hint
+
+    async def add_widget(self, factory: Callable[[], W]) -> W:
+        """A message of another kind (a result's frame strip): ``factory`` builds it now and
+        again whenever it scrolls back into the mounted window, so it counts against the bound
+        like any other message instead of staying mounted for the rest of the session."""
+        widget = factory()
+        await self._add(Entry("widget", factory=factory), widget)
+        return widget
 
     async def remove_messages(self, widgets: Iterable[Widget]) -> None:
         """Remove these messages and their entries (a cancelled turn takes back what it added)."""
