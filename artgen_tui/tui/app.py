@@ -151,7 +151,7 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
     # --- setup -------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
-        return MainScreen(self.clock, self.wall_clock, self.prompt_history)
+        return MainScreen(self.clock, self.wall_clock, self.prompt_history, self.keymap)
 
     def on_ready(self) -> None:
         self.turn_flow.collector.startup_done()
@@ -251,7 +251,7 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
     @on(PromptInput.EditorRequested)
     def action_edit_prompt(self) -> None:
         """Ctrl+X Ctrl+E: the prompt's text in $VISUAL/$EDITOR (needs a real terminal)."""
-        edited = edit_in_app(self, self.prompt.text)
+        edited = edit_in_app(self, self.prompt.text, key_display(self.key_of("newline")))
         if edited is not None:
             self.prompt.restore(edited)
         self.prompt.focus()

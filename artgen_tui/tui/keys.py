@@ -59,7 +59,7 @@ def bound_keys(
     """Every key that runs ``action`` now (a remap like ``"f6,ctrl+e"`` gives both)."""
     for binding in bindings:
         if isinstance(binding, Binding) and binding.action == action:
-            keys = keymap.get(binding.id or "", binding.key)
+            keys = keymap.get(binding.id or "") or binding.key  # Textual keeps it when empty
             return [k.strip() for k in keys.split(",") if k.strip()]
     return []
 
@@ -114,6 +114,19 @@ def prompt_placeholder(key_of: Callable[[str], str]) -> str:
     """The empty prompt's hint, naming the keys bound now."""
     newline = key_display(key_of("newline")) or "Shift+Enter"
     return f"Describe a video · Enter sends · {newline} new line"
+
+
+def shell_keys(key_of: Callable[[str], str]) -> str:
+    """The prompt's history, search and editor keys in a few sentences, naming the keys bound
+    now (``key_of``: action → key, as :meth:`ArtgenApp.key_of`)."""
+    back, forward = key_display(key_of("history_up")), key_display(key_of("history_down"))
+    search = key_display(key_of("search_history"))
+    editor = key_display(key_of("editor_prefix"))
+    return (
+        f"Arrows move, Shift+arrows select. {back}/{forward} walk the history on the first/last "
+        f"line. {search}: type to search, {search} again for older, Enter keeps the text found, "
+        f"Esc cancels. {editor} then Ctrl+E opens the text in $VISUAL/$EDITOR."
+    )
 
 
 # --- the keymap ------------------------------------------------------------------------------
