@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -185,3 +187,50 @@ async def test_quitting_during_a_batch_asks_first_and_says_how_it_resumes(tmp_pa
             await pilot.press("n")
             await pilot.pause()
             assert app.is_running and not isinstance(app.screen, ConfirmScreen)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_in_a_real_terminal_an_export_rings_once_and_the_turn_never(tmp_path: Path) -> None:
+    """The bytes the app really writes to its terminal (tmux's pipe-pane copies the pane's
+    output): one bell and one OSC 9 / OSC 777 pair, for the finished export only."""
+    from test_tui_tmux import Tmux, _app_env
+
+    raw = tmp_path / "pane.raw"
+    videos = tmp_path / "videos"
+    env = _app_env(tmp_path / "home")
+    env.update(
+        ARTGEN_OUTPUT_DIR=str(videos),
+        ARTGEN_NOTIFY__WHEN="always",  # the pane's focus does not matter
+        ARTGEN_NOTIFY__AFTER_SECONDS="600",  # the turn is short: it must not ring
+    )
+    tmux = Tmux(f"artgen-test-notify-{id(tmp_path)}", env)
+    tmux.run(
+        "new-session", "-d", "-s", "artgen", "-x", "120", "-y", "40",
+        f"{sys.executable} -m artgen_tui --local",
+    )  # fmt: skip
+    try:
+        tmux.wait_for("Ready", "credits 500 available", timeout=120)
+        tmux.run("pipe-pane", "-o", "-t", "artgen", f"cat >> '{raw}'")
+        tmux.type("generate a neon city at night, 2 seconds")
+        tmux.keys("Enter")
+        tmux.wait_for("is ready", "City At Night", timeout=120)  # tool steps shown, then done
+        time.sleep(0.5)
+        written = raw.read_bytes()
+        assert b"\x1b]9;" not in written and b"\x1b]777;" not in written, "steps never ring"
+        assert b"\a" not in written
+        tmux.keys("F6")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list(videos.glob("*.mp4")):
+            time.sleep(0.25)
+        assert list(videos.glob("*.mp4")), "the export was saved"
+        tmux.wait_for("saved to", timeout=20)
+        time.sleep(1.0)  # the ring comes with the download's end; anything more would come now
+        written = raw.read_bytes()
+        assert written.count(b"\a") == 1
+        assert written.count(b"\x1b]9;artgen: Export ") == 1
+        assert written.count(b"\x1b]777;notify;artgen;Export ") == 1
+        start = written.index(b"\a\x1b]9;artgen: Export ")
+        sequence = written[start : written.index(b"\x1b\\", written.index(b"]777;", start))]
+        assert b" is ready" in sequence and str(videos).encode() in sequence
+    finally:
+        tmux.run("kill-server", check=False)
