@@ -167,11 +167,25 @@ def test_an_unknown_id_is_refused_with_the_valid_ones() -> None:
 
 
 def test_a_remap_onto_a_prompt_key_is_refused() -> None:
-    with pytest.raises(KeymapError, match=r"ctrl\+a \(app\.export\)"):
+    with pytest.raises(KeymapError, match=r"ctrl\+a for both app\.export and the prompt's Start"):
         app_with(keymap={"export": "ctrl+a"})
-    with pytest.raises(KeymapError, match=r"x \(app\.upload\)"):
+    with pytest.raises(KeymapError, match=r"x \(app\.upload\) is a typed character"):
         app_with(keymap={"upload": "f11,x"})
     app_with(keymap={"prompt.newline": "ctrl+o", "export": "f12"})  # fine
+
+
+def test_a_prompt_remap_onto_an_app_key_is_refused_naming_both() -> None:
+    with pytest.raises(KeymapError) as caught:
+        app_with(keymap={"prompt.search": "f6"})
+    message = str(caught.value)
+    assert "f6 for both app.export and prompt.search" in message and "\n" not in message
+    with pytest.raises(KeymapError, match=r"ctrl\+l for both app\.prompt and prompt\.editor"):
+        app_with(keymap={"prompt.editor": "ctrl+l"})
+    # Both remapped onto one new key; and the key a remap frees is free for the other side.
+    with pytest.raises(KeymapError, match=r"ctrl\+s for both app\.export and prompt\.search"):
+        app_with(keymap={"prompt.search": "ctrl+s", "export": "ctrl+s"})
+    app_with(keymap={"prompt.search": "f6", "export": "f12"})
+    app_with(keymap={"prompt.search": "ctrl+s", "export": "ctrl+r"})
 
 
 def test_an_unknown_id_stops_artgen_with_one_line(

@@ -114,7 +114,7 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
         self.settings = settings
         # Every id is known only once every screen is loaded: done only when there are remaps.
         self.keymap = resolve_keymap(settings.keymap, binding_ids()) if settings.keymap else {}
-        check_app_keys(self.keymap, PromptInput.editing_keys())
+        check_app_keys(self.keymap, self.BINDINGS, PromptInput.BINDINGS)
         self.prompt_history = prompt_history or PromptHistory(prompt_history_path())
         self.theme_saver = ThemeSaver(self, settings)
         self._autoconnect = autoconnect
