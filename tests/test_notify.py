@@ -14,6 +14,7 @@ from tui_helpers import finish_turn, local_backend, make_app, send, settings_for
 
 from artgen_tui.config import NotifySettings
 from artgen_tui.core.notify import NotifyEvent, run_hook, should_notify, terminal_sequence
+from artgen_tui.tui.notify import TURN_FAILED
 from artgen_tui.tui.screens.quit import QuitScreen
 
 SIZE = (120, 40)
@@ -33,6 +34,8 @@ EXPORT = NotifyEvent("export_done", "artgen", "Export r1 is ready.")
         (NotifyEvent("step", "artgen", "working: x", 99), "always", False, False),
         (NotifyEvent("turn_done", "artgen", "x", 5.0), "always", False, False),
         (NotifyEvent("turn_done", "artgen", "x", 31.0), "unfocused", False, True),
+        (NotifyEvent("turn_failed", "artgen", "x", 5.0), "always", False, False),
+        (NotifyEvent("turn_failed", "artgen", "x", 31.0), "unfocused", False, True),
     ],
 )
 def test_which_events_notify(event: NotifyEvent, when: str, focused: bool, rings: bool) -> None:
@@ -124,6 +127,40 @@ async def test_a_long_turn_rings_when_it_ends_while_unfocused(tmp_path: Path) ->
             await finish_turn(pilot, app)
             await pilot.pause()
             assert len(written) == 1 and "The reply is ready." in written[0]
+
+
+async def test_a_long_turn_that_fails_says_so_and_a_cancelled_one_stays_silent(
+    tmp_path: Path,
+) -> None:
+    from artgen_tui.local.options import LocalOptions
+    from artgen_tui.local.runner import LocalBackend
+
+    options = LocalOptions(stage_delay=1.0, heartbeat_interval=0.05, silent_close_rate=0.0)
+    with LocalBackend(tmp_path / "backend", options=options) as backend:
+        settings = settings_for(
+            backend.url,
+            notify={"when": "always", "after_seconds": 0},
+            cancel={"watch_seconds": 0.5, "poll_seconds": 0.2},
+        )
+        app = make_app(backend.url, settings=settings)
+        written: list[str] = []
+        async with app.run_test(size=SIZE) as pilot:
+            app.notifier.write = written.append
+            await wait_until(pilot, lambda: app.ready, 30, "connect")
+            await send(pilot, app, GENERATE)
+            await wait_until(pilot, lambda: app.turn_running, 5, "the turn")
+            await pilot.pause(0.3)
+            await pilot.press("escape")  # the user stops it: they know, nothing rings
+            await wait_until(pilot, lambda: not app.queue_flow.watching, 10, "the watch")
+            await pilot.pause(0.3)
+            assert written == []
+            backend.stop()  # the service goes away: the next turn fails
+            app.prompt.clear()
+            await send(pilot, app, "add music")
+            await wait_until(pilot, lambda: written, 60, "the failed turn's notification")
+            await finish_turn(pilot, app)
+            assert len(written) == 1 and TURN_FAILED in written[0]
+            assert "The reply is ready." not in written[0]
 
 
 async def test_quitting_with_an_export_running_asks_and_stay_keeps_the_app(tmp_path: Path) -> None:

@@ -388,7 +388,6 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "turn" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self.notifier.turn_ended()
             self.call_later(self.queue_flow.drain)
         if event.state != WorkerState.ERROR:
             return

@@ -7,6 +7,7 @@ its way (:mod:`artgen_tui.tui.gc_policy`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.errors import ErrorView
-    from artgen_tui.tui.notify import Notifier
+    from artgen_tui.tui.notify import Notifier, TurnOutcome
     from artgen_tui.tui.queue_flow import QueueFlow
     from artgen_tui.tui.spend_view import SpendView
     from artgen_tui.tui.turn_view import TurnState, TurnView
@@ -61,19 +62,26 @@ class TurnFlow:
         if ws is None:
             return
         self.collector.turn_started()
+        outcome: TurnOutcome = "failed"  # unless it gets to the end, or is stopped by the user
         try:
             kind = app.spend.kind_of(turn.text, app.has_timeline())
             if not await app.spend.allowed(kind):
+                outcome = "silent"
                 app.turns.end(turn)
                 app.prompt.restore(turn.text)
                 await app.chat.add_notice(NOT_SENT, "info")
                 return
             pending = await app.spend.begin(ws, kind)
             await app.turns.run(ws, turn)
+            outcome = "done"
             await app.spend.report(pending, turn.credits_after)
         except ApiError as exc:
             await app.errors.api_error(exc)
+        except asyncio.CancelledError:
+            outcome = "silent"  # Esc: the user knows
+            raise
         finally:
+            app.notifier.turn_ended(outcome)
             self.collector.turn_finished()
             self.collector.collect_when_idle(app.set_timer, lambda: app.turns.running)
             if app.turns.end(turn) and app.ready:
