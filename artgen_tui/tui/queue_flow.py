@@ -59,10 +59,14 @@ class QueueFlow:
         return self.app.queue_bar
 
     def holds(self, intent: Intent) -> bool:
-        """Whether a typed ``intent`` must wait (a turn runs, or messages already wait)."""
-        waiting = bool(self.queue) or self.watching
-        busy = self.app.turn_running or (waiting and intent.kind != "chat")
-        return busy and not runs_while_busy(intent)
+        """Whether a typed ``intent`` must wait: a turn runs, or messages already wait (it goes
+        after them, in order), or a cancelled request may still run (a message for the agent
+        asks first instead, see :meth:`asks_first`)."""
+        if runs_while_busy(intent):
+            return False
+        if self.app.turn_running or self.queue:
+            return True
+        return self.watching and intent.kind != "chat"
 
     def hold(self, text: str) -> None:
         """Queue a typed message (it leaves the prompt and joins its history)."""
