@@ -117,8 +117,9 @@ class QueueFlow:
 
     # --- after a cancel ----------------------------------------------------------------------
 
-    async def cancelled(self, ws: Workspace) -> None:
-        """Say what a cancel means, then watch the server for the bounded window."""
+    async def cancelled(self, ws: Workspace, back: str) -> None:
+        """Say what a cancel means (``back``: where the message went), then watch the server for
+        the bounded window."""
         # The client loads after the first frame; a cancel comes later still.
         from artgen_tui.core.watch import (
             CANCEL_NOTICE,
@@ -131,8 +132,7 @@ class QueueFlow:
         settings = self.app.settings.cancel
         chat = self.app.chat
         await chat.add_notice(
-            CANCEL_NOTICE.format(seconds=round(settings.watch_seconds))
-            + " Your message is back in the prompt.",
+            f"{CANCEL_NOTICE.format(seconds=round(settings.watch_seconds))} {back}",
             "warning",
         )
         self.watching = True

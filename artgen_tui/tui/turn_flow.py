@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from artgen_tui.tui.turn_view import TurnState, TurnView
 
 NOT_SENT = "Not sent; your message is back in the prompt."
+BACK = "Your message is back in the prompt."
+BACK_ABOVE = "Your message is back in the prompt, above what you had typed."
 
 
 class TurnHost(AppServices, MainParts, Protocol):
@@ -90,7 +92,10 @@ class TurnFlow:
 
     def cancel(self) -> None:
         """Esc: stop reading the reply in progress, put the message back in the prompt and watch
-        what the server still does; with no reply running, drop the newest queued message."""
+        what the server still does; with no reply running, drop the newest queued message.
+
+        Text typed meanwhile (and not sent) stays: the message comes back above it, after a
+        blank line, so neither is lost and nothing is sent until the user says so."""
         app = self.app
         text = app.turns.cancel()
         if text is None:
@@ -98,10 +103,13 @@ class TurnFlow:
             return
         if app.ready:
             app.set_ready()
-        app.prompt.restore(text)
+        typed = app.prompt.text
+        app.prompt.restore(f"{text}\n\n{typed}" if typed.strip() else text)
         app.prompt.focus()
+        back = BACK_ABOVE if typed.strip() else BACK
         if app.ws is not None:
-            app.run_worker(app.queue_flow.cancelled(app.ws), group="watch", exit_on_error=False)
+            work = app.queue_flow.cancelled(app.ws, back)
+            app.run_worker(work, group="watch", exit_on_error=False)
 
     def failed(self) -> None:
         """The turn's worker raised (shown by the app): the status bar stops saying it works."""
