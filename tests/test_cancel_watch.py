@@ -16,6 +16,7 @@ from artgen_tui.core import conversation as conv
 from artgen_tui.core.watch import CreditsMoved, StateMoved, WatchDone, watch_after_cancel
 from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.screens.confirm import ConfirmScreen
+from artgen_tui.tui.turn_flow import BACK_ABOVE
 
 SIZE = (120, 40)
 GENERATE = "a futuristic city at sunset, cinematic, 10 seconds"
@@ -86,6 +87,27 @@ async def test_esc_mid_generation_reports_the_finished_change_and_asks_before_re
             assert last is not None and last.total < start.total
             assert app.timeline.row_count > 0
             assert not app.turn_running
+
+
+async def test_esc_keeps_what_was_typed_meanwhile_below_the_cancelled_message(
+    tmp_path: Path,
+) -> None:
+    with local_backend(tmp_path / "backend", stage_delay=1.0, silent_close_rate=0.0) as url:
+        settings = settings_for(url, cancel={"watch_seconds": 0.5, "poll_seconds": 0.2})
+        app = make_app(url, settings=settings)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.ready, 30, "connect")
+            await send(pilot, app, GENERATE)
+            assert app.turn_running
+            await pilot.press(*"and then", "ctrl+j", *"rain")  # typed, not sent
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not app.turn_running
+            assert app.prompt.value == f"{GENERATE}\n\nand then\nrain"
+            assert app.prompt.cursor_location == app.prompt.document.end
+            await wait_until(
+                pilot, lambda: any(BACK_ABOVE in n for n in notices(app)), 5, "the notice"
+            )
 
 
 def test_ctrl_c_during_chat_says_what_to_check(tmp_path: Path) -> None:

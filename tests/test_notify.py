@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from tui_helpers import finish_turn, local_backend, make_app, send, settings_for
 
 from artgen_tui.config import NotifySettings
 from artgen_tui.core.notify import NotifyEvent, run_hook, should_notify, terminal_sequence
+from artgen_tui.tui.notify import TURN_FAILED
 from artgen_tui.tui.screens.quit import QuitScreen
 
 SIZE = (120, 40)
@@ -31,6 +34,8 @@ EXPORT = NotifyEvent("export_done", "artgen", "Export r1 is ready.")
         (NotifyEvent("step", "artgen", "working: x", 99), "always", False, False),
         (NotifyEvent("turn_done", "artgen", "x", 5.0), "always", False, False),
         (NotifyEvent("turn_done", "artgen", "x", 31.0), "unfocused", False, True),
+        (NotifyEvent("turn_failed", "artgen", "x", 5.0), "always", False, False),
+        (NotifyEvent("turn_failed", "artgen", "x", 31.0), "unfocused", False, True),
     ],
 )
 def test_which_events_notify(event: NotifyEvent, when: str, focused: bool, rings: bool) -> None:
@@ -124,6 +129,40 @@ async def test_a_long_turn_rings_when_it_ends_while_unfocused(tmp_path: Path) ->
             assert len(written) == 1 and "The reply is ready." in written[0]
 
 
+async def test_a_long_turn_that_fails_says_so_and_a_cancelled_one_stays_silent(
+    tmp_path: Path,
+) -> None:
+    from artgen_tui.local.options import LocalOptions
+    from artgen_tui.local.runner import LocalBackend
+
+    options = LocalOptions(stage_delay=1.0, heartbeat_interval=0.05, silent_close_rate=0.0)
+    with LocalBackend(tmp_path / "backend", options=options) as backend:
+        settings = settings_for(
+            backend.url,
+            notify={"when": "always", "after_seconds": 0},
+            cancel={"watch_seconds": 0.5, "poll_seconds": 0.2},
+        )
+        app = make_app(backend.url, settings=settings)
+        written: list[str] = []
+        async with app.run_test(size=SIZE) as pilot:
+            app.notifier.write = written.append
+            await wait_until(pilot, lambda: app.ready, 30, "connect")
+            await send(pilot, app, GENERATE)
+            await wait_until(pilot, lambda: app.turn_running, 5, "the turn")
+            await pilot.pause(0.3)
+            await pilot.press("escape")  # the user stops it: they know, nothing rings
+            await wait_until(pilot, lambda: not app.queue_flow.watching, 10, "the watch")
+            await pilot.pause(0.3)
+            assert written == []
+            backend.stop()  # the service goes away: the next turn fails
+            app.prompt.clear()
+            await send(pilot, app, "add music")
+            await wait_until(pilot, lambda: written, 60, "the failed turn's notification")
+            await finish_turn(pilot, app)
+            assert len(written) == 1 and TURN_FAILED in written[0]
+            assert "The reply is ready." not in written[0]
+
+
 async def test_quitting_with_an_export_running_asks_and_stay_keeps_the_app(tmp_path: Path) -> None:
     with local_backend(tmp_path / "backend", silent_close_rate=0.0) as url:
         # Polled rarely, the export stays unfinished as far as the app knows.
@@ -185,3 +224,50 @@ async def test_quitting_during_a_batch_asks_first_and_says_how_it_resumes(tmp_pa
             await pilot.press("n")
             await pilot.pause()
             assert app.is_running and not isinstance(app.screen, ConfirmScreen)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_in_a_real_terminal_an_export_rings_once_and_the_turn_never(tmp_path: Path) -> None:
+    """The bytes the app really writes to its terminal (tmux's pipe-pane copies the pane's
+    output): one bell and one OSC 9 / OSC 777 pair, for the finished export only."""
+    from test_tui_tmux import Tmux, _app_env
+
+    raw = tmp_path / "pane.raw"
+    videos = tmp_path / "videos"
+    env = _app_env(tmp_path / "home")
+    env.update(
+        ARTGEN_OUTPUT_DIR=str(videos),
+        ARTGEN_NOTIFY__WHEN="always",  # the pane's focus does not matter
+        ARTGEN_NOTIFY__AFTER_SECONDS="600",  # the turn is short: it must not ring
+    )
+    tmux = Tmux(f"artgen-test-notify-{id(tmp_path)}", env)
+    tmux.run(
+        "new-session", "-d", "-s", "artgen", "-x", "120", "-y", "40",
+        f"{sys.executable} -m artgen_tui --local",
+    )  # fmt: skip
+    try:
+        tmux.wait_for("Ready", "credits 500 available", timeout=120)
+        tmux.run("pipe-pane", "-o", "-t", "artgen", f"cat >> '{raw}'")
+        tmux.type("generate a neon city at night, 2 seconds")
+        tmux.keys("Enter")
+        tmux.wait_for("is ready", "City At Night", timeout=120)  # tool steps shown, then done
+        time.sleep(0.5)
+        written = raw.read_bytes()
+        assert b"\x1b]9;" not in written and b"\x1b]777;" not in written, "steps never ring"
+        assert b"\a" not in written
+        tmux.keys("F6")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list(videos.glob("*.mp4")):
+            time.sleep(0.25)
+        assert list(videos.glob("*.mp4")), "the export was saved"
+        tmux.wait_for("saved to", timeout=20)
+        time.sleep(1.0)  # the ring comes with the download's end; anything more would come now
+        written = raw.read_bytes()
+        assert written.count(b"\a") == 1
+        assert written.count(b"\x1b]9;artgen: Export ") == 1
+        assert written.count(b"\x1b]777;notify;artgen;Export ") == 1
+        start = written.index(b"\a\x1b]9;artgen: Export ")
+        sequence = written[start : written.index(b"\x1b\\", written.index(b"]777;", start))]
+        assert b" is ready" in sequence and str(videos).encode() in sequence
+    finally:
+        tmux.run("kill-server", check=False)

@@ -60,6 +60,29 @@ def test_commands_and_prose_are_not_paths(text: str, kind: str) -> None:
     assert intent.kind == kind and not intent.offer and (kind != "upload" or not intent.args)
 
 
+def test_an_unquoted_pasted_path_with_spaces_is_an_upload_offer(tmp_path: Path) -> None:
+    photo, song, clip = _images(tmp_path / "x", ["my photo.png", "a b c.png", "clip.png"])
+    cases = [
+        (str(photo), [photo]),
+        (f"  {photo} \n", [photo]),
+        (f"{photo} {song} {clip}", [photo, song, clip]),
+        (f"{photo}\n{song}", [photo, song]),
+        (f"upload {photo} {clip}", [photo, clip]),
+    ]
+    for text, files in cases:
+        intent = route(text)
+        assert intent.kind == "upload" and intent.args == [str(f) for f in files], text
+        assert intent.offer == (not text.startswith("upload")), text
+    missing = route(f"{tmp_path}/x/no such.png")
+    assert (missing.kind, missing.error) == (
+        "help",
+        f"No file {tmp_path}/x/no such.png here; nothing was sent.",
+    )
+    assert route(f"{photo} and more words").kind != "upload"
+    (tmp_path / "my folder").mkdir()
+    assert route(str(tmp_path / "my folder")).kind != "upload", "a folder is not a file"
+
+
 def _images(folder: Path, names: list[str]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -111,6 +134,30 @@ async def test_pasting_a_quoted_path_with_spaces_offers_and_uploads_it(tmp_path:
             )
             assert not any(n.startswith("Unknown command") for n in notices(app))
             assert any(n.startswith("Uploaded my photo.png.") for n in notices(app))
+            assert app.timeline.row_count == 1
+
+
+async def test_pasting_an_unquoted_path_with_spaces_offers_and_uploads_it(
+    tmp_path: Path,
+) -> None:
+    (photo,) = _images(tmp_path / "drop", ["my holiday photo.png"])
+    with local_backend(tmp_path / "backend") as url:
+        app = make_app(url)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.ready, 30, "connect")
+            app.prompt.focus()
+            app.prompt.post_message(events.Paste(str(photo)))
+            await pilot.pause()
+            assert app.prompt.value == str(photo)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await wait_until(
+                pilot, lambda: any("my holiday photo.png" in n for n in notices(app)), 30, "upload"
+            )
+            assert not any(n.startswith("Unknown command") for n in notices(app))
+            assert any(n.startswith("Uploaded my holiday photo.png.") for n in notices(app))
             assert app.timeline.row_count == 1
 
 

@@ -16,9 +16,11 @@ from textual.widgets import Button, Static
 
 from artgen_tui.cli import main
 from artgen_tui.config import Settings, load_settings, save_top_level_value
+from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.tui import demo
 from artgen_tui.tui.app import ArtgenApp
 from artgen_tui.tui.commands import palette_entries
+from artgen_tui.tui.editor import NO_SUSPEND
 from artgen_tui.tui.keys import (
     KeymapError,
     binding_ids,
@@ -165,11 +167,25 @@ def test_an_unknown_id_is_refused_with_the_valid_ones() -> None:
 
 
 def test_a_remap_onto_a_prompt_key_is_refused() -> None:
-    with pytest.raises(KeymapError, match=r"ctrl\+a \(app\.export\)"):
+    with pytest.raises(KeymapError, match=r"ctrl\+a for both app\.export and the prompt's Start"):
         app_with(keymap={"export": "ctrl+a"})
-    with pytest.raises(KeymapError, match=r"x \(app\.upload\)"):
+    with pytest.raises(KeymapError, match=r"x \(app\.upload\) is a typed character"):
         app_with(keymap={"upload": "f11,x"})
     app_with(keymap={"prompt.newline": "ctrl+o", "export": "f12"})  # fine
+
+
+def test_a_prompt_remap_onto_an_app_key_is_refused_naming_both() -> None:
+    with pytest.raises(KeymapError) as caught:
+        app_with(keymap={"prompt.search": "f6"})
+    message = str(caught.value)
+    assert "f6 for both app.export and prompt.search" in message and "\n" not in message
+    with pytest.raises(KeymapError, match=r"ctrl\+l for both app\.prompt and prompt\.editor"):
+        app_with(keymap={"prompt.editor": "ctrl+l"})
+    # Both remapped onto one new key; and the key a remap frees is free for the other side.
+    with pytest.raises(KeymapError, match=r"ctrl\+s for both app\.export and prompt\.search"):
+        app_with(keymap={"prompt.search": "ctrl+s", "export": "ctrl+s"})
+    app_with(keymap={"prompt.search": "f6", "export": "f12"})
+    app_with(keymap={"prompt.search": "ctrl+s", "export": "ctrl+r"})
 
 
 def test_an_unknown_id_stops_artgen_with_one_line(
@@ -204,6 +220,46 @@ async def test_after_a_remap_every_hint_names_the_new_key() -> None:
         assert not re.search(r"F6\s", keys)
         prompt_keys_text = str(app.screen.query_one("#help-keys-1", Static).render())
         assert re.search(r"Ctrl\+O\s+New line\s+prompt\.newline", prompt_keys_text)
+
+
+async def test_remapped_prompt_keys_work_and_every_hint_names_them() -> None:
+    history = PromptHistory()
+    for text in ("a neon city at night", "credits", "add neon rain"):
+        history.add(text)
+    remaps = {"prompt.search": "ctrl+s", "prompt.editor": "ctrl+g", "prompt.newline": "ctrl+o"}
+    app = ArtgenApp(
+        Settings(api_url="http://127.0.0.1:9", theme="textual-dark", keymap=remaps),
+        autoconnect=False,
+        prompt_history=history,
+    )
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        prompt = app.prompt
+        prompt.focus()
+        await pilot.press("ctrl+s", *"neon")
+        assert prompt.text == "add neon rain"
+        assert str(prompt.border_subtitle).startswith("Ctrl+S older")
+        await pilot.press("ctrl+s")  # the remapped key steps to an older match
+        assert prompt.text == "a neon city at night" and prompt.search is not None
+        await pilot.press("escape")
+        assert prompt.text == "" and prompt.search is None
+        await pilot.press("a", "ctrl+o", "b")
+        assert prompt.text == "a\nb"
+        await pilot.press("ctrl+g")
+        assert str(prompt.border_subtitle) == "Ctrl+G: press Ctrl+E to edit in $EDITOR"
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said == [NO_SUSPEND.format(newline="Ctrl+O")] and "Ctrl+O adds a line" in said[0]
+        await pilot.press("f1")
+        await pilot.pause()
+        shown = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "Ctrl+S: type to search, Ctrl+S again for older" in shown
+        assert "Ctrl+G then Ctrl+E opens the text" in shown
+        assert "Ctrl+R" not in shown and "Ctrl+X" not in shown
+        prompt_rows = str(app.screen.query_one("#help-keys-1", Static).render())
+        assert re.search(r"Ctrl\+S\s+Search history\s+prompt\.search", prompt_rows)
+        assert re.search(r"Ctrl\+G\s+Edit in \$EDITOR.*prompt\.editor", prompt_rows)
 
 
 # --- every id listed ---------------------------------------------------------------------------

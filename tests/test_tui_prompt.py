@@ -300,7 +300,7 @@ async def test_ctrl_x_ctrl_e_under_pilot_says_the_editor_needs_a_terminal(
         await pilot.press("ctrl+x", "ctrl+e")
         await pilot.pause()
         assert app.prompt.text == "keep"
-        assert [n.message for n in app._notifications] == [NO_SUSPEND]
+        assert [n.message for n in app._notifications] == [NO_SUSPEND.format(newline="Ctrl+J")]
         titles = [
             title
             for title, _, _ in __import__(

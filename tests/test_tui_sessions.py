@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import textual.constants
-from textual.widgets import Input
+from textual.widgets import Input, Static
 from tui_helpers import (
     finish_turn,
     local_backend,
@@ -31,9 +31,12 @@ from artgen_tui.core.history import Transcript
 from artgen_tui.core.sessions import SessionIndex, short_id
 from artgen_tui.core.workspace import Workspace
 from artgen_tui.tui.app import ArtgenApp
+from artgen_tui.tui.keys import key_display
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.screens.rename import InputDialog
 from artgen_tui.tui.screens.sessions import SessionsScreen
+from artgen_tui.tui.session_flow import NEW_SESSION_QUESTION
+from artgen_tui.tui.welcome import GREETING, Welcome
 
 PROMPTS = (
     "generate a lighthouse in a violet storm, 2 seconds",
@@ -263,6 +266,31 @@ async def test_new_session_asks_first_when_the_session_has_content(backend: str)
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5, "the question")
         await pilot.press("y")
         await wait_until(pilot, lambda: app.ws.session_id != first, 10, "a new session")  # type: ignore[union-attr]
+
+
+async def test_a_new_session_from_f10_is_greeted(backend: str) -> None:
+    """Sessions on Ctrl+S here, so that the question shows how every hint names a key."""
+    settings = settings_for(backend, keymap={"sessions": "ctrl+s"})
+    app = make_app(backend, settings=settings, new_session=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await wait_until(pilot, lambda: app.chat.query(Welcome), 5, "the first greeting")
+        await send(pilot, app, PROMPTS[0])
+        await finish_turn(pilot, app)
+        assert app.ws is not None
+        first = app.ws.session_id
+        await pilot.press(app.key_of("new_session"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5, "the question")
+        assert isinstance(app.screen, ConfirmScreen)
+        sessions_key = key_display(app.key_of("sessions"))
+        assert app.screen.question == NEW_SESSION_QUESTION.format(key=sessions_key)
+        assert "from Sessions (Ctrl+S)" in app.screen.question
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.ws.session_id != first, 10, "a new session")  # type: ignore[union-attr]
+        await wait_until(pilot, lambda: app.chat.query(Welcome), 5, "the greeting")
+        assert users(app) == [] and len(app.chat.query(Welcome)) == 1
+        greeting = " ".join(str(s.render()) for s in app.chat.query(Welcome).first().query(Static))
+        assert GREETING in greeting
 
 
 async def test_export_chat_writes_into_the_output_folder(backend: str, tmp_path: Path) -> None:

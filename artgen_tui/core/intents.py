@@ -8,8 +8,9 @@ The rule, kept deliberately simple:
   and filler words (at most :data:`MAX_COMMAND_WORDS` words) and its keywords name exactly one
   intent: "export", "export the video please", "导出视频", "how many credits do I have", "show tracks".
 * A message made only of file paths (a dragged or pasted file: ``/tmp/my\\ photo.png``,
-  ``'/tmp/my photo.png'``, ``file:///tmp/a.png``) is an upload *offer* (``Intent.offer``: ask
-  first); ``upload PATH…`` / ``上传 PATH…`` with file-like words uploads those files.
+  ``'/tmp/my photo.png'``, ``file:///tmp/a.png``, or unquoted ``/tmp/my photo.png`` when that file
+  exists) is an upload *offer* (``Intent.offer``: ask first); ``upload PATH…`` / ``上传 PATH…``
+  with file-like words uploads those files.
 * Everything else goes to the agent, so a creative prompt that merely mentions "status" or "export"
   ("a neon city showing its status") is always chat.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
@@ -251,11 +253,46 @@ def _file_path(word: str) -> str:
 
 def dropped_paths(text: str) -> list[str]:
     """The paths in a message made only of paths (as terminals paste dragged files: quoted, or
-    with backslash-escaped spaces); ``[]`` when any word is not a path."""
+    with backslash-escaped spaces, or as they are when the files exist: see
+    :func:`existing_files`); ``[]`` when any word is not a path."""
     words = split_args(text.replace("\n", " "))
-    if not words or not all(_looks_like_path(w) for w in words):
+    if words and all(_looks_like_path(w) for w in words):
+        return [_file_path(w) for w in words]
+    return existing_files(text)
+
+
+MAX_UNQUOTED_WORDS = 32
+"""Longest pasted line read as unquoted paths (it is checked against the disk as it is typed)."""
+
+
+def existing_files(text: str) -> list[str]:
+    """A pasted line of unquoted paths with spaces (``/tmp/x/my photo.png``, or several in a row):
+    the split of its words into existing regular files, each path-like; ``[]`` when there is none.
+
+    The disk decides where one path ends: a space inside a file name cannot be told from the space
+    between two files otherwise. Only a line that starts like a path is checked."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    if not spans or len(spans) > MAX_UNQUOTED_WORDS or not text.lstrip().startswith(_PATH_START):
         return []
-    return [_file_path(w) for w in words]
+
+    def segment(i: int, j: int) -> str | None:
+        piece = text[spans[i][0] : spans[j][1]]
+        if "\n" in piece or not _looks_like_path(piece):
+            return None
+        path = _file_path(piece)
+        return path if Path(path).expanduser().is_file() else None
+
+    found: dict[int, list[str] | None] = {len(spans): []}
+    for i in range(len(spans) - 1, -1, -1):  # found[i]: the files that make up words i…
+        found[i] = None
+        if not text[spans[i][0] :].startswith(_PATH_START):
+            continue
+        for j in range(len(spans) - 1, i - 1, -1):  # the longest file name first
+            rest = found[j + 1]
+            if rest is not None and (path := segment(i, j)) is not None:
+                found[i] = [path, *rest]
+                break
+    return found[0] or []
 
 
 def _upload_words(text: str) -> list[str]:
@@ -267,6 +304,9 @@ def _upload_words(text: str) -> list[str]:
     rest = text[len(head) :]
     if head.isascii() and rest[:1] not in (" ", "\t"):
         return []
+    unquoted = existing_files(rest.strip())
+    if unquoted:
+        return unquoted
     words = split_args(rest)
     looks_like_file = [
         _URL.match(w) or "/" in w or _EXTENSION.search(w) or w.startswith("~") for w in words
@@ -281,6 +321,8 @@ def _slash(text: str, stripped: str) -> Intent:
     if name in AGENT_COMMANDS:
         return Intent("chat", text)
     command = SLASH_COMMANDS.get(name)
+    if command is None and _looks_like_path("/" + head):
+        return Intent("help", text, args, error=f"No file {stripped} here; nothing was sent.")
     if command is None:
         return Intent(
             "help",

@@ -1,7 +1,8 @@
 """Work that finds you: which finished work rings the terminal, and how.
 
 :func:`should_notify` is the whole rule: an export that finished or failed, a batch that ended, or
-a turn that took at least ``after_seconds`` notifies, when the terminal is unfocused (or always /
+a turn that took at least ``after_seconds`` and ended (with its reply, or failed: a cancel is the
+user's own doing and says nothing) notifies, when the terminal is unfocused (or always /
 never, by ``[notify] when``). Intermediate steps (tool calls, progress) never do.
 :func:`terminal_sequence` is what is written to the terminal (bell, OSC 9 and OSC 777) and
 :func:`run_hook` runs the optional ``[notify] command`` with the event as JSON on stdin.
@@ -20,8 +21,12 @@ from artgen_tui.config import NotifySettings
 
 log = logging.getLogger(__name__)
 
-EventKind = Literal["export_done", "export_failed", "batch_done", "turn_done", "step"]
-FINISHING: frozenset[str] = frozenset({"export_done", "export_failed", "batch_done", "turn_done"})
+EventKind = Literal[
+    "export_done", "export_failed", "batch_done", "turn_done", "turn_failed", "step"
+]
+FINISHING: frozenset[str] = frozenset(
+    {"export_done", "export_failed", "batch_done", "turn_done", "turn_failed"}
+)
 """Event kinds that end a piece of work; anything else (a tool step, progress) never notifies."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f;]")
@@ -43,7 +48,7 @@ def should_notify(event: NotifyEvent, *, focused: bool, settings: NotifySettings
     """Whether ``event`` rings, given the terminal's focus and ``[notify]``."""
     if event.kind not in FINISHING or settings.when == "never":
         return False
-    if event.kind == "turn_done" and event.elapsed < settings.after_seconds:
+    if event.kind in ("turn_done", "turn_failed") and event.elapsed < settings.after_seconds:
         return False
     return settings.when == "always" or not focused
 

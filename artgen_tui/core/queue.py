@@ -1,9 +1,11 @@
 """Messages typed while a turn runs: which run at once, which wait their turn.
 
-The rule: a *read-only local* intent (credits, status, help, a preview notice) changes nothing on
-the server and costs nothing, so it runs at once even mid-turn. Anything else (a message for the
-agent, an upload, an export, a new session…) waits in a :class:`PromptQueue`: not sent, not
-charged, and sent in order only once the turn has ended and its state has settled.
+The rule: a *read-only local* intent (credits, status, help, the Library) changes nothing on the
+server and costs nothing, so it runs at once even mid-turn; an existing export's preview stays
+reachable at once through the Library. Anything else (a message for the agent, an upload, an
+export, a quick preview, which renders the timeline anew while the turn is still changing it, a
+new session…) waits in a :class:`PromptQueue`: not sent, not charged, and sent in order only once
+the turn has ended and its state has settled.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 
 from artgen_tui.core.intents import Intent, IntentKind
 
-READ_ONLY_KINDS: frozenset[IntentKind] = frozenset({"credits", "state", "help", "preview"})
+READ_ONLY_KINDS: frozenset[IntentKind] = frozenset({"credits", "state", "help", "library"})
 """Intents that only read: answered at once, even while a turn runs."""
 
 QUEUED_LABEL = "queued, not sent, not charged"

@@ -114,7 +114,7 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
         self.settings = settings
         # Every id is known only once every screen is loaded: done only when there are remaps.
         self.keymap = resolve_keymap(settings.keymap, binding_ids()) if settings.keymap else {}
-        check_app_keys(self.keymap, PromptInput.editing_keys())
+        check_app_keys(self.keymap, self.BINDINGS, PromptInput.BINDINGS)
         self.prompt_history = prompt_history or PromptHistory(prompt_history_path())
         self.theme_saver = ThemeSaver(self, settings)
         self._autoconnect = autoconnect
@@ -151,7 +151,7 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
     # --- setup -------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
-        return MainScreen(self.clock, self.wall_clock, self.prompt_history)
+        return MainScreen(self.clock, self.wall_clock, self.prompt_history, self.keymap)
 
     def on_ready(self) -> None:
         self.turn_flow.collector.startup_done()
@@ -251,7 +251,7 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
     @on(PromptInput.EditorRequested)
     def action_edit_prompt(self) -> None:
         """Ctrl+X Ctrl+E: the prompt's text in $VISUAL/$EDITOR (needs a real terminal)."""
-        edited = edit_in_app(self, self.prompt.text)
+        edited = edit_in_app(self, self.prompt.text, key_display(self.key_of("newline")))
         if edited is not None:
             self.prompt.restore(edited)
         self.prompt.focus()
@@ -388,7 +388,6 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "turn" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self.notifier.turn_ended()
             self.call_later(self.queue_flow.drain)
         if event.state != WorkerState.ERROR:
             return

@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 
 NO_SUSPEND = (
     "The external editor needs a real terminal the app can step aside from; "
-    "it is not available here. Edit in the prompt (Ctrl+J adds a line)."
+    "it is not available here. Edit in the prompt ({newline} adds a line)."
 )
+"""Said where the app cannot suspend; ``{newline}``: the prompt's new-line key bound now."""
 NO_EDITOR = "Set $VISUAL or $EDITOR to the editor to use (for example: export EDITOR=nano)."
 
 Runner = Callable[[list[str]], int]
@@ -75,11 +76,14 @@ def can_suspend(app: App[Any]) -> bool:
     return not (app.is_headless or app.is_web)
 
 
-def edit_in_app(app: App[Any], text: str, env: Mapping[str, str] | None = None) -> str | None:
+def edit_in_app(
+    app: App[Any], text: str, newline_key: str, env: Mapping[str, str] | None = None
+) -> str | None:
     """Suspend ``app``, edit ``text`` in the user's editor, resume; ``None`` when nothing
-    changed hands (the reason is shown as a notice)."""
+    changed hands (the reason is shown as a notice, naming ``newline_key`` as it is shown)."""
+    no_suspend = NO_SUSPEND.format(newline=newline_key)
     if not can_suspend(app):
-        app.notify(NO_SUSPEND, title="Editor", severity="warning", markup=False)
+        app.notify(no_suspend, title="Editor", severity="warning", markup=False)
         return None
     command = editor_command(env)
     if command is None:
@@ -89,7 +93,7 @@ def edit_in_app(app: App[Any], text: str, env: Mapping[str, str] | None = None) 
         with app.suspend():
             edited = edit_text(text, command)
     except SuspendNotSupported:
-        app.notify(NO_SUSPEND, title="Editor", severity="warning", markup=False)
+        app.notify(no_suspend, title="Editor", severity="warning", markup=False)
         return None
     if edited is None:
         app.notify(

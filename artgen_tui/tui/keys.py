@@ -59,7 +59,7 @@ def bound_keys(
     """Every key that runs ``action`` now (a remap like ``"f6,ctrl+e"`` gives both)."""
     for binding in bindings:
         if isinstance(binding, Binding) and binding.action == action:
-            keys = keymap.get(binding.id or "", binding.key)
+            keys = keymap.get(binding.id or "") or binding.key  # Textual keeps it when empty
             return [k.strip() for k in keys.split(",") if k.strip()]
     return []
 
@@ -114,6 +114,19 @@ def prompt_placeholder(key_of: Callable[[str], str]) -> str:
     """The empty prompt's hint, naming the keys bound now."""
     newline = key_display(key_of("newline")) or "Shift+Enter"
     return f"Describe a video · Enter sends · {newline} new line"
+
+
+def shell_keys(key_of: Callable[[str], str]) -> str:
+    """The prompt's history, search and editor keys in a few sentences, naming the keys bound
+    now (``key_of``: action → key, as :meth:`ArtgenApp.key_of`)."""
+    back, forward = key_display(key_of("history_up")), key_display(key_of("history_down"))
+    search = key_display(key_of("search_history"))
+    editor = key_display(key_of("editor_prefix"))
+    return (
+        f"Arrows move, Shift+arrows select. {back}/{forward} walk the history on the first/last "
+        f"line. {search}: type to search, {search} again for older, Enter keeps the text found, "
+        f"Esc cancels. {editor} then Ctrl+E opens the text in $VISUAL/$EDITOR."
+    )
 
 
 # --- the keymap ------------------------------------------------------------------------------
@@ -185,19 +198,36 @@ def resolve_keymap(raw: Mapping[str, str], known: Iterable[str]) -> dict[str, st
     return resolved
 
 
-def check_app_keys(keymap: Mapping[str, str], reserved: Iterable[str]) -> None:
-    """Refuse a remap that puts an app action on a key the prompt edits with (the app's keys
-    take priority, so the prompt would lose it)."""
-    taken = set(reserved)
+def keys_in_force(bindings: Iterable[BindingType], keymap: Mapping[str, str]) -> dict[str, Binding]:
+    """Each key bound now (remaps applied) → its binding."""
+    return {
+        key: b
+        for b in bindings
+        if isinstance(b, Binding)
+        for key in bound_keys([b], keymap, b.action)
+    }
+
+
+def check_app_keys(
+    keymap: Mapping[str, str],
+    app_bindings: Iterable[BindingType],
+    prompt_bindings: Iterable[BindingType],
+    prompt_extra: Iterable[str] = ("enter",),
+) -> None:
+    """Refuse a keymap that gives an app action and the prompt the same key, whichever side was
+    remapped (the app's F-keys take priority, so the prompt would lose it; the prompt takes the
+    others, so the app would), or an app action a single typed character."""
+    app = keys_in_force(app_bindings, keymap)
+    prompt: dict[str, str] = {k: f"the prompt's {k}" for k in prompt_extra}
+    for key, b in keys_in_force(prompt_bindings, keymap).items():
+        prompt[key] = b.id or f"the prompt's {b.description}"
     clashes = [
-        f"{key} ({name})"
-        for name, keys in keymap.items()
-        if name.startswith(APP_PREFIX)
-        for key in keys.split(",")
-        if key in taken or len(key) == 1
+        f"{key} for both {b.id} and {prompt[key]}" for key, b in app.items() if key in prompt
     ]
+    clashes += [f"{key} ({b.id}) is a typed character" for key, b in app.items() if len(key) == 1]
     if clashes:
+        shown = key_display(bound_key(app_bindings, keymap, "help")) or "F1"
         raise KeymapError(
-            f"[keymap]: {', '.join(clashes)} would take a key the prompt edits with; "
-            "pick an F-key or a key the prompt does not use (F1 lists the prompt's keys)."
+            f"[keymap]: {'; '.join(clashes)}. One key cannot do both: give the app an F-key or a "
+            f"key the prompt does not use, and the prompt a key of its own ({shown} lists them)."
         )

@@ -9,7 +9,7 @@ runs the command hook in the background.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual.app import App
 
@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 FINAL = frozenset({"downloaded", "failed", "cancelled", "download_failed"})
 """Export statuses that end a job (core.jobs.FINAL; kept here so the first frame does not load
 the client). ``tests/test_notify.py`` checks they match."""
+
+
+TurnOutcome = Literal["done", "failed", "silent"]
+
+TURN_FAILED = "The reply failed (the chat says why)."
 
 
 def driver_writer(app: App[Any]) -> Callable[[str], None]:
@@ -53,12 +58,17 @@ class Notifier:
     def turn_started(self) -> None:
         self._turn_started = self.clock()
 
-    def turn_ended(self) -> None:
-        if self._turn_started is None:
+    def turn_ended(self, outcome: TurnOutcome) -> None:
+        """A turn ended: ``done`` with its reply, ``failed``, or ``silent`` (cancelled with Esc,
+        or not sent: the user did that, and knows)."""
+        started, self._turn_started = self._turn_started, None
+        if started is None or outcome == "silent":
             return
-        elapsed = self.clock() - self._turn_started
-        self._turn_started = None
-        self.fire(NotifyEvent("turn_done", "artgen", "The reply is ready.", elapsed))
+        elapsed = self.clock() - started
+        if outcome == "done":
+            self.fire(NotifyEvent("turn_done", "artgen", "The reply is ready.", elapsed))
+        else:
+            self.fire(NotifyEvent("turn_failed", "artgen", TURN_FAILED, elapsed))
 
     def job_changed(self, job: ExportJob) -> None:
         """An export's status changed: notify when it has just ended (once per ending)."""

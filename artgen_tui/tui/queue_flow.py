@@ -59,10 +59,14 @@ class QueueFlow:
         return self.app.queue_bar
 
     def holds(self, intent: Intent) -> bool:
-        """Whether a typed ``intent`` must wait (a turn runs, or messages already wait)."""
-        waiting = bool(self.queue) or self.watching
-        busy = self.app.turn_running or (waiting and intent.kind != "chat")
-        return busy and not runs_while_busy(intent)
+        """Whether a typed ``intent`` must wait: a turn runs, or messages already wait (it goes
+        after them, in order), or a cancelled request may still run (a message for the agent
+        asks first instead, see :meth:`asks_first`)."""
+        if runs_while_busy(intent):
+            return False
+        if self.app.turn_running or self.queue:
+            return True
+        return self.watching and intent.kind != "chat"
 
     def hold(self, text: str) -> None:
         """Queue a typed message (it leaves the prompt and joins its history)."""
@@ -113,8 +117,9 @@ class QueueFlow:
 
     # --- after a cancel ----------------------------------------------------------------------
 
-    async def cancelled(self, ws: Workspace) -> None:
-        """Say what a cancel means, then watch the server for the bounded window."""
+    async def cancelled(self, ws: Workspace, back: str) -> None:
+        """Say what a cancel means (``back``: where the message went), then watch the server for
+        the bounded window."""
         # The client loads after the first frame; a cancel comes later still.
         from artgen_tui.core.watch import (
             CANCEL_NOTICE,
@@ -127,8 +132,7 @@ class QueueFlow:
         settings = self.app.settings.cancel
         chat = self.app.chat
         await chat.add_notice(
-            CANCEL_NOTICE.format(seconds=round(settings.watch_seconds))
-            + " Your message is back in the prompt.",
+            f"{CANCEL_NOTICE.format(seconds=round(settings.watch_seconds))} {back}",
             "warning",
         )
         self.watching = True

@@ -28,6 +28,7 @@ from artgen_tui.tui.connection import (
     switch_session,
 )
 from artgen_tui.tui.host import AppServices, MainParts
+from artgen_tui.tui.keys import key_display
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 from artgen_tui.tui.screens.sessions import SessionsScreen
 from artgen_tui.tui.welcome import greet
@@ -114,7 +115,7 @@ class SessionFlow:
 
         self.app.push_screen(
             self._ask(
-                NEW_SESSION_QUESTION.format(key=key.upper() if key else "/sessions"),
+                NEW_SESSION_QUESTION.format(key=key_display(key) if key else "/sessions"),
                 "New session",
                 "Start new",
             ),

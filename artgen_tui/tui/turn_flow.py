@@ -7,6 +7,7 @@ its way (:mod:`artgen_tui.tui.gc_policy`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,12 +21,14 @@ if TYPE_CHECKING:
 
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.errors import ErrorView
-    from artgen_tui.tui.notify import Notifier
+    from artgen_tui.tui.notify import Notifier, TurnOutcome
     from artgen_tui.tui.queue_flow import QueueFlow
     from artgen_tui.tui.spend_view import SpendView
     from artgen_tui.tui.turn_view import TurnState, TurnView
 
 NOT_SENT = "Not sent; your message is back in the prompt."
+BACK = "Your message is back in the prompt."
+BACK_ABOVE = "Your message is back in the prompt, above what you had typed."
 
 
 class TurnHost(AppServices, MainParts, Protocol):
@@ -61,19 +64,26 @@ class TurnFlow:
         if ws is None:
             return
         self.collector.turn_started()
+        outcome: TurnOutcome = "failed"  # unless it gets to the end, or is stopped by the user
         try:
             kind = app.spend.kind_of(turn.text, app.has_timeline())
             if not await app.spend.allowed(kind):
+                outcome = "silent"
                 app.turns.end(turn)
                 app.prompt.restore(turn.text)
                 await app.chat.add_notice(NOT_SENT, "info")
                 return
             pending = await app.spend.begin(ws, kind)
             await app.turns.run(ws, turn)
+            outcome = "done"
             await app.spend.report(pending, turn.credits_after)
         except ApiError as exc:
             await app.errors.api_error(exc)
+        except asyncio.CancelledError:
+            outcome = "silent"  # Esc: the user knows
+            raise
         finally:
+            app.notifier.turn_ended(outcome)
             self.collector.turn_finished()
             self.collector.collect_when_idle(app.set_timer, lambda: app.turns.running)
             if app.turns.end(turn) and app.ready:
@@ -82,7 +92,10 @@ class TurnFlow:
 
     def cancel(self) -> None:
         """Esc: stop reading the reply in progress, put the message back in the prompt and watch
-        what the server still does; with no reply running, drop the newest queued message."""
+        what the server still does; with no reply running, drop the newest queued message.
+
+        Text typed meanwhile (and not sent) stays: the message comes back above it, after a
+        blank line, so neither is lost and nothing is sent until the user says so."""
         app = self.app
         text = app.turns.cancel()
         if text is None:
@@ -90,10 +103,13 @@ class TurnFlow:
             return
         if app.ready:
             app.set_ready()
-        app.prompt.restore(text)
+        typed = app.prompt.text
+        app.prompt.restore(f"{text}\n\n{typed}" if typed.strip() else text)
         app.prompt.focus()
+        back = BACK_ABOVE if typed.strip() else BACK
         if app.ws is not None:
-            app.run_worker(app.queue_flow.cancelled(app.ws), group="watch", exit_on_error=False)
+            work = app.queue_flow.cancelled(app.ws, back)
+            app.run_worker(work, group="watch", exit_on_error=False)
 
     def failed(self) -> None:
         """The turn's worker raised (shown by the app): the status bar stops saying it works."""

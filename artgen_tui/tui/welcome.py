@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from artgen_tui.tui.keys import key_display
-from artgen_tui.tui.widgets.chat_log import ChatLog
+from artgen_tui.tui.widgets.chat_log import ChatLog, Notice
 
 GREETING = "Hi! Describe the video you want and artgen makes it. Start from an example:"
 
@@ -81,7 +81,9 @@ class Welcome(Vertical):
 
 
 async def greet(chat: ChatLog, key_of: Callable[[str], str]) -> None:
-    """Greet on an empty session (a resumed one keeps its conversation instead)."""
-    if chat.messages() or chat.query(Welcome):
+    """Greet on an empty session (a resumed one keeps its conversation instead). Notices do not
+    count: a new session from F10 starts with "Started a new session", then the greeting."""
+    talked = any(not isinstance(m, Notice) for m in chat.messages())
+    if talked or chat.query(Welcome):
         return
     await chat.mount(Welcome(tip(key_of)))

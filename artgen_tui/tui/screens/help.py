@@ -16,20 +16,17 @@ from artgen_tui.tui.keys import (
     KeyRow,
     artgen_classes,
     binding_rows,
+    bound_key,
     key_display,
     load_every_screen,
     own_bindings,
+    shell_keys,
 )
+from artgen_tui.tui.widgets.prompt import PromptInput
 
 TYPED_WORDS = (
     "Typed on their own, these run locally too: export · 导出 · download, credits · 积分 · "
     "balance · 余额, status · 状态 · show tracks, upload · 上传. Anything else goes to the agent."
-)
-
-SHELL_KEYS = (
-    "Arrows move, Shift+arrows select. Up/Down walk the history on the first/last line. "
-    "Ctrl+R: type to search, Ctrl+R again for older, Enter keeps the text found, Esc cancels. "
-    "Ctrl+X then Ctrl+E opens the text in $VISUAL/$EDITOR."
 )
 
 REMAP = (
@@ -128,12 +125,16 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Content(heading), classes="help-heading")
                 yield Static(Content(key_rows(rows)), id=f"help-keys-{index}")
                 if heading == "In the prompt":
-                    yield Static(Content(SHELL_KEYS), classes="help-note")
+                    yield Static(Content(self._shell_keys()), classes="help-note")
             yield Static(Content(REMAP), classes="help-note")
             yield Static(Content("Slash commands"), classes="help-heading")
             yield Static(Content(slash_rows()), id="help-commands")
             yield Static(Content(TYPED_WORDS), classes="help-note")
         yield Footer()
+
+    def _shell_keys(self) -> str:
+        prompt = own_bindings(PromptInput)
+        return shell_keys(lambda action: bound_key(prompt, self._keymap, action))
 
     def action_close(self) -> None:
         self.dismiss(None)

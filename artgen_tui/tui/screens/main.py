@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from textual.app import App, ComposeResult
@@ -55,11 +55,13 @@ class MainScreen(Screen[None]):
         clock: Callable[[], float],
         wall_clock: Callable[[], float],
         history: PromptHistory | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(id="main")
         self._clock = clock
         self._wall_clock = wall_clock
         self._history = history
+        self._keymap = keymap or {}
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self._clock, id="status")
@@ -67,7 +69,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="chat-pane"):
                 yield ChatLog(id="chat")
                 yield UploadBar(id="upload-row")
-                yield PromptInput(self._history, id="prompt")
+                yield PromptInput(self._history, keymap=self._keymap, id="prompt")
                 yield QueueBar(id="queue")
             with Vertical(id="side"):
                 yield TimelineTable(id="timeline")

@@ -13,6 +13,7 @@ None of these is an app key: the app's actions live on F-keys (see ``ArtgenApp.B
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -23,6 +24,7 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import Location
 
 from artgen_tui.core.prompt_history import PromptHistory
+from artgen_tui.tui.keys import bound_key, bound_keys, key_display
 
 PLACEHOLDER = "Describe a video, or type /help · Enter sends"
 
@@ -117,17 +119,33 @@ class PromptInput(TextArea, inherit_bindings=False):
             super().__init__()
             self.step = step
 
-    def __init__(self, history: PromptHistory | None = None, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        history: PromptHistory | None = None,
+        *,
+        keymap: Mapping[str, str] | None = None,
+        id: str | None = None,
+    ) -> None:
         super().__init__(
             id=id, soft_wrap=True, tab_behavior="focus", show_line_numbers=False, compact=False
         )
         self.placeholder = PLACEHOLDER
+        self.keymap = dict(keymap or {})
+        """The user's remaps (full binding id → keys): the hints and the search follow them."""
         self.sent = history if history is not None else PromptHistory()
         self._index = len(self.sent.entries)
         self._draft = ""
         self._kill = ""
         self._prefix = False
         self.search: ReverseSearch | None = None
+
+    def keys_of(self, action: str) -> list[str]:
+        """The keys bound to one of the prompt's actions now, remaps applied."""
+        return bound_keys(self.BINDINGS, self.keymap, action)
+
+    def key_name(self, action: str) -> str:
+        """The first of those keys as the hints show it (``Ctrl+R``)."""
+        return key_display(bound_key(self.BINDINGS, self.keymap, action))
 
     @classmethod
     def editing_keys(cls) -> set[str]:
@@ -201,7 +219,8 @@ class PromptInput(TextArea, inherit_bindings=False):
 
     def action_editor_prefix(self) -> None:
         self._prefix = True
-        self.border_subtitle = "Ctrl+X: press Ctrl+E to edit in $EDITOR"
+        prefix = self.key_name("editor_prefix")
+        self.border_subtitle = f"{prefix}: press Ctrl+E to edit in $EDITOR"
 
     def action_kill_to_end(self) -> None:
         """Ctrl+K: kill to the end of the line; at the end, join the next line."""
@@ -280,7 +299,7 @@ class PromptInput(TextArea, inherit_bindings=False):
         """Handle a key during a search; ``False`` lets it act on the accepted text."""
         search = self.search
         assert search is not None
-        if event.key == "ctrl+r":
+        if event.key in self.keys_of("search_history"):
             self._search_step(older=True)
         elif event.key == "escape":
             self._end_search(accept=False)
@@ -317,7 +336,7 @@ class PromptInput(TextArea, inherit_bindings=False):
             self.restore(shown)
         word = "failing reverse search" if failed else "reverse search"
         self.border_title = f"{word}: {search.query!r}"
-        self.border_subtitle = "Ctrl+R older · Enter keep · Esc cancel"
+        self.border_subtitle = f"{self.key_name('search_history')} older · Enter keep · Esc cancel"
 
     def _end_search(self, *, accept: bool) -> None:
         search = self.search
