@@ -85,13 +85,7 @@ class SpendView:
     def estimate(self, kind: SpendKind, what: str = "") -> Estimate | None:
         if self.guard is None:
             return None
-        estimate = self.guard.estimate(kind, self._status().credits)
-        if what:
-            estimate = Estimate(
-                what, estimate.credits, estimate.available, estimate.limit, estimate.basis,
-                estimate.parts,
-            )  # fmt: skip
-        return estimate
+        return self.guard.estimate(kind, self._status().credits, what=what)
 
     @staticmethod
     async def balance(ws: Workspace) -> Credits | None:
