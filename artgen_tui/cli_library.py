@@ -125,7 +125,7 @@ async def cmd_reexport(ctx: Context, ws: Any) -> int:
     job = await reexport.submit(
         manager, source, resolution=args.resolution, output_path=args.output
     )
-    cli_spend.report(ctx.out, priced, await cli_spend.balance(ws))
+    job = manager.charge(job.id, cli_spend.report(ctx.out, priced, await cli_spend.balance(ws)))
     ctx.out.emit("job", **job.to_json())
     size = job.resolution or "the server's default size"
     if not args.wait:

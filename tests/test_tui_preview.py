@@ -89,8 +89,10 @@ async def test_preview_of_an_empty_timeline_says_what_to_do(tmp_path: Path) -> N
 async def test_export_strip_in_chat_and_jobs_row_and_its_keys(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from artgen_tui.core import sidecar
+
     out = tmp_path / "videos"
-    with local_backend(tmp_path / "backend") as url:
+    with local_backend(tmp_path / "backend", export_cost=5) as url:
         app = make_app(url, settings=settings_for(url, output_dir=out))
         async with app.run_test(size=(120, 44)) as pilot:
             await wait_ready(pilot, app)
@@ -102,6 +104,11 @@ async def test_export_strip_in_chat_and_jobs_row_and_its_keys(
             assert message.path.parent == out and len(message.frames) == 5
             job = app.jobs_panel.jobs[-1]
             assert job.status == "downloaded"
+            # Its sidecar, with what the export cost (the backend charges 5 an export).
+            data = sidecar.read(message.path)
+            assert data is not None and data["render_id"] == job.id
+            assert data["credits_spent"] == 5 and data["prompts"] == [GENERATE]
+            assert any(n.startswith("Cost: 5 credits") for n in notices(app))
             app.jobs_panel.focus()
             await pilot.pause()
             detail = app.jobs_panel.query_one("#jobs-strip")
