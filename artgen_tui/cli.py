@@ -542,7 +542,7 @@ async def cmd_export(ctx: Context, ws: Any) -> int:
     if priced.refused:
         return EXIT_PERMANENT
     job = await manager.submit(resolution=ctx.args.resolution, output_path=ctx.args.output)
-    cli_spend.report(ctx.out, priced, await cli_spend.balance(ws))
+    job = manager.charge(job.id, cli_spend.report(ctx.out, priced, await cli_spend.balance(ws)))
     ctx.out.emit("job", **job.to_json())
     if not ctx.args.wait:
         ctx.out.text(

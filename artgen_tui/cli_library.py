@@ -5,6 +5,8 @@
 (:mod:`artgen_tui.core.reexport`), priced and journaled like ``artgen export``.
 ``preview`` renders a low-resolution export of the timeline into the cache and prints its frame
 strip as half-blocks when stdout is a terminal, else the path (``--json``: one ``preview`` line).
+It is priced like an export first (refused with exit 1 over the balance or the ``[spend] limit``
+unless ``--yes``), and what it cost is reported after.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ LIBRARY_EPILOG = (
 PREVIEW_EPILOG = (
     "  artgen preview                  a 360p render of the timeline, shown as a frame strip\n"
     "  artgen preview --frames 6\n"
+    "  artgen preview --yes            even when it costs more than the balance or the limit\n"
     "  artgen chat preview             the same, typed (also: /preview, 预览)\n"
 )
 
@@ -63,6 +66,7 @@ def add_arguments(sub: Any, add: Any) -> None:
 
 def add_preview_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frames", type=int, default=imaging.DEFAULT_STRIP_COUNT, help="Frames shown.")
+    p.add_argument("--yes", action="store_true", help="Send even when over balance or limit.")
 
 
 def _human_size(size: int) -> str:
@@ -121,7 +125,7 @@ async def cmd_reexport(ctx: Context, ws: Any) -> int:
     job = await reexport.submit(
         manager, source, resolution=args.resolution, output_path=args.output
     )
-    cli_spend.report(ctx.out, priced, await cli_spend.balance(ws))
+    job = manager.charge(job.id, cli_spend.report(ctx.out, priced, await cli_spend.balance(ws)))
     ctx.out.emit("job", **job.to_json())
     size = job.resolution or "the server's default size"
     if not args.wait:
@@ -145,11 +149,18 @@ def strip_columns(count: int, terminal_width: int, gap: int = 1) -> int:
 
 
 async def cmd_preview(ctx: Context, ws: Any) -> int:
+    """``artgen preview`` and ``artgen chat preview``: priced like an export (the app's F7 too),
+    rendered small into the cache, shown as a strip."""
+    from artgen_tui import cli_spend
     from artgen_tui.core.preview import PreviewReady, preview
     from artgen_tui.core.termimage import halfblock_strip
 
     out = ctx.out
     count = max(1, min(imaging.MAX_COUNT, int(getattr(ctx.args, "frames", 0) or 5)))
+    yes = bool(getattr(ctx.args, "yes", False))
+    priced = await cli_spend.check(out, ws, "export", yes=yes, what="preview")
+    if priced.refused:
+        return 1
     ready: PreviewReady | None = None
     last = None
     async for update in preview(ws, count=count):
@@ -162,6 +173,8 @@ async def cmd_preview(ctx: Context, ws: Any) -> int:
         elif update.status == "downloading":
             out.progress("downloading preview…")
     out.clear_progress()
+    if last is not None:
+        cli_spend.report(out, priced, await cli_spend.balance(ws))
     if ready is None:
         status = last.status if last else "failed"
         error = last.error if last and last.error else "no details"

@@ -62,13 +62,16 @@ def judge(out: Output, estimate: Estimate, yes: bool) -> bool:
     return True
 
 
-async def check(out: Output, ws: Workspace, kind: SpendKind | None, *, yes: bool) -> Priced:
-    """Price one request of ``kind`` (``None``: free, not priced) before it is sent."""
+async def check(
+    out: Output, ws: Workspace, kind: SpendKind | None, *, yes: bool, what: str = ""
+) -> Priced:
+    """Price one request of ``kind`` (``None``: free, not priced) before it is sent; ``what``
+    names it in the sentence (``preview``)."""
     guard = guard_for(ws)
     before = await balance(ws)
     if kind is None:
         return Priced(guard, None, before, None)
-    estimate = guard.estimate(kind, before)
+    estimate = guard.estimate(kind, before, what=what)
     return Priced(guard, kind, before, estimate, refused=judge(out, estimate, yes))
 
 

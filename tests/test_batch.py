@@ -20,6 +20,7 @@ from local_http import backend
 from PIL import Image
 
 from artgen_tui import cli
+from artgen_tui.core import sidecar
 from artgen_tui.core.batch_file import BatchFileError, load_batch
 
 RED, BLUE, GREEN = (230, 20, 20), (20, 20, 230), (20, 200, 20)
@@ -270,6 +271,74 @@ def test_a_failed_item_is_reported_then_retried_alone(tmp_path: Path) -> None:
         assert new["session_id"] == failed_render["session_id"]  # only the failed item rendered
         assert len(uploads(data_dir)) == 3  # the retried item was not uploaded again
         check_outputs(out)
+
+
+def small_batch(folder: Path, items: list[dict[str, Any]]) -> Path:
+    """Solid-colour PNGs and a JSON-lines file naming them (360p renders, to be quick)."""
+    folder.mkdir()
+    for item in items:
+        png(folder / item["file"], item.pop("colour"))
+    batch = folder / "items.jsonl"
+    batch.write_text("".join(json.dumps({**i, "resolution": "360p"}) + "\n" for i in items))
+    return batch
+
+
+@pytest.mark.slow
+def test_at_most_concurrency_items_are_in_flight_at_once(
+    local_backend: str, tmp_path: Path, artgen: Callable[..., Any]
+) -> None:
+    """Four items at --concurrency 2: the runner's own stage events never show a third item
+    between its first step and its end, and two do run side by side."""
+    colours = [RED, BLUE, GREEN, (200, 200, 20)]
+    batch = small_batch(
+        tmp_path / "media",
+        [{"file": f"{n}.png", "colour": c, "prompt": "add music"} for n, c in enumerate(colours)],
+    )
+    args = ["batch", str(batch), "--concurrency", "2", "--out-dir", str(tmp_path / "out")]
+    done = artgen(*args, "--json", url=local_backend)
+    assert done.returncode == 0, done.stderr
+    in_flight: set[int] = set()
+    most = 0
+    for event in events(done.stdout):
+        if event["type"] != "item" or event["stage"] == "waiting":
+            continue
+        if event["stage"] in ("done", "failed"):
+            in_flight.discard(event["index"])
+        else:
+            in_flight.add(event["index"])
+            most = max(most, len(in_flight))
+    assert most == 2
+    assert summary(done.stdout)["done"] == 4
+
+
+@pytest.mark.slow
+def test_outputs_default_to_the_output_folder_with_sidecars_and_their_cost(
+    tmp_path: Path, artgen: Callable[..., Any]
+) -> None:
+    """No --out-dir: the configured output folder, named by position and file unless the item
+    says "output" (relative to that folder). Every output gets its sidecar, with what its export
+    cost (this backend charges 5 an export), and the summary counts it."""
+    batch = small_batch(
+        tmp_path / "media",
+        [
+            {"file": "red.png", "colour": RED, "prompt": "add music"},
+            {"file": "blue.png", "colour": BLUE, "prompt": "add music", "output": "b/blue.mp4"},
+        ],
+    )
+    videos = tmp_path / "videos"
+    config = tmp_path / "config.toml"
+    config.write_text(f"output_dir = {json.dumps(str(videos))}\n")
+    with backend(tmp_path / "backend", export_cost=5, silent_close_rate=0.0) as url:
+        done = artgen("batch", str(batch), "--config", str(config), "--json", url=url)
+    assert done.returncode == 0, done.stderr
+    outputs = [videos / "01-red.mp4", videos / "b" / "blue.mp4"]
+    assert sorted(summary(done.stdout)["outputs"]) == sorted(str(p) for p in outputs)
+    assert summary(done.stdout)["credits"] == 2 * (10 + 5)
+    for path, colour in zip(outputs, "RB", strict=True):
+        assert dominant(path)[0] == colour
+        data = sidecar.read(path)
+        assert data is not None and data["sha256"] == sidecar.sha256_file(path)
+        assert data["credits_spent"] == 5 and data["prompts"] == ["add music"]
 
 
 def test_display_prints_one_line_per_stage_change_off_a_terminal(

@@ -72,7 +72,8 @@ def test_every_download_gets_a_sidecar_and_the_library_lists_it(
     assert data["prompts"] == [GENERATE]
     assert data["resolution"] == "360p" and data["height"] == 360
     assert 1.5 < data["duration_s"] < 10
-    assert data["app_version"] == __version__ and data["credits_spent"] is None
+    assert data["app_version"] == __version__
+    assert data["credits_spent"] == 0, "exports are free on this backend, and that was measured"
     assert isinstance(data["draft"], dict) and data["draft"].get("t")
     assert data["render_id"].startswith("render_") and data["session_id"]
     assert data["created_at"] <= data["downloaded_at"] <= data["written_at"]
@@ -97,6 +98,32 @@ def test_every_download_gets_a_sidecar_and_the_library_lists_it(
     assert GENERATE in human.stdout and str(mp4) in human.stdout
 
 
+@pytest.mark.slow
+def test_the_sidecar_keeps_what_the_export_cost(tmp_path: Path) -> None:
+    """On a backend that charges 25 credits an export, the sidecar's ``credits_spent`` is the
+    balance difference, whether the export is waited for or finished by `jobs resume`."""
+    from local_http import backend
+
+    def available(url: str) -> int:
+        (credits,) = lines(artgen("credits", "--json", url=url, cwd=tmp_path).stdout)
+        return int(credits["available"])
+
+    with backend(tmp_path / "backend", export_cost=25, silent_close_rate=0.0) as url:
+        assert artgen("chat", GENERATE, url=url, cwd=tmp_path).returncode == 0
+        small = ["--resolution", "360p"]
+        for name, steps in (
+            ("waited.mp4", [["export", "--wait", "-o", "waited.mp4", *small]]),
+            ("resumed.mp4", [["export", "-o", "resumed.mp4", *small], ["jobs", "resume"]]),
+        ):
+            before = available(url)
+            for step in steps:
+                done = artgen(*step, url=url, cwd=tmp_path)
+                assert done.returncode == 0, done.stderr
+            data = sidecar.read(tmp_path / name)
+            assert data is not None, name
+            assert data["credits_spent"] == before - available(url) == 25, name
+
+
 def test_folder_mode_is_left_alone_by_the_sidecar(tmp_path: Path) -> None:
     folder = tmp_path / "shared"
     folder.mkdir(mode=0o755)
@@ -107,6 +134,7 @@ def test_folder_mode_is_left_alone_by_the_sidecar(tmp_path: Path) -> None:
     assert folder.stat().st_mode & 0o777 == 0o755
     data = sidecar.read(video)
     assert data is not None and data["duration_s"] == pytest.approx(2.0, abs=0.2)
+    assert data["credits_spent"] is None, "not measured: null, never a guess"
     assert data["resolution"] == "48p" and data["prompts"] == []
 
 

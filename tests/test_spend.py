@@ -204,3 +204,43 @@ def test_export_over_the_limit_is_refused(
     assert refused.returncode == 1
     assert "export will cost about 30 credits" in refused.stderr
     assert "per-run limit of 20" in refused.stderr
+
+
+def renders(data_dir: Path) -> int:
+    """Render jobs the backend has accepted."""
+    return len(list((data_dir / "renders").glob("*.json")))
+
+
+@pytest.mark.slow
+def test_a_preview_is_priced_refused_over_the_limit_and_sent_with_yes(
+    tmp_path: Path, isolated_home: Path, artgen: Callable[..., Result]
+) -> None:
+    from artgen_tui.core.preview import previews_dir
+
+    data_dir = tmp_path / "backend"
+    with backend(data_dir, export_cost=30, silent_close_rate=0.0) as url:
+        assert artgen("chat", GENERATE, "--no-json", url=url).returncode == 0
+        history = isolated_home / "state" / "spend.json"
+        SpendGuard(url, history_path=history).record(
+            "export", Credits(available=100), Credits(available=70)
+        )
+        config = tmp_path / "config.toml"
+        config.write_text("[spend]\nlimit = 20\n")
+        for command in (["preview"], ["chat", "preview"]):
+            refused = artgen(*command, "--config", str(config), "--no-json", url=url)
+            assert refused.returncode == 1, command
+            assert "This preview will cost about 30 credits" in refused.stderr
+            assert "per-run limit of 20" in refused.stderr and "--yes" in refused.stderr
+            assert renders(data_dir) == 0  # nothing was sent
+            assert not list(previews_dir().glob("*.mp4"))
+
+        start = balance(artgen, url)["available"]
+        sent = artgen("preview", "--yes", "--config", str(config), "--json", url=url)
+        assert sent.returncode == 0, sent.stderr
+        assert "Sending anyway (--yes)" in sent.stderr
+        assert renders(data_dir) == 1
+        events = lines(sent.stdout)
+        (preview,) = [e for e in events if e["type"] == "preview"]
+        assert Path(preview["path"]).is_file() and Path(preview["path"]).parent == previews_dir()
+        (cost,) = [e for e in events if e["type"] == "cost"]
+        assert cost["credits"] == start - balance(artgen, url)["available"] == 30

@@ -107,6 +107,75 @@ async def test_a_batch_over_the_limit_asks_and_no_runs_nothing(
             assert [r[1] for r in cells(screen)] == ["waiting"]
 
 
+@pytest.mark.slow
+async def test_failed_items_are_listed_with_their_reason_and_retried_alone(
+    tmp_path: Path, pictures: Path
+) -> None:
+    """The first render fails (the backend's fail_render fault): the summary names the item and
+    why, and the retry key (remapped here, so its name must come from the live bindings) runs
+    that item alone, priced first, to done; nothing else is uploaded or rendered again."""
+    import json
+
+    from artgen_tui.tui.keys import key_display
+
+    data_dir = tmp_path / "backend"
+
+    def renders() -> list[dict[str, Any]]:
+        return [json.loads(p.read_text()) for p in sorted((data_dir / "renders").glob("*.json"))]
+
+    def summary_text(screen: BatchScreen) -> str:
+        return str(screen.query_one("#batch-summary", Static).render())
+
+    with local_backend(data_dir, faults="fail_render=1") as url:
+        settings = settings_for(
+            url,
+            output_dir=tmp_path / "videos",
+            batch={"concurrency": 1},
+            keymap={"batch.retry_failed": "f9"},
+        )
+        app = make_app(url, settings=settings)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_ready(pilot, app)
+            picker = await open_picker(pilot, app)
+            picker.add_path(pictures / "blue.png")
+            picker.add_path(pictures / "red.png")
+            picker.action_one_video_per_file()
+            await wait_until(pilot, lambda: isinstance(app.screen, BatchSetup), 5, "the setup")
+            app.screen.query_one("#batch-shared", Input).value = "add music"
+            app.screen.action_run()
+            await wait_until(pilot, lambda: isinstance(app.screen, BatchScreen), 5, "the batch")
+            screen = app.screen
+            assert isinstance(screen, BatchScreen)
+            assert not screen.check_action("retry_failed", ())  # nothing failed yet
+            await wait_until(pilot, lambda: screen.summary is not None, 120, "the batch to end")
+            assert [r[1].split(":")[0] for r in cells(screen)] == ["failed", "done"]
+            text = summary_text(screen)
+            assert text.startswith("1 of 2 done")
+            assert "[1] blue.png failed: export" in text and "fail_render" in text
+            assert f"Press {key_display('f9')} to run it again alone" in text
+            assert screen.check_action("retry_failed", ())
+            (failed,) = [r for r in renders() if r["status"] == "failed"]
+            before = {r["id"] for r in renders()}
+            uploads = len([p for p in (data_dir / "files").rglob("*") if p.is_file()])
+
+            await pilot.press("f9")
+            await wait_until(
+                pilot,
+                lambda: summary_text(screen).startswith("2 of 2 done"),
+                120,
+                "the retry to end",
+            )
+            assert screen.estimate is not None
+            assert screen.estimate.what == "retry of 1 failed item"
+            assert [r[1] for r in cells(screen)] == ["done", "done"]
+            assert all(Path(r[4]).is_file() for r in cells(screen))
+            (new,) = [r for r in renders() if r["id"] not in before]
+            assert new["session_id"] == failed["session_id"]  # the failed item, alone
+            assert len([p for p in (data_dir / "files").rglob("*") if p.is_file()]) == uploads
+            assert "Press" not in summary_text(screen)
+            assert not screen.check_action("retry_failed", ())
+
+
 async def test_picker_shows_a_thumbnail_of_an_image(tmp_path: Path, pictures: Path) -> None:
     with local_backend(tmp_path / "backend") as url:
         app = make_app(url)

@@ -89,8 +89,10 @@ async def test_preview_of_an_empty_timeline_says_what_to_do(tmp_path: Path) -> N
 async def test_export_strip_in_chat_and_jobs_row_and_its_keys(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from artgen_tui.core import sidecar
+
     out = tmp_path / "videos"
-    with local_backend(tmp_path / "backend") as url:
+    with local_backend(tmp_path / "backend", export_cost=5) as url:
         app = make_app(url, settings=settings_for(url, output_dir=out))
         async with app.run_test(size=(120, 44)) as pilot:
             await wait_ready(pilot, app)
@@ -102,6 +104,11 @@ async def test_export_strip_in_chat_and_jobs_row_and_its_keys(
             assert message.path.parent == out and len(message.frames) == 5
             job = app.jobs_panel.jobs[-1]
             assert job.status == "downloaded"
+            # Its sidecar, with what the export cost (the backend charges 5 an export).
+            data = sidecar.read(message.path)
+            assert data is not None and data["render_id"] == job.id
+            assert data["credits_spent"] == 5 and data["prompts"] == [GENERATE]
+            assert any(n.startswith("Cost: 5 credits") for n in notices(app))
             app.jobs_panel.focus()
             await pilot.pause()
             detail = app.jobs_panel.query_one("#jobs-strip")
@@ -198,3 +205,87 @@ async def test_a_selected_timeline_row_shows_its_uploaded_sources_thumbnail(
                 pilot, lambda: termimage.UPPER_HALF in str(detail.render()), 10, "the thumbnail"
             )
             assert str(detail.render()).startswith(f"{row.icon} sunrise.png")
+
+
+def _cells(widget: Any) -> list[list[tuple[str, Any, Any]]]:
+    """What ``widget`` draws: rows of (character, foreground, background) per cell."""
+    rows = []
+    for y in range(widget.size.height):
+        row = []
+        for segment in widget.render_line(y):
+            style = segment.style
+            for char in segment.text:
+                fg = style.color.triplet if style and style.color else None
+                bg = style.bgcolor.triplet if style and style.bgcolor else None
+                row.append((char, tuple(fg) if fg else None, tuple(bg) if bg else None))
+        rows.append(row)
+    return rows
+
+
+async def test_the_strip_draws_the_frames_decoded_from_an_mp4(tmp_path: Path) -> None:
+    """Frames decoded from a real H.264 file (five one-second colours) and shown in the chat:
+    every half-block cell is the top pixel on the bottom pixel of its frame, frame by frame."""
+    from PIL import Image
+    from test_preview import COLOURS, close, make_segments_mp4, mean_colour
+
+    from artgen_tui.core import imaging
+    from artgen_tui.tui.widgets.strip import GAP
+
+    video = make_segments_mp4(tmp_path / "segments.mp4", COLOURS)
+    frames = imaging.extract_strip(video, count=len(COLOURS))
+    assert [close(mean_colour(f), c) for f, c in zip(frames, COLOURS, strict=True)] == [True] * 5
+    with local_backend(tmp_path / "backend") as url:
+        app = make_app(url, autoconnect=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            message = await app.previews.show(video, "Segments", frames)
+            await pilot.pause()
+            strip = message.query_one(HalfblockStrip)
+            columns = frame_columns(len(frames), strip.size.width)
+            drawn = _cells(strip)
+            assert columns >= 8 and len(drawn) == termimage.cell_size(frames[0], columns)[1]
+            for n, frame in enumerate(frames):
+                cols, rows = termimage.cell_size(frame, columns)
+                pixels = frame.convert("RGB").resize((cols, rows * 2), Image.Resampling.BILINEAR)
+                left = n * (columns + GAP)
+                for y, row in enumerate(drawn):
+                    for x in range(cols):
+                        top, bottom = pixels.getpixel((x, 2 * y)), pixels.getpixel((x, 2 * y + 1))
+                        assert row[left + x] == (termimage.UPPER_HALF, top, bottom), (n, x, y)
+                    # and it is that segment's colour, not another frame's
+                    assert close(row[left + cols // 2][1], COLOURS[n])
+
+
+@pytest.mark.slow
+async def test_a_preview_over_the_limit_asks_first(tmp_path: Path, isolated_home: Path) -> None:
+    """A preview is priced like an export: over the ``[spend] limit`` the guard asks with the
+    figures; no sends nothing to render, yes renders it."""
+    from artgen_tui.api.models import Credits
+    from artgen_tui.core.spend import SpendGuard
+    from artgen_tui.tui.screens.spend_confirm import SpendConfirm
+
+    data_dir = tmp_path / "backend"
+    with local_backend(data_dir) as url:
+        app = make_app(url, settings=settings_for(url, spend={"limit": 150}))
+        async with app.run_test(size=(110, 40)) as pilot:
+            await wait_ready(pilot, app)
+            await send(pilot, app, GENERATE)
+            await finish_turn(pilot, app)
+            assert app.ws is not None
+            # This account was once charged 200 for an export: a preview is priced at that.
+            SpendGuard(app.ws.identity, history_path=isolated_home / "state" / "spend.json").record(
+                "export", Credits(available=300), Credits(available=100)
+            )
+            for answer in ("n", "y"):
+                await send(pilot, app, "/preview")
+                await wait_until(pilot, lambda: isinstance(app.screen, SpendConfirm), 10, "asked")
+                asked = app.screen
+                assert isinstance(asked, SpendConfirm)
+                assert "This preview will cost about 200 credits" in asked.estimate.sentence
+                assert "per-run limit of 150" in asked.estimate.sentence
+                await pilot.press(answer)
+                await wait_until(pilot, lambda: not isinstance(app.screen, SpendConfirm), 5)
+                if answer == "n":
+                    await pilot.pause(0.3)
+                    assert not strips(app) and not list((data_dir / "renders").glob("*.json"))
+            await wait_until(pilot, lambda: strips(app), 60, "the preview strip")
+            assert len(list((data_dir / "renders").glob("*.json"))) == 1

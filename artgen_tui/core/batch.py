@@ -14,8 +14,9 @@ for this session already in the export journal?), so a killed batch resumes with
 rendering anything twice. Renders are followed through :class:`~artgen_tui.core.jobs.JobManager`,
 so an interrupted render is picked up by its id, never submitted again.
 
-Turns run one at a time (uploads, renders and downloads overlap): the balance is per account, so
-this is what makes each item's measured cost its own.
+Turns and export submissions run one at a time (uploads, renders and downloads overlap): the
+balance is per account, so this is what makes each item's measured cost its own. An export's cost
+also goes into its job, and so into the MP4's sidecar.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +40,8 @@ from artgen_tui.core.credentials import CredentialStore
 from artgen_tui.core.jobs import ExportJob, JobManager, UnknownJob
 from artgen_tui.core.spend import SpendGuard, SpendKind, classify
 from artgen_tui.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 SETTLE_POLLS = 2
 """Unchanged state polls after which a turn left running by a killed batch counts as over."""
@@ -324,6 +328,29 @@ class BatchRunner:
                 spent += max(0, self.guard.record(item_kind(item), before, after))
             self._step(item, "turn", turn_done=True, credits_spent=spent)
 
+    async def _submit(self, item: BatchItem, ws: Workspace, manager: JobManager) -> ExportJob:
+        """Submit the item's render and measure what that cost (alone: under the turn lock)."""
+        async with self._turn_lock:
+            before = await self._balance(ws)
+            job = await manager.submit(resolution=item.resolution, output_path=self.target(item))
+            after = await self._balance(ws)
+        if before is None or after is None:
+            return job
+        cost = self.guard.record("export", before, after)
+        job = manager.charge(job.id, cost)
+        rec = self.rec(item)
+        self._step(item, "export", credits_spent=rec.credits_spent + (job.credits_spent or 0))
+        return job
+
+    @staticmethod
+    async def _balance(ws: Workspace) -> Credits | None:
+        """The balance, or ``None`` when the server cannot say (the cost is then unmeasured)."""
+        try:
+            return await ws.credits()
+        except ApiError as exc:
+            log.info("balance around an export unavailable: %s", exc)
+            return None
+
     def _adopt_render(self, item: BatchItem, manager: JobManager) -> ExportJob | None:
         """A render submitted for this item's session whose id was never journaled."""
         rec = self.rec(item)
@@ -346,9 +373,8 @@ class BatchRunner:
         else:
             job = self._adopt_render(item, manager)
         if job is None:
-            target = self.target(item)
             self._step(item, "export")
-            job = await manager.submit(resolution=item.resolution, output_path=target)
+            job = await self._submit(item, ws, manager)
         self._step(item, "export", render_id=job.id, output=job.path)
         if job.status == "downloaded" and job.path and Path(job.path).exists():
             updates = None

@@ -139,6 +139,11 @@ class ExportJob:
     source: str | None = None
     """For a re-export, the MP4 whose sidecar holds the draft it renders (see
     :mod:`artgen_tui.core.reexport`); ``None`` for an export of the timeline."""
+    credits_spent: int | None = None
+    """What the export cost, as the face that submitted it measured it with the spend guard (the
+    drop in available credits across the submission, :meth:`JobManager.charge`); ``None`` when
+    it could not be measured (the balance could not be read, or rose meanwhile, or the export
+    was started without being priced, e.g. a retry). Goes into the sidecar."""
 
     @property
     def finished(self) -> bool:
@@ -440,6 +445,14 @@ class JobManager:
         job.output_url = render.job.output_url
         self._save(job)
         self._keep_draft(job.id, payload)
+        return job
+
+    def charge(self, job_id: str, credits: int | None) -> ExportJob:
+        """Record what submitting ``job_id`` cost (see :attr:`ExportJob.credits_spent`); a
+        negative change (a top-up or a refund landing meanwhile) is no measurement."""
+        job = self.get(job_id)
+        job.credits_spent = credits if credits is not None and credits >= 0 else None
+        self._save(job)
         return job
 
     async def _send(

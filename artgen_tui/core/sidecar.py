@@ -3,7 +3,9 @@
 Fields: ``session_id``, ``render_id``, ``title``, ``prompts`` (what the user typed in the session
 since the previous export), ``draft`` (the timeline it was rendered from, when this process
 submitted it), ``resolution``, ``width``/``height``, ``duration_s`` (probed with PyAV),
-``credits_spent`` (``null``: the server does not say what an export cost), ``sha256``, ``size``,
+``credits_spent`` (what the export cost: the drop in available credits the spend guard measured
+when it was submitted, :attr:`~artgen_tui.core.jobs.ExportJob.credits_spent`; ``null`` only when
+that could not be measured, since the server never says what an export cost), ``sha256``, ``size``,
 ``app_version``, Unix timestamps, and for a re-export ``reexport_of`` (the source file's
 name). Written atomically (mode 0600), leaving the folder's mode alone. No token and no signed
 URL: URLs in the draft lose their query string and fragment, and keys that name secrets are dropped.
@@ -157,6 +159,7 @@ def write_for_job(
             created_at=job.created_at,
             prompts=prompts,
             draft=draft,
+            credits_spent=_credits(getattr(job, "credits_spent", None)),
         )
         source = getattr(job, "source", None)
         if isinstance(source, str) and source:
@@ -165,6 +168,10 @@ def write_for_job(
     except (OSError, ValueError, TypeError) as exc:
         log.warning("could not write the sidecar of %s: %s", mp4.name, exc)
         return None
+
+
+def _credits(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def read(mp4: Path) -> dict[str, Any] | None:

@@ -202,11 +202,14 @@ class SpendGuard:
             return round(statistics.median(seen)), f"charged before: median of {len(seen)} {runs}"
         return DEFAULT_COST[kind], "published price"
 
-    def estimate(self, kind: SpendKind, credits: Credits | None = None) -> Estimate:
-        """Price one request of ``kind`` beside the balance in ``credits`` (if known)."""
+    def estimate(
+        self, kind: SpendKind, credits: Credits | None = None, *, what: str = ""
+    ) -> Estimate:
+        """Price one request of ``kind`` beside the balance in ``credits`` (if known); ``what``
+        names it in the sentence when the kind alone would not (``preview``, ``re-export``)."""
         cost, basis = self.unit(kind)
         return Estimate(
-            kind,
+            what or kind,
             cost,
             credits.available if credits else None,
             self.limit,

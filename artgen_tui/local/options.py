@@ -20,7 +20,9 @@ class LocalOptions:
     of edits that end with no text. ``seed``: makes the agent's choices reproducible. ``faults``:
     a fault spec (see :mod:`artgen_tui.local.faults`). ``token_ip_limit``: new anonymous tokens
     per IP per 7 days. ``render_workers``: renders that run at once, each in its own process.
-    ``max_upload_bytes``: the per-file upload limit (code 4002 above it).
+    ``max_upload_bytes``: the per-file upload limit (code 4002 above it). ``export_cost``: credits
+    an export is charged when it is submitted (0, the default: exports are free, as in the cloud
+    today; tests set it to see a charge measured).
     """
 
     credits: int = 500
@@ -32,6 +34,7 @@ class LocalOptions:
     token_ip_limit: int = 50
     render_workers: int = 2
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    export_cost: int = 0
 
     @classmethod
     def from_settings(cls, s: LocalBackendSettings) -> LocalOptions:

@@ -598,7 +598,17 @@ class LocalApi:
             "output": output,
             "assets": self._assets(draft, session["session_id"]),
         }
+        cost = self.options.export_cost
+        if cost and not await self.store.freeze(user_id, cost):
+            credits = await self.store.credits(user_id)
+            return render_error(
+                f"Insufficient credits: an export needs {cost}, "
+                f"you have {credits['available']} available.",
+                402,
+            )
         if not await self.store.put_render(job):
+            if cost:
+                await self.store.release(user_id, cost, refund=True)
             # A repeated submit (the client could not tell whether the first got through):
             # the render exists and is not started twice. Someone else's id is just taken.
             existing = await self.store.render(render_id)
@@ -609,6 +619,8 @@ class LocalApi:
             return render_error(
                 f"Render id {render_id} is already used; submit with a new id.", 409
             )
+        if cost:
+            await self.store.release(user_id, cost, refund=False)  # charged on submission
         self.renders.schedule(render_id)
         return self._job_view(job, request)
 

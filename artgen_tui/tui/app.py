@@ -320,7 +320,10 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
 
     def action_export(self) -> None:
         if (ws := self._online()) is not None:
-            self._export_worker(self.spend.priced(ws, "export", self.exports.start))
+            exports = self.exports
+            self._export_worker(
+                self.spend.priced(ws, "export", exports.submit, then=exports.charged)
+            )
 
     # --- quick preview and library (see :mod:`artgen_tui.tui.preview_flow`) --------------------
 

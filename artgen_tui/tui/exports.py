@@ -48,18 +48,27 @@ class ExportFlow:
     def jobs(self) -> JobManager | None:
         return self.app.jobs
 
-    async def start(self) -> None:
-        """Submit the current timeline, then follow the job until the MP4 is saved."""
+    async def submit(self) -> ExportJob | None:
+        """Submit the current timeline (``None``: not submitted, the error is shown)."""
         jobs = self.jobs
         if jobs is None:
-            return
+            return None
         try:
             job = await jobs.submit(resolution=self.resolution)
         except ApiError as exc:
             await self.app.errors.api_error(exc)
-            return
+            return None
         self.app.show_job(job)
         await self.app.say(f"Export {job.id} started; follow it in Exports.", "info")
+        return job
+
+    async def charged(self, job: ExportJob | None, cost: int | None) -> None:
+        """Keep what submitting ``job`` cost (for its sidecar), then follow it to the MP4."""
+        jobs = self.jobs
+        if job is None or jobs is None:
+            return
+        if cost is not None:
+            jobs.charge(job.id, cost)
         await self.follow(job.id)
 
     async def follow(self, job_id: str) -> None:

@@ -88,20 +88,28 @@ class LibraryFlow:
             return
         self._close_library()
         app.run_worker(
-            app.spend.priced(ws, "export", lambda: self._run(source, resolution), "re-export"),
+            app.spend.priced(
+                ws,
+                "export",
+                lambda: self._submit(source, resolution),
+                "re-export",
+                then=app.exports.charged,
+            ),
             group="export",
             exit_on_error=False,
         )
 
-    async def _run(self, source: ReexportSource, resolution: str | None) -> None:
+    async def _submit(self, source: ReexportSource, resolution: str | None) -> ExportJob | None:
+        """Submit the re-export (``None``: not submitted, the error is shown); the export flow
+        then keeps its cost and follows it."""
         app = self.app
         if app.jobs is None:
-            return
+            return None
         try:
             job = await reexport.submit(app.jobs, source, resolution=resolution)
         except ApiError as exc:
             await app.errors.api_error(exc)
-            return
+            return None
         app.show_job(job)
         size = job.resolution or "the server's default size"
         await app.chat.add_notice(
@@ -109,7 +117,7 @@ class LibraryFlow:
             f"file. Follow it in Exports ({key_display(app.key_of('focus_jobs'))}).",
             "info",
         )
-        await app.exports.follow(job.id)
+        return job
 
     def open_session(self, session_id: str) -> None:
         """``s`` in the Library: switch to the result's session (a lost one is handled as the

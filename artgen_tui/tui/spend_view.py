@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core.spend import Estimate, SpendGuard, SpendKind, classify, cost_sentence
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from artgen_tui.tui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,14 +56,23 @@ class SpendView:
         )
 
     async def priced(
-        self, ws: Workspace, kind: SpendKind, work: Callable[[], Awaitable[object]], what: str = ""
+        self,
+        ws: Workspace,
+        kind: SpendKind,
+        work: Callable[[], Awaitable[T]],
+        what: str = "",
+        then: Callable[[T, int | None], Awaitable[object]] | None = None,
     ) -> None:
-        """Run ``work`` once the user agreed to its price, then say what it actually cost."""
+        """Run ``work`` once the user agreed to its price, then say what it actually cost. With
+        ``then``, ``work`` is only the request (an export's submission) and ``then`` gets its
+        result and its cost (``None``: not measured) to carry on (follow the export)."""
         if not await self.allowed(kind, what):
             return
         pending = await self.begin(ws, kind)
-        await work()
-        await self.report(pending, await self.balance(ws), quiet_if_free=True)
+        result = await work()
+        cost = await self.report(pending, await self.balance(ws), quiet_if_free=True)
+        if then is not None:
+            await then(result, cost)
 
     def connected(self, ws: Workspace) -> None:
         """One guard per identity (its session total restarts with a new connection's account)."""
@@ -85,13 +95,7 @@ class SpendView:
     def estimate(self, kind: SpendKind, what: str = "") -> Estimate | None:
         if self.guard is None:
             return None
-        estimate = self.guard.estimate(kind, self._status().credits)
-        if what:
-            estimate = Estimate(
-                what, estimate.credits, estimate.available, estimate.limit, estimate.basis,
-                estimate.parts,
-            )  # fmt: skip
-        return estimate
+        return self.guard.estimate(kind, self._status().credits, what=what)
 
     @staticmethod
     async def balance(ws: Workspace) -> Credits | None:

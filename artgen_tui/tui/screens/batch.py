@@ -2,12 +2,15 @@
 a whole, then run :class:`artgen_tui.core.batch.BatchRunner` with a live table.
 
 The picker's files become a small JSON-lines batch file in the state folder, so the run is
-journaled and resumable exactly like ``artgen batch FILE``.
+journaled and resumable exactly like ``artgen batch FILE``. The summary lists the items that
+failed and why; a key runs just those again, priced first (the runner's ``failed_only``, as
+``artgen batch FILE --retry-failed``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,8 +33,11 @@ from artgen_tui.core.batch_file import BatchFile, BatchFileError, load_batch
 from artgen_tui.core.batch_journal import BatchJournal
 from artgen_tui.core.spend import Estimate, SpendGuard
 from artgen_tui.core.workspace import Workspace
+from artgen_tui.tui.keys import bound_key, key_display
 from artgen_tui.tui.messages import BatchFinished
 from artgen_tui.tui.screens.spend_confirm import SpendConfirm
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,7 @@ class BatchScreen(Screen[BatchSummary | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="batch.close"),
+        Binding("r", "retry_failed", "Retry failed", id="batch.retry_failed"),
     ]
 
     def __init__(
@@ -159,6 +166,7 @@ class BatchScreen(Screen[BatchSummary | None]):
         self.estimate: Estimate | None = None
         self.summary: BatchSummary | None = None
         self.rows: dict[int, ItemUpdate] = {}
+        self.running = False
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"Batch · {self.batch_path.name}"), id="batch-title")
@@ -204,19 +212,37 @@ class BatchScreen(Screen[BatchSummary | None]):
         self.query_one("#batch-summary", Static).update(Content(text))
 
     @work(exclusive=True, group="batch", exit_on_error=False)
-    async def run_batch(self) -> None:
+    async def run_batch(self, failed_only: bool = False) -> None:
+        """Run the batch's unfinished items (only the failed ones with ``failed_only``)."""
         if self.ws is None:
             return
+        self.running = True
+        self.refresh_bindings()
+        try:
+            await self._run(self.ws, failed_only)
+        finally:
+            self.running = False
+            self.refresh_bindings()
+
+    async def _run(self, ws: Workspace, failed_only: bool) -> None:
         try:
             batch = load_batch(self.batch_path)
         except BatchFileError as exc:
             self._say("\n".join(exc.problems))
             return
-        runner = self._runner(self.ws, batch)
+        runner = self._runner(ws, batch, failed_only)
         for item in batch.items:
             self.show(runner.view(item))
-        if not await self._priced(self.ws, runner, len(batch.items)):
-            self._say("Not run: nothing was sent. Esc closes.")
+        count = len(runner.to_run()) if failed_only else len(batch.items)
+        plural = "s" if count != 1 else ""
+        what = (
+            f"retry of {count} failed item{plural}"
+            if failed_only
+            else f"batch of {count} item{plural}"
+        )
+        if not await self._priced(ws, runner, what):
+            earlier = f"\n{self.summary_text(self.summary)}" if self.summary else ""
+            self._say(f"Not run: nothing was sent. Esc closes.{earlier}")
             return
         try:
             self.summary = await runner.run()
@@ -226,27 +252,56 @@ class BatchScreen(Screen[BatchSummary | None]):
         self.show_summary(self.summary)
 
     def show_summary(self, summary: BatchSummary) -> None:
+        self._say(self.summary_text(summary))
+        self.refresh_bindings()
         done = sum(1 for i in summary.items if i.stage == "done")
-        self._say(
-            f"{done} of {len(summary.items)} done · {summary.credits} credits · "
-            f"videos in {self.out_dir}"
-        )
         self.post_message(BatchFinished(done, len(summary.items)))
 
-    def _runner(self, ws: Workspace, batch: BatchFile) -> BatchRunner:
+    def summary_text(self, summary: BatchSummary) -> str:
+        """Done, credits and folder; then each failed item with its reason, and the retry key."""
+        done = sum(1 for i in summary.items if i.stage == "done")
+        lines = [
+            f"{done} of {len(summary.items)} done · {summary.credits} credits · "
+            f"videos in {self.out_dir}"
+        ]
+        failures = summary.failures
+        for item in failures:
+            lines.append(f"  [{item.index + 1}] {item.name} failed: {item.error or 'no details'}")
+        if failures:
+            key = key_display(
+                bound_key(self.BINDINGS, getattr(self.app, "keymap", {}), "retry_failed")
+            )
+            them = "it" if len(failures) == 1 else f"these {len(failures)}"
+            lines.append(
+                f"Press {key} to run {them} again alone (as `artgen batch {self.batch_path} "
+                "--retry-failed` does)."
+            )
+        return "\n".join(lines)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The retry key is there only when the batch is over and something failed."""
+        if action == "retry_failed":
+            return bool(self.summary and self.summary.failures) and not self.running
+        return True
+
+    def action_retry_failed(self) -> None:
+        if self.check_action("retry_failed", ()):
+            self.run_batch(failed_only=True)
+
+    def _runner(self, ws: Workspace, batch: BatchFile, failed_only: bool = False) -> BatchRunner:
         journal = BatchJournal(batch.path, batch.digest, ws.identity)
         guard = SpendGuard(ws.identity, limit=ws.settings.spend.limit)
         return BatchRunner(
             ws, batch, journal, out_dir=self.out_dir, concurrency=self.concurrency,
-            on_update=self.show, guard=guard,
+            on_update=self.show, guard=guard, failed_only=failed_only,
         )  # fmt: skip
 
-    async def _priced(self, ws: Workspace, runner: BatchRunner, count: int) -> bool:
+    async def _priced(self, ws: Workspace, runner: BatchRunner, what: str) -> bool:
         try:
             balance = await ws.credits()
-        except ApiError:
+        except ApiError as exc:
+            log.info("balance before a batch unavailable (priced without it): %s", exc)
             balance = None
-        what = f"batch of {count} item{'s' if count != 1 else ''}"
         self.show_estimate(runner.guard.estimate_many(runner.remaining_kinds(), balance, what=what))
         assert self.estimate is not None
         if not self.estimate.needs_confirmation:
