@@ -17,7 +17,7 @@ from textual.widgets import Button, Static
 from artgen_tui.cli import main
 from artgen_tui.config import Settings, load_settings, save_top_level_value
 from artgen_tui.core.prompt_history import PromptHistory
-from artgen_tui.tui import demo
+from artgen_tui.tui import demo, demo_media
 from artgen_tui.tui.app import ArtgenApp
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.editor import NO_SUSPEND
@@ -220,6 +220,14 @@ async def test_after_a_remap_every_hint_names_the_new_key() -> None:
         assert not re.search(r"F6\s", keys)
         prompt_keys_text = str(app.screen.query_one("#help-keys-1", Static).render())
         assert re.search(r"Ctrl\+O\s+New line\s+prompt\.newline", prompt_keys_text)
+
+
+async def test_a_frame_strip_names_its_keys_as_remapped() -> None:
+    app = app_with(keymap={"result.open": "enter", "result.copy": "y"})
+    async with app.run_test(size=SIZE) as pilot:
+        await demo_media.scene_preview(pilot)
+        hint = str(app.chat.query_one(".strip-hint", Static).render())
+        assert "focus it: Enter open · r reveal · y copy path" in hint, hint
 
 
 async def test_remapped_prompt_keys_work_and_every_hint_names_them() -> None:

@@ -23,6 +23,7 @@ from textual.widgets import Static
 
 from artgen_tui.core import termimage
 from artgen_tui.core.termimage import Protocol
+from artgen_tui.tui.keys import bound_key, key_display
 from artgen_tui.tui.open_actions import CopyPathRequested, OpenRequested
 from artgen_tui.tui.widgets.chat_log import ChatMessage
 
@@ -150,9 +151,15 @@ class StripMessage(ChatMessage):
     def compose(self) -> ComposeResult:
         yield Static(Content(self.title), classes="strip-title")
         yield FrameStrip(self.frames, self.protocol)
-        yield Static(
-            Content(f"{self.path} · focus it: o open · r reveal · c copy path"),
-            classes="strip-hint",
+        yield Static(Content(f"{self.path} · focus it: {self._keys_hint()}"), classes="strip-hint")
+
+    def _keys_hint(self) -> str:
+        """``o open · r reveal · c copy path``, with the user's keymap applied."""
+        keymap = getattr(self.app, "keymap", None) or {}
+        pieces = (("open_result", "open"), ("reveal_result", "reveal"), ("copy_path", "copy path"))
+        return " · ".join(
+            f"{key_display(bound_key(self.BINDINGS, keymap, action))} {what}"
+            for action, what in pieces
         )
 
     def action_open_result(self) -> None:
