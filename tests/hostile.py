@@ -206,7 +206,40 @@ def _drip_video(ex: Exchange) -> Response | None:
     return drip(ex.body, status=ex.status, headers=ex.headers)
 
 
+def endless(pieces: tuple[bytes, ...], every: float) -> StreamingResponse:
+    """An event stream sending ``pieces`` in turn, one every ``every`` seconds, forever."""
+
+    async def forever() -> AsyncIterator[bytes]:
+        while True:
+            for piece in pieces:
+                yield piece
+                await asyncio.sleep(every)
+
+    return StreamingResponse(forever(), headers={"content-type": "text/event-stream"})
+
+
+KEEP_ALIVE_DRIP = (b":", b"\n", b"data:\n\n")
+"""A comment line dripped byte by byte, then an empty ``data:``: whole lines, never an event."""
+
+HEARTBEAT_FRAME = b'data: {"type": "heartbeat"}\n\n'
+
 mode(Mode("drip_json", respond=_drip_answer, match=("/api/credits", "/api/state")))
+mode(
+    Mode(
+        "keepalive_drip",
+        respond=lambda _ex: endless(KEEP_ALIVE_DRIP, DRIP_EVERY),
+        match=("/run_sse",),
+    )
+)
+"""A reply stream of nothing but keep-alives, a whole line about every second, forever."""
+mode(
+    Mode(
+        "heartbeat_forever",
+        respond=lambda _ex: endless((HEARTBEAT_FRAME,), DRIP_EVERY),
+        match=("/run_sse",),
+    )
+)
+"""A reply stream of nothing but heartbeat events, two a second, forever."""
 mode(Mode("drip_sse", respond=_drip_stream, match=("/run_sse",)))
 mode(Mode("drip_download", respond=_drip_video, match=DOWNLOAD_PATHS))
 
@@ -578,6 +611,7 @@ __all__ = [
     "cut_after",
     "deep",
     "drip",
+    "endless",
     "hostile",
     "map_numbers",
     "map_strings",

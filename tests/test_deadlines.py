@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hostile_cli import artgen, rig
+from hostile_cli import GENERATE, artgen, rig
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +39,45 @@ def test_a_dripping_reply_stream_is_dropped_and_the_session_checked(tmp_path: Pa
     assert "Connection dropped, checking…" in ran.stderr
     assert "connection dropped before the agent finished" in ran.stdout
     assert ran.clean and ran.seconds < 25
+
+
+@pytest.mark.parametrize(
+    ("spoil", "says"),
+    [
+        ("keepalive_drip", "nothing but keep-alives came for 3 s"),
+        ("heartbeat_forever", "the reply went on for more than 6 s"),
+    ],
+)
+def test_a_reply_of_nothing_but_keep_alives_ends_the_turn(
+    tmp_path: Path, spoil: str, says: str
+) -> None:
+    with rig(tmp_path, spoil) as r:
+        ran = artgen(
+            "chat", "hello", "--no-json", url=r.url,
+            env={"ARTGEN_NETWORK__STREAM_EVENT_IDLE": "3", "ARTGEN_NETWORK__TURN_DEADLINE": "6"},
+        )  # fmt: skip
+    assert ran.returncode == 2, ran.stderr
+    assert f"The reply stream stalled: {says}." in ran.stderr
+    assert "The agent may still be working" in ran.stderr
+    assert ran.clean and ran.seconds < 25
+
+
+def test_the_agents_heartbeats_keep_a_long_quiet_stage_going(tmp_path: Path) -> None:
+    # Each stage works 2.5 s in silence but for a heartbeat every 0.3 s: longer than the 1 s
+    # the stream may go without an event, so only the heartbeats keep the turn alive.
+    with rig(tmp_path, stage_delay=2.5, heartbeat_interval=0.3) as r:
+        ran = artgen(
+            "chat", GENERATE, "--no-json", url=r.url,
+            env={
+                "ARTGEN_NETWORK__STREAM_EVENT_IDLE": "1",
+                "ARTGEN_NETWORK__STREAM_IDLE": "1",
+                "ARTGEN_NETWORK__TURN_DEADLINE": "120",
+            },
+        )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "stalled" not in ran.stderr and "Connection dropped" not in ran.stderr
+    assert "connection dropped" not in ran.stdout
+    assert ran.clean
 
 
 @pytest.mark.parametrize("fast", ["true", "false"])

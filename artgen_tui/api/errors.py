@@ -56,6 +56,19 @@ class StreamInterrupted(TransportError):
     default_hint = "The connection dropped mid-reply; checking the session for what changed."
 
 
+class StreamStalled(TransportError):
+    """A reply stream that stayed open but brought no event for too long, or lasted too long.
+
+    Unlike :class:`StreamInterrupted` the connection itself was fine, so this is not a dropped
+    stream: a turn that has shown nothing yet ends with this error (exit 2).
+    """
+
+    default_hint = (
+        "The agent may still be working on it: look at the timeline in a minute "
+        "(`artgen state`, or /status in the app)."
+    )
+
+
 class ServerError(ApiError):
     """HTTP 5xx or a response we could not understand."""
 
