@@ -442,11 +442,12 @@ class NemoClient:
                     return saved
             return await self._fetch_anonymous_token()
 
-    def _new_client_id(self) -> str:
-        """A fresh ``X-Client-Id``, kept by the store when it can renew one."""
+    def _new_client_id(self, refused: str) -> str:
+        """A fresh ``X-Client-Id`` in place of ``refused``, kept by the store when it can renew
+        one (the store may hand back one another process has just made)."""
         renew = getattr(self._credentials, "renew_client_id", None)
         if callable(renew):
-            value = renew()
+            value = renew(refused)
             if isinstance(value, str) and value:
                 return value
         return str(uuid.uuid4())
@@ -461,13 +462,14 @@ class NemoClient:
 
     async def _fetch_anonymous_token(self) -> Token:
         what = "Getting an anonymous token"
+        sent = self._credentials.client_id()
         try:
             body = await self._request_json(
                 "POST",
                 "/api/auth/anonymous-token",
                 what,
                 auth=False,
-                headers={"X-Client-Id": self._credentials.client_id()},
+                headers={"X-Client-Id": sent},
             )
         except MissingClientId:
             # The service's own advice for this 400: a new client id, and one more try.
@@ -477,7 +479,7 @@ class NemoClient:
                 "/api/auth/anonymous-token",
                 what,
                 auth=False,
-                headers={"X-Client-Id": self._new_client_id()},
+                headers={"X-Client-Id": self._new_client_id(sent)},
             )
         token = self._model(Token, self._data(body, what), what)
         self._credentials.save_token(token)

@@ -457,11 +457,12 @@ class JobManager:
         """Drop a job the service refused outright (it never existed there)."""
         self._jobs.pop(job_id, None)
         self._draft_path(job_id).unlink(missing_ok=True)
-        raw = paths.read_json(self.journal_path)
-        items = raw.get("jobs") if isinstance(raw, dict) else None
-        if isinstance(items, list):
-            kept = [i for i in items if not (isinstance(i, dict) and i.get("id") == job_id)]
-            paths.atomic_write_json(self.journal_path, {"jobs": kept})
+        with paths.locked(self.journal_path):
+            raw = paths.read_json(self.journal_path)
+            items = raw.get("jobs") if isinstance(raw, dict) else None
+            if isinstance(items, list):
+                kept = [i for i in items if not (isinstance(i, dict) and i.get("id") == job_id)]
+                paths.atomic_write_json(self.journal_path, {"jobs": kept})
 
     async def follow(
         self, job_id: str, *, render_wait: float | None = None
