@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote, unquote
 
 import httpx
 from loopback import serve
@@ -293,6 +296,110 @@ def _cut_video(ex: Exchange) -> Response | None:
 
 
 mode(Mode("cut_download", respond=_cut_video, match=DOWNLOAD_PATHS))
+
+
+# --- a body with no length at all ------------------------------------------------------------
+# uvicorn always frames a body (Content-Length or chunked), so the unframed modes send the video
+# from a raw socket server of their own: the render's ``outputUrl`` is pointed there, and it
+# answers with no Content-Length and no chunking (HTTP/1.0 style: the close ends the body), after
+# half the bytes. Only the public link moves: the authenticated proxy path stays on the proxy.
+
+
+class UnframedServer:
+    """A raw loopback HTTP server relaying ``/?from=<url>``: a full answer unframed and cut.
+
+    ``Range`` requests are relayed as the source answers them (206 or 416, framed) when
+    ``ranges``; otherwise they get the same cut, unframed 200 again.
+    """
+
+    def __init__(self, *, ranges: bool) -> None:
+        self.ranges = ranges
+        self.cut = 0
+        """Unframed cut answers sent so far."""
+        self.base = ""
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+        self._started.wait(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+
+        async def start() -> None:
+            server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self.base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+            self._started.set()
+
+        self._loop.run_until_complete(start())
+        self._loop.run_forever()
+
+    def link(self, source: str) -> str:
+        return f"{self.base}/unframed.mp4?from={quote(source, safe='')}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+            target = head.split(" ", 2)[1]
+            source = unquote(target.split("from=", 1)[1])
+            wanted = re.search(r"(?im)^range: *(bytes=\d+-\d*)", head)
+            async with httpx.AsyncClient(timeout=60) as client:
+                if wanted and self.ranges:
+                    got = await client.get(source, headers={"Range": wanted.group(1)})
+                    lines = [f"HTTP/1.1 {got.status_code} {got.reason_phrase}"]
+                    lines += [
+                        f"{k}: {v}"
+                        for k, v in got.headers.items()
+                        if k.lower() in ("content-type", "content-range")
+                    ]
+                    lines += [f"Content-Length: {len(got.content)}", "Connection: close"]
+                    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + got.content)
+                else:
+                    got = await client.get(source)
+                    self.cut += 1
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nConnection: close\r\n\r\n"
+                        + got.content[: max(1, len(got.content) // 2)]
+                    )
+            await writer.drain()
+        except (OSError, ValueError, IndexError, httpx.HTTPError):
+            pass
+        finally:
+            writer.close()
+
+
+_UNFRAMED: dict[bool, UnframedServer] = {}
+
+
+def unframed_server(*, ranges: bool) -> UnframedServer:
+    """The (one, lazily started) :class:`UnframedServer` of this kind."""
+    if ranges not in _UNFRAMED:
+        _UNFRAMED[ranges] = UnframedServer(ranges=ranges)
+    return _UNFRAMED[ranges]
+
+
+def _unframed_link(ranges: bool) -> JsonHook:
+    def relink(data: dict[str, Any]) -> Any:
+        url = data.get("outputUrl")
+        if isinstance(url, str) and url.startswith("http"):
+            data = {**data, "outputUrl": unframed_server(ranges=ranges).link(url)}
+        return data
+
+    return _poll_data(relink)
+
+
+mode(Mode("cut_unframed", json=_unframed_link(True), match=POLL_PATHS))
+"""The video link answers with a body that has no length and stops halfway (Range works)."""
+mode(Mode("cut_unframed_no_range", json=_unframed_link(False), match=POLL_PATHS))
+"""The same, and a ``Range`` request gets the same cut answer: it can never be confirmed."""
+mode(
+    Mode(
+        "html_proxy_download",
+        respond=lambda ex: _html_instead(replace(ex, status=200)),
+        match=("/download",),
+    )
+)
+"""The authenticated download path (the fallback) answers every request, a resume's too, with a
+sign-in page."""
 
 
 def _ambiguous(spoil: Callable[[Exchange], Response]) -> ResponseHook:
@@ -618,4 +725,5 @@ __all__ = [
     "mode",
     "raw_controls",
     "refuse_client_id_once",
+    "unframed_server",
 ]
