@@ -131,7 +131,7 @@ class NetworkSettings(BaseModel):
     )
     download_window: float = Field(30.0, gt=0, description="Seconds per download rate window.")
     render_wait: float = Field(
-        3600.0, gt=0, description="Seconds `export --wait` waits for the render."
+        3600.0, gt=0, description="Seconds a command waits for one render to finish."
     )
     remote_poll_interval: float = Field(
         5.0, gt=0, description="First export status poll interval on a remote service."
