@@ -63,6 +63,8 @@ class Exchange:
     request_headers: dict[str, str] = field(default_factory=dict)
     done_at: float | None = None
     """When a relayed event stream ended (``time.monotonic()``); ``None`` while it runs."""
+    at: float = field(default_factory=time.monotonic)
+    """When the answer came back from the backend (``time.monotonic()``)."""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -673,9 +675,26 @@ class HostileProxy:
             await upstream.aclose()
             await client.aclose()
 
-    def app(self) -> Starlette:
+    def app(self) -> Any:
+        """The proxy's ASGI app. It also serves as an HTTP proxy (``HTTP_PROXY``): a request for
+        ``http://any.name/path`` is handled as ``/path``, so a client can reach it under a name
+        that is not loopback (its ``Host`` goes on to the backend, so the links it writes keep
+        that name)."""
         methods = ["GET", "POST", "PUT", "DELETE", "HEAD"]
-        return Starlette(routes=[Route("/{path:path}", self._handle, methods=methods)])
+        inner = Starlette(routes=[Route("/{path:path}", self._handle, methods=methods)])
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            path = scope.get("path", "")
+            if scope.get("type") == "http" and "://" in path[:10]:
+                raw = scope.get("raw_path") or path.encode()
+                scope = {
+                    **scope,
+                    "path": "/" + path.split("://", 1)[1].partition("/")[2],
+                    "raw_path": b"/" + raw.split(b"://", 1)[1].partition(b"/")[2],
+                }
+            await inner(scope, receive, send)
+
+        return app
 
     def __enter__(self) -> str:
         self._stack = ExitStack()

@@ -8,6 +8,7 @@ benchmarks.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,70 @@ def test_export_wait_is_bounded_and_says_the_render_goes_on(tmp_path: Path, spoi
     assert ran.returncode == 2, ran.stderr
     assert "artgen jobs resume" in ran.stderr
     assert ran.clean and ran.seconds < 30
+
+
+def test_jobs_resume_is_bounded_per_render_and_names_each_one_still_going(
+    tmp_path: Path,
+) -> None:
+    with rig(tmp_path, "render_forever") as r:
+        r.timeline()
+        for _ in range(2):
+            sent = artgen("export", "--no-json", url=r.url, cwd=tmp_path)
+            assert sent.returncode == 0, sent.stderr
+        ran = artgen("jobs", "resume", "--no-json", url=r.url, cwd=tmp_path)
+        assert len(r.renders()) == 2
+    assert ran.returncode == 2, ran.stderr
+    assert ran.stderr.count("the render goes on on the server") == 2, ran.stderr
+    assert "artgen jobs resume" in ran.stderr
+    assert ran.clean and ran.seconds < 40
+
+
+def test_a_batch_item_whose_render_never_ends_fails_in_bounded_time(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (96, 64), (200, 30, 30)).save(tmp_path / "red.png")
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"file": "red.png", "prompt": "add title \\"Red\\"", "output": "red.mp4"}\n')
+    with rig(tmp_path, "render_forever") as r:
+        ran = artgen("batch", str(items), "--out-dir", str(tmp_path / "out"), "--no-json", "--yes",
+                     url=r.url, cwd=tmp_path)  # fmt: skip
+        assert len(r.renders()) == 1
+    assert ran.returncode == 2, ran.stderr
+    assert "the render goes on on the server" in ran.stderr + ran.stdout
+    assert not (tmp_path / "out" / "red.mp4").exists()
+    assert ran.clean and ran.seconds < 40
+
+
+REMOTE = "http://artgen-remote.test"
+"""A name that is not loopback (``.test`` never resolves): the proxy is reached as HTTP_PROXY."""
+
+
+@pytest.mark.parametrize("remote", [True, False])
+def test_export_status_polls_back_off_on_a_remote_host_and_not_on_loopback(
+    tmp_path: Path, remote: bool
+) -> None:
+    with rig(tmp_path, "render_forever") as r:
+        env = {
+            "ARTGEN_NETWORK__REMOTE_POLL_INTERVAL": "0.3",
+            "ARTGEN_NETWORK__REMOTE_POLL_MAX": "1",
+            "ARTGEN_RENDER_POLL_INTERVAL": "0.1",
+            "ARTGEN_NETWORK__RENDER_WAIT": "5",
+        }
+        if remote:
+            env.update(HTTP_PROXY=r.url, http_proxy=r.url, NO_PROXY="", no_proxy="")
+        url = REMOTE if remote else r.url
+        made = artgen("chat", GENERATE, url=url, env=env)
+        assert made.returncode == 0, made.stderr
+        ran = artgen("export", "--wait", "--no-json", url=url, cwd=tmp_path, env=env)
+        polls = [ex.at for ex in r.proxy.exchanges if "/lambda/" in ex.path]
+        hosts = {ex.request_headers.get("host", "") for ex in r.proxy.exchanges}
+    assert ran.returncode == 2 and "the render goes on" in ran.stderr, ran.stderr
+    gaps = [b - a for a, b in itertools.pairwise(polls)]
+    if remote:
+        assert hosts == {"artgen-remote.test"}, hosts
+        # 0.3 s, then ×1.5 each time up to 1 s: about 7 polls in 5 s, each gap no shorter.
+        assert 4 <= len(polls) <= 9, gaps
+        assert gaps[0] >= 0.25 and gaps[-1] >= 0.9, gaps
+        assert all(b >= a - 0.1 for a, b in itertools.pairwise(gaps)), gaps
+    else:
+        assert len(polls) >= 20, gaps  # every 0.1 s
