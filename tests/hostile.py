@@ -520,6 +520,32 @@ def _deep_segments(_ex: Exchange, body: Any) -> Any:
 
 mode(Mode("deep-segment", json=_deep_segments, match=("/api/state",)))
 
+COMPACT_TRACK_NAMES = {0: ("n", "Main cut"), 1: ("nm", "Score"), 7: ("lb", "Captions")}
+"""The name each track type gets, under which short key, in the ``compact-keys`` mode."""
+_COMPACT = {"label": "n", "text": "tx", "volume": "v", "start_ms": "s", "duration_ms": "d"}
+
+
+def _compact_keys(_ex: Exchange, body: Any) -> Any:
+    """Every draft's segments with one- and two-letter keys only, and its tracks named so too."""
+    draft = (
+        (body.get("data") or {}).get("state", {}).get("draft") if isinstance(body, dict) else None
+    )
+    for track in draft.get("t", []) if isinstance(draft, dict) else []:
+        if not isinstance(track, dict):
+            continue
+        if track.get("tt") in COMPACT_TRACK_NAMES:
+            key, name = COMPACT_TRACK_NAMES[track["tt"]]
+            track[key] = name
+        for seg in track.get("sg", []):
+            for long, short in _COMPACT.items():
+                if isinstance(seg, dict) and long in seg:
+                    seg[short] = seg.pop(long)
+    return body
+
+
+mode(Mode("compact-keys", json=_compact_keys, match=("/api/state",)))
+"""Drafts as the service may write them: ``n``, ``tx``, ``v``, ``s``, ``d`` and short track names."""
+
 
 _ABSURD = (float("inf"), float("-inf"), float("nan"), 10**400, -(10**400), 1e308)
 
@@ -723,6 +749,7 @@ def hostile(upstream: str, *modes: str | Mode) -> Iterator[HostileProxy]:
 
 
 __all__ = [
+    "COMPACT_TRACK_NAMES",
     "CONTROL_CHARS",
     "DEEP",
     "DRIP_EVERY",
