@@ -48,12 +48,22 @@ class ExportFlow:
     def jobs(self) -> JobManager | None:
         return self.app.jobs
 
+    @property
+    def render_wait(self) -> float | None:
+        """How long one render is followed (``[network] render_wait``): an endless render ends
+        with a message that it goes on, as in the CLI."""
+        jobs = self.jobs
+        return None if jobs is None else jobs.ws.settings.network.render_wait
+
     async def start(self) -> None:
-        """Submit the current timeline, then follow the job until the MP4 is saved."""
+        """Check the output folder, submit the current timeline, then follow the job until the
+        MP4 is saved. A folder the video could not be saved to is refused before anything is
+        submitted (the CLI's check)."""
         jobs = self.jobs
         if jobs is None:
             return
         try:
+            jobs.check_target()
             job = await jobs.submit(resolution=self.resolution)
         except ApiError as exc:
             await self.app.errors.api_error(exc)
@@ -68,7 +78,7 @@ class ExportFlow:
             return
         self._followed.add(job_id)
         try:
-            await self._show_all(jobs.follow(job_id))
+            await self._show_all(jobs.follow(job_id, render_wait=self.render_wait))
         except ApiError as exc:
             await self.app.errors.api_error(exc)
         finally:
@@ -127,7 +137,10 @@ class ExportFlow:
         try:
             old = jobs.get(job_id)
             await self._show_all(
-                self._announced(jobs.retry(job_id, resolution=self.resolution), old)
+                self._announced(
+                    jobs.retry(job_id, resolution=self.resolution, render_wait=self.render_wait),
+                    old,
+                )
             )
         except ApiError as exc:
             await self.app.errors.api_error(exc)
