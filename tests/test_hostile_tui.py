@@ -20,6 +20,7 @@ import pytest
 from hostile import HostileProxy, hostile, raw_controls, unframed_server
 from PIL import Image
 from textual.geometry import Region
+from textual.widget import Widget
 from tui_helpers import (
     finish_turn,
     local_backend,
@@ -39,9 +40,18 @@ from artgen_tui.tui.widgets.timeline_table import TimelineTable
 SIZE = (120, 40)
 
 
-def drawn(app: ArtgenApp) -> str:
-    """Every line every visible widget renders, as the terminal would receive its text."""
+def drawn(app: ArtgenApp | Widget) -> str:
+    """Every line every visible widget renders, as the terminal would receive its text (of one
+    widget and its children, when given one)."""
     parts: list[str] = []
+    if not isinstance(app, ArtgenApp):
+        widgets = [app, *app.walk_children()]
+        for widget in widgets:
+            width, height = widget.size
+            if width and height:
+                strips = widget.render_lines(Region(0, 0, width, height))
+                parts.extend(seg.text for strip in strips for seg in strip)
+        return "".join(parts)
     for screen in app.screen_stack:
         for widget in screen.walk_children():
             width, height = widget.size
@@ -313,6 +323,34 @@ async def test_wrong_cut_and_ambiguous_answers_never_leave_a_wrong_video(
             assert_clean(app)
             no_unexpected_error(app)
     assert unframed_server(ranges=True).cut and unframed_server(ranges=False).cut
+
+
+async def test_compact_keys_fill_the_table_with_labels_volumes_and_track_names(
+    backend_proxy: tuple[HostileProxy, Path], tmp_path: Path
+) -> None:
+    from artgen_tui.core.timeline import rows
+
+    proxy, _ = backend_proxy
+    app = hostile_app(proxy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await make_timeline(pilot, app, proxy)
+        await send(pilot, app, "add music")
+        await finish_turn(pilot, app)
+        state = app.timeline.state
+        assert state is not None
+        labels = [r.label for r in rows(state.draft)]
+        assert all(labels) and len(labels) >= 2, labels
+        proxy.set_modes("compact-keys")
+        await send(pilot, app, "/status")
+        await wait_until(
+            pilot, lambda: "Main cut" in drawn(app.timeline), 15, "the compact state in the table"
+        )
+        table = drawn(app.timeline)
+        for label in labels:
+            assert label[:15] in table, (label, table)  # cells are clipped to the column
+        assert "🎵 Score" in table and "60%" in table and "🔤 Captions" in table, table
+        assert_clean(app)
 
 
 async def test_an_export_into_an_unusable_folder_is_refused_before_submitting(
