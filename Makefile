@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/soak.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/sessions.py
+	$(BIN)/python bench/big_timeline.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache .grimp_cache

@@ -563,13 +563,35 @@ async def _retry(ctx: Context, ws: Any, manager: Any, job_id: str) -> int:
 
     async def updates() -> Any:
         told = False
-        async for update in manager.retry(job_id):
+        async for update in manager.retry(job_id, render_wait=ws.settings.network.render_wait):
             if update.id != old.id and not told:
                 told = True
                 ctx.out.note(f"artgen: {retry_notice(old, update)}")
             yield update
 
     return await _follow(ctx, updates())
+
+
+async def _resume(ctx: Context, ws: Any, manager: Any) -> int:
+    """`artgen jobs resume`: follow every unfinished job, waiting at most ``[network]
+    render_wait`` for each render; one still going then is named, left to run, and the next
+    job followed (exit 2)."""
+    from artgen_tui.core.jobs import RenderWaitExpired
+
+    pending = manager.resumable()
+    if not pending:
+        ctx.out.text("No unfinished export jobs.")
+        return EXIT_OK
+    code = EXIT_OK
+    wait = ws.settings.network.render_wait
+    for job in pending:
+        try:
+            code = max(code, await _follow(ctx, manager.follow(job.id, render_wait=wait)))
+        except RenderWaitExpired as exc:
+            ctx.out.clear_progress()
+            ctx.out.error(exc)
+            code = max(code, EXIT_TRANSIENT)
+    return code
 
 
 async def cmd_jobs(ctx: Context, ws: Any) -> int:
@@ -588,14 +610,7 @@ async def cmd_jobs(ctx: Context, ws: Any) -> int:
     if action == "retry":
         return await _retry(ctx, ws, manager, ctx.args.job_id)
     if action == "resume":
-        pending = manager.resumable()
-        if not pending:
-            ctx.out.text("No unfinished export jobs.")
-            return EXIT_OK
-        code = EXIT_OK
-        for job in pending:
-            code = max(code, await _follow(ctx, manager.follow(job.id)))
-        return code
+        return await _resume(ctx, ws, manager)
     jobs = manager.jobs()
     for job in jobs:
         ctx.out.emit("job", **job.to_json())

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from artgen_tui.api.untrusted import clean, safe_json_text
 from artgen_tui.core.sessions import FORMATS, SessionIndex, SessionRecord, UnknownSessionId
 
 if TYPE_CHECKING:
@@ -120,10 +121,17 @@ def _search(ctx: Context, index: SessionIndex, text: str) -> int:
     return 0 if hits else 1
 
 
+def _write(ctx: Context, text: str, fmt: str) -> None:
+    """A transcript to stdout through the sanitiser (it holds server text): JSON keeps its data
+    (controls escaped), Markdown and HTML show controls as visible pictures."""
+    ctx.out.out.write(safe_json_text(text) if fmt == "json" else clean(text, None))
+    ctx.out.out.flush()
+
+
 def _show(ctx: Context, index: SessionIndex, target: str) -> int:
     record = index.require(target)
     if ctx.out.json_mode:
-        ctx.out.out.write(index.export(record.session_id, "json"))
+        _write(ctx, index.export(record.session_id, "json"), "json")
         return 0
     ctx.out.text(index.export(record.session_id, "md").rstrip("\n"))
     return 0
@@ -144,7 +152,7 @@ def _export(ctx: Context, index: SessionIndex, target: str) -> int:
     args: argparse.Namespace = ctx.args
     text = index.export(target, args.format)
     if args.output is None:
-        ctx.out.out.write(text)
+        _write(ctx, text, args.format)
         return 0
     from artgen_tui import paths
 

@@ -118,14 +118,20 @@ class NetworkSettings(BaseModel):
         120.0, gt=0, description="Seconds for a whole JSON answer, however it trickles in."
     )
     stream_idle: float = Field(
-        300.0, gt=0, description="Seconds a chat stream may go without a whole event."
+        300.0, gt=0, description="Seconds a chat stream may go without a whole line."
+    )
+    stream_event_idle: float = Field(
+        600.0, gt=0, description="Seconds a chat stream may bring no event (keep-alives aside)."
+    )
+    turn_deadline: float = Field(
+        1800.0, gt=0, description="Seconds one chat reply stream may last in all."
     )
     min_download_rate: float = Field(
         1024.0, ge=0, description="Bytes/s a download must average per window (0: no check)."
     )
     download_window: float = Field(30.0, gt=0, description="Seconds per download rate window.")
     render_wait: float = Field(
-        3600.0, gt=0, description="Seconds `export --wait` waits for the render."
+        3600.0, gt=0, description="Seconds a command waits for one render to finish."
     )
     remote_poll_interval: float = Field(
         5.0, gt=0, description="First export status poll interval on a remote service."

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote, unquote
 
 import httpx
 from loopback import serve
@@ -60,6 +63,8 @@ class Exchange:
     request_headers: dict[str, str] = field(default_factory=dict)
     done_at: float | None = None
     """When a relayed event stream ended (``time.monotonic()``); ``None`` while it runs."""
+    at: float = field(default_factory=time.monotonic)
+    """When the answer came back from the backend (``time.monotonic()``)."""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -206,7 +211,40 @@ def _drip_video(ex: Exchange) -> Response | None:
     return drip(ex.body, status=ex.status, headers=ex.headers)
 
 
+def endless(pieces: tuple[bytes, ...], every: float) -> StreamingResponse:
+    """An event stream sending ``pieces`` in turn, one every ``every`` seconds, forever."""
+
+    async def forever() -> AsyncIterator[bytes]:
+        while True:
+            for piece in pieces:
+                yield piece
+                await asyncio.sleep(every)
+
+    return StreamingResponse(forever(), headers={"content-type": "text/event-stream"})
+
+
+KEEP_ALIVE_DRIP = (b":", b"\n", b"data:\n\n")
+"""A comment line dripped byte by byte, then an empty ``data:``: whole lines, never an event."""
+
+HEARTBEAT_FRAME = b'data: {"type": "heartbeat"}\n\n'
+
 mode(Mode("drip_json", respond=_drip_answer, match=("/api/credits", "/api/state")))
+mode(
+    Mode(
+        "keepalive_drip",
+        respond=lambda _ex: endless(KEEP_ALIVE_DRIP, DRIP_EVERY),
+        match=("/run_sse",),
+    )
+)
+"""A reply stream of nothing but keep-alives, a whole line about every second, forever."""
+mode(
+    Mode(
+        "heartbeat_forever",
+        respond=lambda _ex: endless((HEARTBEAT_FRAME,), DRIP_EVERY),
+        match=("/run_sse",),
+    )
+)
+"""A reply stream of nothing but heartbeat events, two a second, forever."""
 mode(Mode("drip_sse", respond=_drip_stream, match=("/run_sse",)))
 mode(Mode("drip_download", respond=_drip_video, match=DOWNLOAD_PATHS))
 
@@ -260,6 +298,110 @@ def _cut_video(ex: Exchange) -> Response | None:
 
 
 mode(Mode("cut_download", respond=_cut_video, match=DOWNLOAD_PATHS))
+
+
+# --- a body with no length at all ------------------------------------------------------------
+# uvicorn always frames a body (Content-Length or chunked), so the unframed modes send the video
+# from a raw socket server of their own: the render's ``outputUrl`` is pointed there, and it
+# answers with no Content-Length and no chunking (HTTP/1.0 style: the close ends the body), after
+# half the bytes. Only the public link moves: the authenticated proxy path stays on the proxy.
+
+
+class UnframedServer:
+    """A raw loopback HTTP server relaying ``/?from=<url>``: a full answer unframed and cut.
+
+    ``Range`` requests are relayed as the source answers them (206 or 416, framed) when
+    ``ranges``; otherwise they get the same cut, unframed 200 again.
+    """
+
+    def __init__(self, *, ranges: bool) -> None:
+        self.ranges = ranges
+        self.cut = 0
+        """Unframed cut answers sent so far."""
+        self.base = ""
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+        self._started.wait(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+
+        async def start() -> None:
+            server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self.base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+            self._started.set()
+
+        self._loop.run_until_complete(start())
+        self._loop.run_forever()
+
+    def link(self, source: str) -> str:
+        return f"{self.base}/unframed.mp4?from={quote(source, safe='')}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+            target = head.split(" ", 2)[1]
+            source = unquote(target.split("from=", 1)[1])
+            wanted = re.search(r"(?im)^range: *(bytes=\d+-\d*)", head)
+            async with httpx.AsyncClient(timeout=60) as client:
+                if wanted and self.ranges:
+                    got = await client.get(source, headers={"Range": wanted.group(1)})
+                    lines = [f"HTTP/1.1 {got.status_code} {got.reason_phrase}"]
+                    lines += [
+                        f"{k}: {v}"
+                        for k, v in got.headers.items()
+                        if k.lower() in ("content-type", "content-range")
+                    ]
+                    lines += [f"Content-Length: {len(got.content)}", "Connection: close"]
+                    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + got.content)
+                else:
+                    got = await client.get(source)
+                    self.cut += 1
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nConnection: close\r\n\r\n"
+                        + got.content[: max(1, len(got.content) // 2)]
+                    )
+            await writer.drain()
+        except (OSError, ValueError, IndexError, httpx.HTTPError):
+            pass
+        finally:
+            writer.close()
+
+
+_UNFRAMED: dict[bool, UnframedServer] = {}
+
+
+def unframed_server(*, ranges: bool) -> UnframedServer:
+    """The (one, lazily started) :class:`UnframedServer` of this kind."""
+    if ranges not in _UNFRAMED:
+        _UNFRAMED[ranges] = UnframedServer(ranges=ranges)
+    return _UNFRAMED[ranges]
+
+
+def _unframed_link(ranges: bool) -> JsonHook:
+    def relink(data: dict[str, Any]) -> Any:
+        url = data.get("outputUrl")
+        if isinstance(url, str) and url.startswith("http"):
+            data = {**data, "outputUrl": unframed_server(ranges=ranges).link(url)}
+        return data
+
+    return _poll_data(relink)
+
+
+mode(Mode("cut_unframed", json=_unframed_link(True), match=POLL_PATHS))
+"""The video link answers with a body that has no length and stops halfway (Range works)."""
+mode(Mode("cut_unframed_no_range", json=_unframed_link(False), match=POLL_PATHS))
+"""The same, and a ``Range`` request gets the same cut answer: it can never be confirmed."""
+mode(
+    Mode(
+        "html_proxy_download",
+        respond=lambda ex: _html_instead(replace(ex, status=200)),
+        match=("/download",),
+    )
+)
+"""The authenticated download path (the fallback) answers every request, a resume's too, with a
+sign-in page."""
 
 
 def _ambiguous(spoil: Callable[[Exchange], Response]) -> ResponseHook:
@@ -377,6 +519,32 @@ def _deep_segments(_ex: Exchange, body: Any) -> Any:
 
 
 mode(Mode("deep-segment", json=_deep_segments, match=("/api/state",)))
+
+COMPACT_TRACK_NAMES = {0: ("n", "Main cut"), 1: ("nm", "Score"), 7: ("lb", "Captions")}
+"""The name each track type gets, under which short key, in the ``compact-keys`` mode."""
+_COMPACT = {"label": "n", "text": "tx", "volume": "v", "start_ms": "s", "duration_ms": "d"}
+
+
+def _compact_keys(_ex: Exchange, body: Any) -> Any:
+    """Every draft's segments with one- and two-letter keys only, and its tracks named so too."""
+    draft = (
+        (body.get("data") or {}).get("state", {}).get("draft") if isinstance(body, dict) else None
+    )
+    for track in draft.get("t", []) if isinstance(draft, dict) else []:
+        if not isinstance(track, dict):
+            continue
+        if track.get("tt") in COMPACT_TRACK_NAMES:
+            key, name = COMPACT_TRACK_NAMES[track["tt"]]
+            track[key] = name
+        for seg in track.get("sg", []):
+            for long, short in _COMPACT.items():
+                if isinstance(seg, dict) and long in seg:
+                    seg[short] = seg.pop(long)
+    return body
+
+
+mode(Mode("compact-keys", json=_compact_keys, match=("/api/state",)))
+"""Drafts as the service may write them: ``n``, ``tx``, ``v``, ``s``, ``d`` and short track names."""
 
 
 _ABSURD = (float("inf"), float("-inf"), float("nan"), 10**400, -(10**400), 1e308)
@@ -533,9 +701,26 @@ class HostileProxy:
             await upstream.aclose()
             await client.aclose()
 
-    def app(self) -> Starlette:
+    def app(self) -> Any:
+        """The proxy's ASGI app. It also serves as an HTTP proxy (``HTTP_PROXY``): a request for
+        ``http://any.name/path`` is handled as ``/path``, so a client can reach it under a name
+        that is not loopback (its ``Host`` goes on to the backend, so the links it writes keep
+        that name)."""
         methods = ["GET", "POST", "PUT", "DELETE", "HEAD"]
-        return Starlette(routes=[Route("/{path:path}", self._handle, methods=methods)])
+        inner = Starlette(routes=[Route("/{path:path}", self._handle, methods=methods)])
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            path = scope.get("path", "")
+            if scope.get("type") == "http" and "://" in path[:10]:
+                raw = scope.get("raw_path") or path.encode()
+                scope = {
+                    **scope,
+                    "path": "/" + path.split("://", 1)[1].partition("/")[2],
+                    "raw_path": b"/" + raw.split(b"://", 1)[1].partition(b"/")[2],
+                }
+            await inner(scope, receive, send)
+
+        return app
 
     def __enter__(self) -> str:
         self._stack = ExitStack()
@@ -564,6 +749,7 @@ def hostile(upstream: str, *modes: str | Mode) -> Iterator[HostileProxy]:
 
 
 __all__ = [
+    "COMPACT_TRACK_NAMES",
     "CONTROL_CHARS",
     "DEEP",
     "DRIP_EVERY",
@@ -578,10 +764,12 @@ __all__ = [
     "cut_after",
     "deep",
     "drip",
+    "endless",
     "hostile",
     "map_numbers",
     "map_strings",
     "mode",
     "raw_controls",
     "refuse_client_id_once",
+    "unframed_server",
 ]

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hostile import HostileProxy, Mode, hostile
 from local_http import backend
@@ -91,8 +92,9 @@ class Rig:
 
 
 @contextmanager
-def rig(tmp_path: Path, *modes: str | Mode) -> Iterator[Rig]:
-    """A local backend behind the hostile proxy with ``modes``."""
+def rig(tmp_path: Path, *modes: str | Mode, **options: Any) -> Iterator[Rig]:
+    """A local backend (fast, plus ``options``) behind the hostile proxy with ``modes``."""
     data_dir = tmp_path / "backend"
-    with backend(data_dir, silent_close_rate=0.0) as upstream, hostile(upstream, *modes) as proxy:
+    options.setdefault("silent_close_rate", 0.0)
+    with backend(data_dir, **options) as upstream, hostile(upstream, *modes) as proxy:
         yield Rig(proxy, data_dir)

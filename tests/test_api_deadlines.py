@@ -8,7 +8,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from artgen_tui.api.deadlines import RateGuard, TooSlow, describe_wait, wait_too_long, watch_lines
+from artgen_tui.api.deadlines import (
+    RateGuard,
+    Stalled,
+    TooSlow,
+    describe_wait,
+    wait_too_long,
+    watch_events,
+    watch_lines,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,6 +48,22 @@ async def test_keep_alive_lines_keep_a_stream_going() -> None:
 async def test_a_stream_with_no_whole_line_in_time_is_too_slow() -> None:
     with pytest.raises(TooSlow, match="no complete event"):
         async for _ in watch_lines(drip(["d", "", "", "", ""], 0.08), idle=0.2):
+            pass
+
+
+async def test_empty_keep_alive_events_do_not_hold_a_reply() -> None:
+    # Whole lines keep coming, so watch_lines is content; only empty payloads arrive.
+    with pytest.raises(Stalled, match=r"nothing but keep-alives came for 0\.2 s"):
+        async for _ in watch_events(drip(["", "{}"] + [""] * 50, 0.02), idle=0.2, total=None):
+            pass
+
+
+async def test_heartbeat_events_keep_a_reply_going_until_its_total() -> None:
+    beats = ['{"type": "heartbeat"}'] * 30
+    got = [p async for p in watch_events(drip(beats, 0.02), idle=0.1, total=5)]
+    assert got == beats
+    with pytest.raises(Stalled, match="the reply went on for more than 1 s"):
+        async for _ in watch_events(drip(beats * 20, 0.02), idle=0.1, total=0.3):
             pass
 
 

@@ -24,6 +24,7 @@ from artgen_tui.api.errors import (
     SessionNotFound,
     TokenExpired,
     TransportError,
+    error_from_response,
 )
 from artgen_tui.core.credentials import CredentialStore
 
@@ -403,3 +404,36 @@ async def test_unreachable_server_is_a_transport_error() -> None:
 def test_bad_api_url_is_a_clear_error(bad: str) -> None:
     with pytest.raises(ApiError, match="not an http"):
         make_client(bad)
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (error_from_response(429, {"detail": "Too many requests"}), "Too many requests; wait a"),
+        (
+            error_from_response(
+                200, {"code": 2001, "message": "Not enough credits. Register to get more credits."}
+            ),
+            "Not enough credits. Register to get more credits: https://",
+        ),
+        (TransportError("Check your connection and try again."), "Check your connection and"),
+        (ApiError("Disk full.", hint="Disk full."), "Disk full."),
+        (ApiError("The upload failed: disk full.", hint="DISK FULL"), "The upload failed: disk"),
+    ],
+)
+def test_an_error_says_each_thing_once(error: ApiError | None, said: str) -> None:
+    assert error is not None
+    text = error.user_text()
+    assert text.startswith(said), text
+    whole = re.sub(r"\W+", " ", text.lower())
+    for sentence in re.split(r"(?<=[.;:!?])\s+", text):
+        words = re.sub(r"\W+", " ", sentence.lower()).strip()
+        assert whole.count(words) == 1, text
+
+
+def test_different_message_and_hint_are_both_kept() -> None:
+    err = ApiError("The render failed at 40 %.", hint="Press r to retry or try again later.")
+    assert err.user_text() == "The render failed at 40 %. Press r to retry or try again later."
+    assert RateLimited("Slow down.").user_text() == (
+        "Slow down. Too many requests; wait a little and try again."
+    )

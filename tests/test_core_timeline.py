@@ -270,6 +270,20 @@ def test_compact_segment_keys_give_labels_text_and_volume() -> None:
     assert "'Urban Dreams'" in timeline.diff(None, state(draft)).sentence
 
 
+def test_track_names_are_read_from_compact_keys_too() -> None:
+    draft = {
+        "t": [
+            {"tt": 0, "n": "Main cut", "sg": [{"id": "a", "s": 0, "d": 1000, "n": "city"}]},
+            {"tt": 1, "nm": "Music", "sg": [{"id": "b", "s": 0, "d": 1000, "n": "pad"}]},
+            {"tt": 7, "lb": "Captions", "sg": [{"id": "c", "s": 0, "d": 1000, "tx": "Hi"}]},
+            {"tt": 0, "sg": [{"id": "d", "s": 0, "d": 1000, "n": "b-roll"}]},
+        ]
+    }
+    table = timeline.rows(state(draft).draft)
+    assert [r.track_name for r in table] == ["Main cut", "Music", "Captions", "Video 2"]
+    assert "🎬 Main cut" in timeline.summary(state(draft))
+
+
 @pytest.mark.parametrize(
     ("segment", "label"),
     [

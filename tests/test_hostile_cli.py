@@ -164,3 +164,20 @@ def test_a_reply_that_is_no_event_stream_is_an_error_not_no_changes(
     assert "No changes" not in text and "no changes" not in text, text
     expected = "text/html instead of an event stream" if mode == "html-sse" else "readable event"
     assert expected in text, text
+
+
+def test_compact_keys_give_artgen_state_its_labels_volumes_and_track_names(
+    proxy: HostileProxy,
+) -> None:
+    with_timeline(proxy)
+    safe(artgen("chat", "add music", "--no-json", url=proxy.url), 0)
+    plain = safe(artgen("state", "--no-json", url=proxy.url), 0)
+    proxy.set_modes("compact-keys")
+    compact = safe(artgen("state", "--no-json", url=proxy.url), 0)
+    assert "Hello" in plain and "Soft synth pad · vol 0.6" in plain, plain
+    # The same words from the short keys, and each track under its short-key name.
+    for line in plain.splitlines()[1:]:
+        if line.startswith("   "):
+            assert line in compact.splitlines(), (line, compact)
+    assert "🎵 Music" in plain and "🔤 Text" in plain, plain
+    assert "🎵 Score" in compact and "🔤 Captions" in compact, compact

@@ -225,3 +225,170 @@ def test_a_process_that_did_not_see_a_job_finish_cannot_unfinish_it(tmp_path: Pa
     theirs.status = "downloading"  # now it has seen it finish: downloading again is a real change
     second._save(theirs)
     assert JobManager(ws, journal_path=journal).get("render_1").status == "downloading"
+
+
+# --- the other shared files: session index, prompt history, journal forgets, client id ------------
+
+
+def _run_all(script: str, *argv_sets: list[str]) -> None:
+    """Start ``script`` once per argument list, all at once, and wait for every one to succeed."""
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, *argv], stderr=subprocess.PIPE, text=True)
+        for argv in argv_sets
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+
+
+SESSION_TOUCHER = """
+import sys
+from pathlib import Path
+from artgen_tui.core.sessions import SessionIndex
+name, count, home = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+index = SessionIndex("http://127.0.0.1:1", state_dir=home, transcripts=home / "t",
+                     journal=home / "jobs.json")
+for i in range(count):
+    index.touch(f"sess_{name}{i:03d}", parent="sess_root" if i % 2 else None)
+for i in range(0, count, 10):
+    index.rename(f"sess_{name}{i:03d}", f"Title {name}{i}")
+for i in range(5, count, 10):
+    index.delete(f"sess_{name}{i:03d}")
+"""
+
+
+def test_session_index_writers_in_several_processes_keep_every_session(tmp_path: Path) -> None:
+    """The audit's case: 4 processes touching 60 session ids each kept 72 of 240 unlocked."""
+    from artgen_tui.core.sessions import SessionIndex
+
+    names = "abcd"
+    _run_all(SESSION_TOUCHER, *([n, "60", str(tmp_path)] for n in names))
+    index = SessionIndex("http://127.0.0.1:1", state_dir=tmp_path, transcripts=tmp_path / "t")
+    items = json.loads(index.path.read_text())["sessions"]
+    assert len(items) == 4 * 60
+    for name in names:
+        for i in range(60):
+            item = items[f"sess_{name}{i:03d}"]
+            if i % 10 == 5:
+                assert "deleted" in item, item
+            elif i % 10 == 0:
+                assert item["title"] == f"Title {name}{i}", item
+            else:
+                assert "used" in item and item.get("parent") == ("sess_root" if i % 2 else None)
+
+
+PROMPTER = """
+import sys
+from pathlib import Path
+from artgen_tui.core.prompt_history import PromptHistory
+name, count, path = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+history = PromptHistory(path)  # loaded once, as an app does at start
+for i in range(count):
+    history.add(f"{name} prompt {i}")
+"""
+
+
+def test_prompt_histories_of_several_apps_keep_both_their_prompts(tmp_path: Path) -> None:
+    from artgen_tui.core.prompt_history import PromptHistory
+
+    path = tmp_path / "prompt_history.json"
+    _run_all(PROMPTER, *([n, "40", str(path)] for n in "abc"))
+    entries = PromptHistory(path).entries
+    assert len(entries) == 3 * 40
+    for name in "abc":
+        assert [e for e in entries if e.startswith(name)] == [
+            f"{name} prompt {i}" for i in range(40)
+        ]
+
+
+def test_an_add_brings_in_the_other_apps_prompts_and_stays_bounded(tmp_path: Path) -> None:
+    from artgen_tui.core.prompt_history import PromptHistory
+
+    path = tmp_path / "prompt_history.json"
+    one, two = PromptHistory(path, limit=4), PromptHistory(path, limit=4)
+    one.add("one a")
+    two.add("two a")
+    one.add("one b")
+    assert one.entries == ["one a", "two a", "one b"]
+    two.add("one b")  # the same as the last line on disk: kept once
+    two.add("two b")
+    two.add("two c")
+    assert two.entries == ["two a", "one b", "two b", "two c"]
+    assert PromptHistory(path, limit=10).entries == two.entries
+    one.add("one c")
+    assert one.entries == ["one b", "two b", "two c", "one c"]
+
+
+FORGETTER = """
+import sys, time
+from pathlib import Path
+from artgen_tui.config import load_settings
+from artgen_tui.core.jobs import ExportJob, JobManager
+from artgen_tui.core.workspace import Workspace
+
+count = int(sys.argv[1])
+manager = JobManager(Workspace(load_settings()), journal_path=Path(sys.argv[2]))
+for i in range(count):
+    job = ExportJob(id=f"refused-{i}", session_id="s", created_at=time.time())
+    manager._save(job)
+    manager._forget(job.id)
+"""
+
+
+ONE_SHOT_WRITER = """
+import sys, time
+from pathlib import Path
+from artgen_tui.config import load_settings
+from artgen_tui.core.jobs import ExportJob, JobManager
+from artgen_tui.core.workspace import Workspace
+
+name, count, journal = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+ws = Workspace(load_settings())
+for i in range(count):  # a new process's manager each time: nothing in memory heals a loss
+    job = ExportJob(id=f"{name}-{i}", session_id="s", status="downloaded", created_at=time.time())
+    JobManager(ws, journal_path=journal)._save(job)
+"""
+
+
+def test_forgetting_a_refused_export_drops_no_other_processs_job(tmp_path: Path) -> None:
+    journal = tmp_path / "jobs.json"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", ONE_SHOT_WRITER, name, "60", str(journal)])
+        for name in ("a", "b")
+    ]
+    procs += [
+        subprocess.Popen([sys.executable, "-c", FORGETTER, "150", str(journal)]) for _ in range(2)
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    jobs = json.loads(journal.read_text())["jobs"]
+    assert sorted(j["id"] for j in jobs) == sorted(f"{n}-{i}" for n in "ab" for i in range(60))
+
+
+RENEWER = """
+import sys
+from pathlib import Path
+from artgen_tui.core.credentials import CredentialStore
+store = CredentialStore(Path(sys.argv[1]), "http://127.0.0.1:1")
+print(store.renew_client_id(sys.argv[2]))
+"""
+
+
+def test_processes_refused_the_same_client_id_agree_on_one_new_one(tmp_path: Path) -> None:
+    from artgen_tui.core.credentials import CredentialStore
+
+    store = CredentialStore(tmp_path, "http://127.0.0.1:1")
+    refused = store.client_id()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RENEWER, str(tmp_path), refused],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    got = {proc.communicate(timeout=60)[0].strip() for proc in procs}
+    stored = store.client_id()
+    assert got == {stored} and stored != refused
+    assert store.renew_client_id(refused) == stored  # refused again, elsewhere: already replaced
+    assert store.renew_client_id(stored) != stored

@@ -15,7 +15,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from hostile_cli import artgen, rig
+from hostile import unframed_server
+from hostile_cli import Ran, Rig, artgen, rig
 
 from artgen_tui.api.client import ClientOptions, NemoClient
 from artgen_tui.api.errors import ApiError
@@ -63,8 +64,63 @@ def test_a_download_cut_halfway_resumes_to_the_exact_video(tmp_path: Path, fast:
     assert ran.clean
 
 
+def _export(r: Rig, tmp_path: Path, fast: str = "true") -> Ran:
+    return artgen(
+        "export", "--wait", "-o", "out.mp4", "--resolution", "360p", "--no-json",
+        url=r.url, cwd=tmp_path, env={**PATIENT, "ARTGEN_FAST_DOWNLOADS": fast},
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fast", ["true", "false"])
+def test_a_video_link_cut_with_no_length_resumes_to_the_exact_video(
+    tmp_path: Path, fast: str
+) -> None:
+    cuts = unframed_server(ranges=True).cut
+    with rig(tmp_path, "cut_unframed") as r:
+        r.timeline()
+        ran = _export(r, tmp_path, fast)
+        (job,) = r.renders()
+        rendered = job.with_suffix(".mp4").read_bytes()
+    assert unframed_server(ranges=True).cut > cuts, "the unframed link was never used"
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "out.mp4").read_bytes() == rendered
+    assert ran.clean
+
+
+@pytest.mark.slow
+def test_a_video_link_cut_with_no_length_and_no_ranges_is_never_saved(tmp_path: Path) -> None:
+    cuts = unframed_server(ranges=False).cut
+    with rig(tmp_path, "cut_unframed_no_range") as r:
+        r.timeline()
+        ran = _export(r, tmp_path)  # the link cannot be confirmed: the proxy path gives the video
+        (job,) = r.renders()
+        rendered = job.with_suffix(".mp4").read_bytes()
+        assert unframed_server(ranges=False).cut > cuts, "the unframed link was never used"
+        assert ran.returncode == 0, ran.stderr
+        assert (tmp_path / "out.mp4").read_bytes() == rendered
+        (tmp_path / "out.mp4").unlink()
+        r.proxy.set_modes("cut_unframed_no_range", "html_proxy_download")
+        again = _export(r, tmp_path)  # … and when that fails too, nothing is saved
+        assert again.returncode == 2, again.stderr
+        assert "the server sent text/html instead of the video" in again.stderr
+        assert not (tmp_path / "out.mp4").exists()
+        job_file = r.renders()[-1]
+        second = job_file.with_suffix(".mp4").read_bytes()
+        part = tmp_path / "out.mp4.part"
+        assert not part.exists() or second.startswith(part.read_bytes())  # kept to resume
+        assert again.clean
+        r.proxy.set_modes()
+        resumed = artgen(
+            "jobs", "retry", job_file.stem, "--no-json", url=r.url, cwd=tmp_path, env=PATIENT
+        )
+    assert resumed.returncode == 0, resumed.stderr + resumed.stdout
+    assert (tmp_path / "out.mp4").exists(), resumed.stderr + resumed.stdout
+    assert (tmp_path / "out.mp4").read_bytes() == second
+
+
 @asynccontextmanager
-async def unframed_server(*, cut: bool, ranges: bool) -> AsyncIterator[str]:
+async def raw_unframed(*, cut: bool, ranges: bool) -> AsyncIterator[str]:
     """Answers every GET with the video and no ``Content-Length``, closing to end the body.
 
     ``cut``: a full answer stops halfway. ``ranges``: a ``Range`` request is honoured (206 with
@@ -113,7 +169,7 @@ async def test_a_body_without_a_length_is_confirmed_before_it_is_kept(
     tmp_path: Path, cut: bool
 ) -> None:
     dest = tmp_path / "out.mp4"
-    async with unframed_server(cut=cut, ranges=True) as url, client() as api:
+    async with raw_unframed(cut=cut, ranges=True) as url, client() as api:
         await api.download_render("render_1", dest, url=url)
     assert dest.read_bytes() == VIDEO
     assert not (tmp_path / "out.mp4.part").exists()
@@ -123,7 +179,7 @@ async def test_a_cut_body_without_a_length_is_not_saved_when_it_cannot_be_confir
     tmp_path: Path,
 ) -> None:
     dest = tmp_path / "out.mp4"
-    async with unframed_server(cut=True, ranges=False) as url, client() as api:
+    async with raw_unframed(cut=True, ranges=False) as url, client() as api:
         with pytest.raises(ApiError):
             await api.download_render("render_1", dest, url=url)
     assert not dest.exists()

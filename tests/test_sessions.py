@@ -240,6 +240,39 @@ def test_cli_sessions_list_search_show_rename_export_delete(
     assert missing.returncode == 1 and "No session" in missing.stderr
 
 
+HOSTILE = "\x1b]2;pwned\x07 \x9b31m red \x7f"
+"""Controls a stored transcript may hold (a hand-edited or old file): OSC 2, C1 CSI, DEL."""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("show", "--no-json"),
+        ("show", "--json"),
+        ("export", "--format", "md"),
+        ("export", "--format", "html"),
+        ("export", "--format", "json"),
+    ],
+)
+def test_sessions_show_and_export_print_no_raw_control_character(
+    artgen: Callable[..., Result], args: tuple[str, ...]
+) -> None:
+    from hostile import raw_controls
+
+    url = "http://127.0.0.1:9"
+    sid = "sess_hostile01"
+    SessionIndex(url).touch(sid)
+    Transcript(sid).append("user", f"title {HOSTILE}")
+    Transcript(sid).append("assistant", f"done {HOSTILE}", credits=1)
+    ran = artgen("sessions", args[0], sid, *args[1:], url=url)
+    assert ran.returncode == 0, ran.stderr
+    assert "done" in ran.stdout
+    assert not raw_controls(ran.stdout + ran.stderr), raw_controls(ran.stdout)
+    if "json" in args:
+        data = json.loads(ran.stdout)
+        assert data["turns"][0]["reply"] == f"done {HOSTILE}"  # the data itself is unchanged
+
+
 def test_unknown_session_is_an_error_and_nothing_is_replaced(
     local_backend: str, artgen: Callable[..., Result]
 ) -> None:

@@ -26,7 +26,15 @@ from pydantic import BaseModel, ValidationError
 
 from artgen_tui import __version__
 from artgen_tui.api import logsafe
-from artgen_tui.api.deadlines import TooSlow, deadline, describe_wait, wait_too_long, watch_lines
+from artgen_tui.api.deadlines import (
+    Stalled,
+    TooSlow,
+    deadline,
+    describe_wait,
+    wait_too_long,
+    watch_events,
+    watch_lines,
+)
 from artgen_tui.api.download import Downloader, DownloadPolicy
 from artgen_tui.api.errors import (
     ApiError,
@@ -38,6 +46,7 @@ from artgen_tui.api.errors import (
     RateLimited,
     SessionNotFound,
     StreamInterrupted,
+    StreamStalled,
     TokenExpired,
     TransportError,
     UnsupportedFileType,
@@ -88,6 +97,10 @@ class ClientOptions:
     """Seconds for a whole JSON request, however slowly it trickles (``None``: none)."""
     stream_idle: float = 300.0
     """Seconds a reply stream may go without a whole line (keep-alives count)."""
+    stream_event_idle: float = 600.0
+    """Seconds a reply stream may go without an event (keep-alives do not count, heartbeats do)."""
+    turn_deadline: float | None = 1800.0
+    """Seconds one reply stream may last in all (``None``: no limit)."""
     min_download_rate: float = 1024.0
     """Bytes/s a download must average over each ``download_window`` (0: no check)."""
     download_window: float = 30.0
@@ -429,11 +442,12 @@ class NemoClient:
                     return saved
             return await self._fetch_anonymous_token()
 
-    def _new_client_id(self) -> str:
-        """A fresh ``X-Client-Id``, kept by the store when it can renew one."""
+    def _new_client_id(self, refused: str) -> str:
+        """A fresh ``X-Client-Id`` in place of ``refused``, kept by the store when it can renew
+        one (the store may hand back one another process has just made)."""
         renew = getattr(self._credentials, "renew_client_id", None)
         if callable(renew):
-            value = renew()
+            value = renew(refused)
             if isinstance(value, str) and value:
                 return value
         return str(uuid.uuid4())
@@ -448,13 +462,14 @@ class NemoClient:
 
     async def _fetch_anonymous_token(self) -> Token:
         what = "Getting an anonymous token"
+        sent = self._credentials.client_id()
         try:
             body = await self._request_json(
                 "POST",
                 "/api/auth/anonymous-token",
                 what,
                 auth=False,
-                headers={"X-Client-Id": self._credentials.client_id()},
+                headers={"X-Client-Id": sent},
             )
         except MissingClientId:
             # The service's own advice for this 400: a new client id, and one more try.
@@ -464,7 +479,7 @@ class NemoClient:
                 "/api/auth/anonymous-token",
                 what,
                 auth=False,
-                headers={"X-Client-Id": self._new_client_id()},
+                headers={"X-Client-Id": self._new_client_id(sent)},
             )
         token = self._model(Token, self._data(body, what), what)
         self._credentials.save_token(token)
@@ -536,13 +551,19 @@ class NemoClient:
         decoder = EventDecoder()
         try:
             lines = watch_lines(response.aiter_lines(), self._options.stream_idle)
-            async for data in iter_sse_data(lines):
+            payloads = watch_events(
+                iter_sse_data(lines), self._options.stream_event_idle, self._options.turn_deadline
+            )
+            async for data in payloads:
                 for event in decoder.feed(data):
                     yield event
             if decoder.frames == 0:
                 raise MalformedResponse(
                     "Sending the message: the reply stream ended without one readable event."
                 )
+        except Stalled as exc:
+            log.info("reply stream given up: %s", exc)
+            raise StreamStalled(f"The reply stream stalled: {exc}.") from None
         except TooSlow as exc:
             log.info("reply stream dropped: %s", exc)
             raise StreamInterrupted(f"The reply stream stalled: {exc}.") from None

@@ -3,7 +3,8 @@
 httpx's read timeout restarts on every byte, so a server dripping one byte every few seconds
 holds a request forever. These helpers bound what the client waits for: a whole JSON answer
 (:func:`deadline`), the next line of an event stream (:func:`watch_lines`, where keep-alives
-count as progress), the rate of a download (:class:`RateGuard`) and a server's ``Retry-After``
+count as progress), the next event of a reply and the reply as a whole (:func:`watch_events`,
+where they do not), the rate of a download (:class:`RateGuard`) and a server's ``Retry-After``
 (:func:`check_wait`).
 """
 
@@ -62,6 +63,44 @@ async def watch_lines(lines: AsyncIterable[str], idle: float) -> AsyncIterator[s
         if line.strip():
             until = loop.time() + idle
         yield line
+
+
+class Stalled(TooSlow):
+    """A reply stream kept the connection alive but brought no event, or went on too long."""
+
+
+async def watch_events(
+    payloads: AsyncIterable[str], idle: float, total: float | None
+) -> AsyncIterator[str]:
+    """Pass SSE ``payloads`` on; raise :class:`Stalled` when no event arrives for ``idle`` s or
+    the whole stream lasts longer than ``total`` s (``None`` or 0: no total).
+
+    Unlike :func:`watch_lines`, keep-alives do not count: ``:`` comments never reach here and
+    an empty ``data:`` is ignored. Any other event does, a ``{"type": "heartbeat"}`` included
+    (the agent sends one every few seconds while it works), so the total is what bounds a
+    server that only ever sends heartbeats.
+    """
+    it = aiter(payloads)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    end = started + total if total is not None and total > 0 else math.inf
+    until = started + idle
+    while True:
+        limit = min(until, end)
+        try:
+            async with asyncio.timeout_at(None if math.isinf(limit) else limit):
+                payload = await anext(it)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            if limit >= end:
+                raise Stalled(
+                    f"the reply went on for more than {describe_wait(end - started)}"
+                ) from None
+            raise Stalled(f"nothing but keep-alives came for {idle:g} s") from None
+        if payload.strip():
+            until = loop.time() + idle
+        yield payload
 
 
 class RateGuard:

@@ -8,6 +8,7 @@ raises: whatever the body, the message it takes from it is cleaned and capped
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -39,8 +40,37 @@ class ApiError(Exception):
             self.code = code  # type: ignore[misc]
 
     def user_text(self) -> str:
-        """One or two sentences for people: what happened and what to do."""
-        return f"{self.message} {self.hint}".strip()
+        """One or two sentences for people: what happened and what to do (never twice)."""
+        return join_sentences(self.message, self.hint)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
+
+
+def _words(text: str) -> str:
+    """``text`` compared as words: case, punctuation and spacing ignored, padded with spaces."""
+    return " " + " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split()) + " "
+
+
+def _says(text: str, sentence: str) -> bool:
+    words = _words(sentence)
+    return words.strip() != "" and words in _words(text)
+
+
+def join_sentences(message: str, hint: str) -> str:
+    """``message`` then ``hint``, each sentence said once.
+
+    A sentence of the message that the hint already says is left to the hint ("Too many
+    requests" before "Too many requests; wait a little…"), and a sentence of the hint that the
+    message already says is dropped ("… Register to get more credits." then the same advice).
+    """
+    message, hint = message.strip(), hint.strip()
+    if not hint or not message:
+        return message or hint
+    said = [s for s in _SENTENCE_END.split(message) if not _says(hint, s)]
+    told = " ".join(said)
+    advice = [s for s in _SENTENCE_END.split(hint) if not told or not _says(told, s)]
+    return " ".join([*said, *advice]).strip()
 
 
 class TransportError(ApiError):
@@ -54,6 +84,19 @@ class StreamInterrupted(TransportError):
     """The chat stream broke off before the server closed it; poll the session state to catch up."""
 
     default_hint = "The connection dropped mid-reply; checking the session for what changed."
+
+
+class StreamStalled(TransportError):
+    """A reply stream that stayed open but brought no event for too long, or lasted too long.
+
+    Unlike :class:`StreamInterrupted` the connection itself was fine, so this is not a dropped
+    stream: a turn that has shown nothing yet ends with this error (exit 2).
+    """
+
+    default_hint = (
+        "The agent may still be working on it: look at the timeline in a minute "
+        "(`artgen state`, or /status in the app)."
+    )
 
 
 class ServerError(ApiError):
@@ -98,7 +141,7 @@ class InsufficientCredits(ApiError):
         return f"{WEB_URL}/register"
 
     def user_text(self) -> str:
-        return f"{self.message} Register to get more credits: {self.register_url}"
+        return join_sentences(self.message, f"Register to get more credits: {self.register_url}")
 
 
 class UnsupportedFileType(ApiError):

@@ -164,6 +164,13 @@ def safe_json(value: Any) -> str:
     return _UNSAFE_JSON.sub(_json_escape, text)
 
 
+def safe_json_text(text: str) -> str:
+    """JSON text (as ``json.dumps`` writes it) with the characters it leaves raw in strings (DEL,
+    C1 controls, lone surrogates, line separators) written as ``\\uXXXX``: safe for a terminal,
+    and a parser gets back the same data."""
+    return _UNSAFE_JSON.sub(_json_escape, text)
+
+
 def is_clean(text: str) -> bool:
     """Whether ``text`` has no raw control character but newline and tab."""
     return _CONTROL.search(text) is None

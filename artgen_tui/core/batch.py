@@ -381,7 +381,7 @@ class BatchRunner:
         elif job.status in ("download_failed", "downloaded"):
             updates = manager.retry_download(job.id)
         else:
-            updates = manager.follow(job.id)
+            updates = manager.follow(job.id, render_wait=ws.settings.network.render_wait)
         if updates is not None:
             stage: Stage = "export"
             async for job in updates:

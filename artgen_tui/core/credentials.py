@@ -77,11 +77,20 @@ class CredentialStore:
             paths.atomic_write_text(self.client_id_file, value + "\n")
         return value
 
-    def renew_client_id(self) -> str:
+    def renew_client_id(self, refused: str | None = None) -> str:
         """A new ``X-Client-Id`` replacing the stored one (the service asks for that after it
-        refuses an id)."""
-        value = str(uuid.uuid4())
-        paths.atomic_write_text(self.client_id_file, value + "\n")
+        refuses an id).
+
+        Under the file's lock: when the stored id is no longer ``refused``, another process has
+        already replaced it, and that one is kept and returned (two runs refused at once then
+        agree on one new id instead of each writing its own).
+        """
+        with paths.locked(self.client_id_file):
+            stored = self._saved_client_id()
+            if refused is not None and stored is not None and stored != refused:
+                return stored
+            value = str(uuid.uuid4())
+            paths.atomic_write_text(self.client_id_file, value + "\n")
         return value
 
     def load_token(self) -> Token | None:

@@ -104,10 +104,14 @@ class UnknownJob(ApiError):
 
 
 class RenderWaitExpired(ApiError):
-    """``export --wait`` gave up waiting; the render itself goes on on the server."""
+    """Following a render gave up waiting (``[network] render_wait``); the render itself goes on
+    on the server."""
 
     transient = True
-    default_hint = "Run `artgen jobs resume` later to fetch it when it is done."
+    default_hint = (
+        "Run `artgen jobs resume` later to fetch it when it is done (the app also fetches it "
+        "when it starts)."
+    )
 
 
 def _retry_after(exc: ApiError) -> float | None:
@@ -472,11 +476,12 @@ class JobManager:
         """Drop a job the service refused outright (it never existed there)."""
         self._jobs.pop(job_id, None)
         self._draft_path(job_id).unlink(missing_ok=True)
-        raw = paths.read_json(self.journal_path)
-        items = raw.get("jobs") if isinstance(raw, dict) else None
-        if isinstance(items, list):
-            kept = [i for i in items if not (isinstance(i, dict) and i.get("id") == job_id)]
-            paths.atomic_write_json(self.journal_path, {"jobs": kept})
+        with paths.locked(self.journal_path):
+            raw = paths.read_json(self.journal_path)
+            items = raw.get("jobs") if isinstance(raw, dict) else None
+            if isinstance(items, list):
+                kept = [i for i in items if not (isinstance(i, dict) and i.get("id") == job_id)]
+                paths.atomic_write_json(self.journal_path, {"jobs": kept})
 
     async def follow(
         self, job_id: str, *, render_wait: float | None = None
@@ -574,12 +579,13 @@ class JobManager:
             yield update
 
     async def retry(
-        self, job_id: str, *, resolution: str | None = None
+        self, job_id: str, *, resolution: str | None = None, render_wait: float | None = None
     ) -> AsyncIterator[ExportJob]:
         """Retry a job by the module's rule (see :func:`retry_kind`); yields updates.
 
         When a new export is started, its first update is the new job (a different id): say
-        :func:`retry_notice` then.
+        :func:`retry_notice` then. ``render_wait`` bounds the wait for its render as in
+        :meth:`follow`.
         """
         job = self.get(job_id)
         if retry_kind(job) == "download":
@@ -594,7 +600,7 @@ class JobManager:
         else:
             new = await self.submit(resolution=resolution or job.resolution)
         yield new
-        async for update in self.follow(new.id):
+        async for update in self.follow(new.id, render_wait=render_wait):
             yield update
 
     async def resume(self) -> AsyncIterator[ExportJob]:

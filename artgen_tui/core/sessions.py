@@ -134,34 +134,39 @@ class SessionIndex:
         return {k: v for k, v in items.items() if isinstance(k, str) and isinstance(v, dict)}
 
     def _write(self, items: dict[str, dict[str, Any]]) -> None:
+        """Only under ``paths.locked(self.path)``, after a fresh :meth:`_read` (several processes
+        share the file: a write from a stale read would drop what they added)."""
         paths.atomic_write_json(self.path, {"sessions": items})
 
     def touch(self, session_id: str, *, parent: str | None = None) -> None:
         """Note that ``session_id`` is in use now (first use sets ``created``)."""
-        items = self._read()
-        now = time.time()
-        item = items.setdefault(session_id, {"created": now})
-        item["used"] = now
-        item.pop("deleted", None)
-        if parent:
-            item["parent"] = parent
-        self._write(items)
+        with paths.locked(self.path):
+            items = self._read()
+            now = time.time()
+            item = items.setdefault(session_id, {"created": now})
+            item["used"] = now
+            item.pop("deleted", None)
+            if parent:
+                item["parent"] = parent
+            self._write(items)
 
     def rename(self, session_id: str, title: str) -> SessionRecord:
         record = self.require(session_id)
-        items = self._read()
-        item = items.setdefault(record.session_id, {"created": record.created})
-        item["title"] = title_of(title)
-        self._write(items)
+        with paths.locked(self.path):
+            items = self._read()
+            item = items.setdefault(record.session_id, {"created": record.created})
+            item["title"] = title_of(title)
+            self._write(items)
         return self.require(record.session_id)
 
     def delete(self, session_id: str) -> SessionRecord:
         """Forget a session locally: its transcript and index entry (the server keeps its data)."""
         record = self.require(session_id)
         Transcript(record.session_id, self.transcripts).delete()
-        items = self._read()
-        items[record.session_id] = {"deleted": time.time()}
-        self._write(items)
+        with paths.locked(self.path):
+            items = self._read()
+            items[record.session_id] = {"deleted": time.time()}
+            self._write(items)
         return record
 
     # --- reading -----------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Reads the shape in docs/draft-format.md and tolerates the other spellings listed there (``start``/
 ``st``/``s``, ``duration``/``dur``/``du``, ``end``/``e``, ``text``/``name``/``title``, ``vol``),
-including the service's compact one- and two-letter keys (``n``/``nm``, ``tx``, ``v``/``vl``).
+including the service's compact one- and two-letter keys (``n``/``nm``, ``tx``, ``v``/``vl``), for
+segment labels and track names alike.
 Compact keys are milliseconds; a value under 1000 in a ``*_s``/``sec`` key reads as seconds.
 Nothing here raises on odd data: a segment without times starts where the previous one ended, a
 non-numeric volume is ``None``, a media segment with no label is named after its source file.
@@ -121,6 +122,7 @@ _END_ANY = ("end", "e", "endTime", "end_time")
 _LABEL_KEYS = ("label", "name", "title", "filename", "file_name", "prompt", "lb", "lbl", "nm", "n")
 _TEXT_KEYS = ("text", "content", "title", "label", "name", "txt", "tx", "ct", "nm", "n")
 _VOLUME_KEYS = ("volume", "vol", "gain", "vl", "vo", "v")
+_TRACK_NAME_KEYS = ("name", "title", "label", "lb", "lbl", "nm", "n")
 _SOURCE_KEYS = ("src", "source", "url", "file", "path", "uri", "sr", "u", "f", "p")
 
 
@@ -246,7 +248,7 @@ def rows(draft: Draft | None) -> list[TimelineRow]:
         if per_type[track_type] > 1:
             default_name += f" {seen[track_type]}"
         track_id = tdata.get("id")
-        track_name = _text(tdata, ("name", "title", "label")) or default_name
+        track_name = _text(tdata, _TRACK_NAME_KEYS) or default_name
         segments = tdata.get("sg") if isinstance(tdata.get("sg"), list) else []
         cursor = 0.0
         for s_index, raw in enumerate(segments or []):

@@ -66,6 +66,8 @@ class Workspace:
                 max_retry_after=settings.network.max_retry_after,
                 request_deadline=settings.network.request_deadline,
                 stream_idle=settings.network.stream_idle,
+                stream_event_idle=settings.network.stream_event_idle,
+                turn_deadline=settings.network.turn_deadline,
                 min_download_rate=settings.network.min_download_rate,
                 download_window=settings.network.download_window,
             ),

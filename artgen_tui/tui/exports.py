@@ -48,12 +48,20 @@ class ExportFlow:
     def jobs(self) -> JobManager | None:
         return self.app.jobs
 
+    @property
+    def render_wait(self) -> float | None:
+        """How long one render is followed (``[network] render_wait``): an endless render ends
+        with a message that it goes on, as in the CLI."""
+        jobs = self.jobs
+        return None if jobs is None else jobs.ws.settings.network.render_wait
+
     async def submit(self) -> ExportJob | None:
         """Submit the current timeline (``None``: not submitted, the error is shown)."""
         jobs = self.jobs
         if jobs is None:
             return None
         try:
+            jobs.check_target()
             job = await jobs.submit(resolution=self.resolution)
         except ApiError as exc:
             await self.app.errors.api_error(exc)
@@ -77,7 +85,7 @@ class ExportFlow:
             return
         self._followed.add(job_id)
         try:
-            await self._show_all(jobs.follow(job_id))
+            await self._show_all(jobs.follow(job_id, render_wait=self.render_wait))
         except ApiError as exc:
             await self.app.errors.api_error(exc)
         finally:
@@ -136,7 +144,10 @@ class ExportFlow:
         try:
             old = jobs.get(job_id)
             await self._show_all(
-                self._announced(jobs.retry(job_id, resolution=self.resolution), old)
+                self._announced(
+                    jobs.retry(job_id, resolution=self.resolution, render_wait=self.render_wait),
+                    old,
+                )
             )
         except ApiError as exc:
             await self.app.errors.api_error(exc)
