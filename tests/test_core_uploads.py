@@ -39,7 +39,7 @@ def test_validate_refuses_the_whole_batch_naming_every_problem(tmp_path: Path) -
         uploads.validate([good, text, tmp_path / "gone.webm", folder, big])
     problems = info.value.problems
     assert len(problems) == 4
-    assert problems[0] == "notes.txt: .txt files can't be uploaded."
+    assert problems[0].startswith("notes.txt: .txt files can't be uploaded. Use MP4")
     assert "gone.webm" in problems[1]
     assert "folder" in problems[2]
     assert "huge.mov" in problems[3] and "200 MB" in problems[3]

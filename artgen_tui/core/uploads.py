@@ -135,7 +135,7 @@ def check_file(item: Path | str) -> ValidatedFile | str:
     try:
         size = check_upload(path)
     except (UnsupportedFileType, FileTooLarge) as exc:
-        return exc.message
+        return exc.user_text()  # the hint says what to do (other formats, trim it)
     except OSError as exc:
         return _unreadable(path, exc)
     return ValidatedFile(path, size, file_kind(path) or "video")
