@@ -224,8 +224,8 @@ def test_a_killed_batch_resumes_without_uploading_or_rendering_twice(tmp_path: P
     with backend(data_dir, stage_delay=0.3, silent_close_rate=0.0) as url:
         env = {**os.environ, "NEMO_API_URL": url}
         command = [sys.executable, "-m", "artgen_tui", "batch", str(batch), "--out-dir", str(out)]
-        process = subprocess.Popen(
-            [*command, "--json"],
+        process = subprocess.Popen(  # one item at a time: the kill lands with one render made
+            [*command, "--json", "--concurrency", "1"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

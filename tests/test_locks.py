@@ -227,6 +227,24 @@ def test_a_process_that_did_not_see_a_job_finish_cannot_unfinish_it(tmp_path: Pa
     assert JobManager(ws, journal_path=journal).get("render_1").status == "downloading"
 
 
+
+def test_a_job_another_process_forgot_is_not_written_back(tmp_path: Path) -> None:
+    """A process that read a job before another dropped it (a refused export) must not put it
+    back when it next saves one of its own."""
+    from artgen_tui.config import load_settings
+    from artgen_tui.core.jobs import JobManager
+    from artgen_tui.core.workspace import Workspace
+
+    journal = tmp_path / "jobs.json"
+    ws = Workspace(load_settings(tmp_path / "none.toml"))
+    forgetter = JobManager(ws, journal_path=journal)
+    forgetter._save(ExportJob(id="refused", session_id="s", created_at=1.0))
+    reader = JobManager(ws, journal_path=journal)
+    assert reader.get("refused").id == "refused"  # read while it was still there
+    forgetter._forget("refused")
+    reader._save(ExportJob(id="render_2", session_id="s", created_at=2.0))
+    assert [j["id"] for j in json.loads(journal.read_text())["jobs"]] == ["render_2"]
+
 # --- the other shared files: session index, prompt history, journal forgets, client id ------------
 
 

@@ -396,3 +396,14 @@ async def test_esc_mid_turn_is_recorded_as_cancelled(tmp_path: Path) -> None:
                 "the cancelled mark",
             )
             assert Transcript(sid).load()[-1].status == "cancelled"
+
+
+async def test_a_timeline_highlight_arriving_as_the_app_closes_is_ignored(backend: str) -> None:
+    """Loading a session's rows highlights one; when the app exits at once, that message can be
+    handled after the main screen is gone, and must not crash the exit."""
+    made = await three_sessions(backend)
+    app = make_app(backend, session_id=made[0][0])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+    assert not app.screen_stack
+    app._segment_selected()  # what the late DataTable.RowHighlighted runs

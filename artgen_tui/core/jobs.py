@@ -283,9 +283,13 @@ class JobManager:
         return result
 
     def _load(self) -> None:
-        """Take in what other processes wrote (see :func:`supersedes`). Known jobs are updated in
+        """Take in what other processes wrote."""
+        self._take_in(self._read_journal())
+
+    def _take_in(self, journal: dict[str, ExportJob]) -> None:
+        """Merge ``journal`` into what we hold (see :func:`supersedes`). Known jobs are updated in
         place, so a job object handed out earlier (and being followed) stays current."""
-        for jid, theirs in self._read_journal().items():
+        for jid, theirs in journal.items():
             mine = self._jobs.get(jid)
             if mine is None:
                 self._jobs[jid] = theirs
@@ -296,11 +300,15 @@ class JobManager:
         """Read, merge and write the journal under its inter-process lock, so a write by another
         process (two TUIs, a TUI and a CLI…) between our read and our write is never lost."""
         with paths.locked(self.journal_path):
+            journal = self._read_journal()
             if job is not None:
-                self._stamp(job, self._read_journal().get(job.id))
+                self._stamp(job, journal.get(job.id))
                 self._jobs[job.id] = job
-            self._load()
-            ordered = sorted(self._jobs.values(), key=lambda j: j.created_at)
+                journal[job.id] = job
+            self._take_in(journal)
+            # Only the journal plus our own change is written, never everything we hold: a job
+            # another process dropped since we read it (a refused export) stays dropped.
+            ordered = sorted(journal.values(), key=lambda j: j.created_at)
             paths.atomic_write_json(self.journal_path, {"jobs": [j.to_json() for j in ordered]})
         if job is not None and job.status in ("failed", "cancelled"):
             self._draft_path(job.id).unlink(missing_ok=True)  # no file will need it

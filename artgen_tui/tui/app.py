@@ -312,6 +312,8 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
     @on(TimelineTable.FocusChanged)
     def _segment_selected(self) -> None:
         """A selected segment's details (and its source's thumbnail when it came from here)."""
+        if not self.screen_stack:
+            return  # a highlight or blur that arrives while the app closes: nothing left to show
         row = self.timeline.highlighted_row if self.timeline.has_focus else None
         source = self.uploads.uploaded.get(row.label) if row is not None else None
         self.main.query_one(TimelineDetail).show(row, source)
