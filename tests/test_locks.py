@@ -227,7 +227,6 @@ def test_a_process_that_did_not_see_a_job_finish_cannot_unfinish_it(tmp_path: Pa
     assert JobManager(ws, journal_path=journal).get("render_1").status == "downloading"
 
 
-
 def test_a_job_another_process_forgot_is_not_written_back(tmp_path: Path) -> None:
     """A process that read a job before another dropped it (a refused export) must not put it
     back when it next saves one of its own."""
@@ -244,6 +243,7 @@ def test_a_job_another_process_forgot_is_not_written_back(tmp_path: Path) -> Non
     forgetter._forget("refused")
     reader._save(ExportJob(id="render_2", session_id="s", created_at=2.0))
     assert [j["id"] for j in json.loads(journal.read_text())["jobs"]] == ["render_2"]
+
 
 # --- the other shared files: session index, prompt history, journal forgets, client id ------------
 
