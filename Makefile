@@ -23,8 +23,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Tests run in parallel, one worker per core (up to four): most of them wait on loopback I/O.
 test: lint typecheck
-	env -u NO_COLOR TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest
+	env -u NO_COLOR TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -n auto --maxprocesses 4
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py

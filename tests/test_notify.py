@@ -227,6 +227,7 @@ async def test_quitting_during_a_batch_asks_first_and_says_how_it_resumes(tmp_pa
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.timeout(300)  # several steps of up to a minute each on a busy machine
 def test_in_a_real_terminal_an_export_rings_once_and_the_turn_never(tmp_path: Path) -> None:
     """The bytes the app really writes to its terminal (tmux's pipe-pane copies the pane's
     output): one bell and one OSC 9 / OSC 777 pair, for the finished export only."""
@@ -246,11 +247,11 @@ def test_in_a_real_terminal_an_export_rings_once_and_the_turn_never(tmp_path: Pa
         f"{sys.executable} -m artgen_tui --local",
     )  # fmt: skip
     try:
-        tmux.wait_for("Ready", "credits 500 available", timeout=120)
+        tmux.wait_for("Ready", "credits 500 available", timeout=60)
         tmux.run("pipe-pane", "-o", "-t", "artgen", f"cat >> '{raw}'")
         tmux.type("generate a neon city at night, 2 seconds")
         tmux.keys("Enter")
-        tmux.wait_for("is ready", "City At Night", timeout=120)  # tool steps shown, then done
+        tmux.wait_for("is ready", "City At Night", timeout=60)  # tool steps shown, then done
         time.sleep(0.5)
         written = raw.read_bytes()
         assert b"\x1b]9;" not in written and b"\x1b]777;" not in written, "steps never ring"

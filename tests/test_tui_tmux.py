@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from loopback import free_port
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    pytest.mark.timeout(300),  # several steps of up to a minute each on a busy machine
+]
 
 
 class Tmux:
@@ -78,10 +81,10 @@ def test_artgen_local_in_tmux(tmp_path: Path) -> None:
     command = f"{sys.executable} -m artgen_tui --local"
     tmux.run("new-session", "-d", "-s", "artgen", "-x", "120", "-y", "40", command)
     try:
-        tmux.wait_for("Ready", "credits 500 available", timeout=120)
+        tmux.wait_for("Ready", "credits 500 available", timeout=60)
         tmux.run("send-keys", "-t", "artgen", "-l", "generate a neon city at night, 2 seconds")
         tmux.run("send-keys", "-t", "artgen", "Enter")
-        screen = tmux.wait_for("is ready", "City At Night", "Video", "Music", timeout=120)
+        screen = tmux.wait_for("is ready", "City At Night", "Video", "Music", timeout=60)
         assert "generate a neon city at night, 2 seconds" in screen
         assert "credits 400 available" in tmux.wait_for("credits 400 available", timeout=30)
         tmux.run("send-keys", "-t", "artgen", "C-q")
@@ -154,7 +157,7 @@ def test_prompt_edits_like_a_shell_in_tmux(tmp_path: Path) -> None:
     command = f"{sys.executable} -m artgen_tui --local"
     tmux.run("new-session", "-d", "-s", "artgen", "-x", "120", "-y", "40", command)
     try:
-        tmux.wait_for("Ready", "credits 500 available", "Start from an example", timeout=120)
+        tmux.wait_for("Ready", "credits 500 available", "Start from an example", timeout=60)
         tmux.type("generate a neon city")
         tmux.keys("C-j")
         tmux.type("at night in the old rain")
@@ -173,12 +176,12 @@ def test_prompt_edits_like_a_shell_in_tmux(tmp_path: Path) -> None:
         tmux.keys("C-x", "C-e")  # the editor adds ", 2 seconds" and saves
         tmux.wait_for("at night in the rain, 2 seconds", timeout=20)
         tmux.keys("Enter")
-        screen = tmux.wait_for("is ready", "credits 400 available", timeout=120)
+        screen = tmux.wait_for("is ready", "credits 400 available", timeout=60)
         assert "generate a neon city" in screen and "at night in the rain, 2 seconds" in screen
         tmux.keys("C-q")
         _wait_gone(tmux)
         tmux.run("new-session", "-d", "-s", "artgen", "-x", "120", "-y", "40", command)
-        tmux.wait_for("Ready", timeout=120)
+        tmux.wait_for("Ready", timeout=60)
         tmux.keys("Up")
         assert tmux.prompt_lines() == ["generate a neon city", "at night in the rain, 2 seconds"]
         tmux.keys("C-u", "C-r")
