@@ -13,12 +13,15 @@ import gc
 import inspect
 import weakref
 
+import pytest
+from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
-from textual.widgets import Button, Footer, Input, Markdown
+from textual.widgets import Button, Footer, Input, Label, Markdown
 from textual.widgets._footer import FooterKey
 from textual.widgets.markdown import MarkdownStream
 from textual.widgets.tree import TreeNode
 
+from artgen_tui.tui import textual_fixes
 from artgen_tui.tui.widgets.footer import Footer as ArtgenFooter
 
 
@@ -83,3 +86,28 @@ async def test_footer_keys_drawn_before_are_let_go() -> None:
     # watcher behind); this fails when a Textual upgrade fixes that: then drop our Footer.
     assert await _detached_keys_after_focus_moves(Footer, 20) >= 10
     assert await _detached_keys_after_focus_moves(ArtgenFooter, 20) == 0
+
+
+async def _style_caches_kept_after_removal(count: int) -> int:
+    """How many removed widgets' style caches (with every line they drew) are still alive."""
+    app = App[None]()
+    kept: list[weakref.ref[StylesCache]] = []
+    async with app.run_test() as pilot:
+        for i in range(count):
+            label = Label(f"card {i}")
+            await app.screen.mount(label)
+            await pilot.pause()
+            kept.append(weakref.ref(label._styles_cache))
+            await label.remove()
+            await pilot.pause()
+        gc.collect()
+        return sum(1 for ref in kept if ref() is not None)
+
+
+async def test_removed_widgets_style_caches_are_let_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Textual's own StylesCache.get_inner_outer keeps them (textual#6665); this fails when a
+    # Textual upgrade fixes that: then drop tui/textual_fixes.py.
+    monkeypatch.setattr(StylesCache, "get_inner_outer", textual_fixes.TEXTUAL_GET_INNER_OUTER)
+    assert await _style_caches_kept_after_removal(20) >= 15
+    textual_fixes.apply()
+    assert await _style_caches_kept_after_removal(20) <= 1  # the last frame's may linger

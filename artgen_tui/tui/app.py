@@ -26,6 +26,7 @@ from artgen_tui.config import Settings
 from artgen_tui.core import termimage
 from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.core.prompt_history import default_path as prompt_history_path
+from artgen_tui.tui import textual_fixes
 from artgen_tui.tui.bindings import APP_BINDINGS
 from artgen_tui.tui.commands import palette_entries
 from artgen_tui.tui.connect_flow import ConnectFlow
@@ -110,6 +111,7 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
         new_session: bool = False,
         prompt_history: PromptHistory | None = None,
     ) -> None:
+        textual_fixes.apply()
         super().__init__()
         self.settings = settings
         # Every id is known only once every screen is loaded: done only when there are remaps.

@@ -83,21 +83,8 @@ class CollectorPolicy:
 
     def idle_collect(self) -> None:
         """Reclaim garbage that was frozen at the end of turns (call when nothing streams)."""
-        _drop_textual_style_caches()
         gc.unfreeze()
         gc.collect()
         gc.freeze()
         self._frozen_after_full = gc.get_freeze_count()
         self.full_collections += 1
-
-
-def _drop_textual_style_caches() -> None:
-    """Textual's ``StylesCache.get_inner_outer`` is an ``lru_cache(1024)`` whose key includes the
-    ``StylesCache`` itself, so it keeps up to 1024 caches of widgets long unmounted (with every
-    line they rendered) alive. Emptying it costs one recomputation per widget on screen."""
-    from textual._styles_cache import StylesCache
-
-    cached = getattr(StylesCache, "get_inner_outer", None)
-    clear = getattr(cached, "cache_clear", None)
-    if callable(clear):
-        clear()
