@@ -208,7 +208,7 @@ class Settings(BaseSettings):
     low_credits_threshold: int = Field(100, ge=0)
     show_tool_activity: bool = True
     chat_max_messages: int = Field(
-        200, ge=20, description="Chat messages kept on screen; older ones load on scroll back."
+        120, ge=20, description="Chat messages kept on screen; older ones load on scroll back."
     )
     theme: str = "textual-dark"
     keymap: dict[str, str] = Field(default_factory=dict)

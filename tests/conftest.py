@@ -13,7 +13,16 @@ from cli_run import artgen as artgen  # the in-process `artgen` fixture, for eve
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "artgen-home"
     monkeypatch.setenv("ARTGEN_HOME", str(home))
-    for var in ("NEMO_TOKEN", "NEMO_API_URL", "ARTGEN_CONFIG", "NO_COLOR", "TEXTUAL_THEME"):
+    # COLUMNS/LINES: set in parallel test workers; Textual would take them as the terminal's size.
+    for var in (
+        "NEMO_TOKEN",
+        "NEMO_API_URL",
+        "ARTGEN_CONFIG",
+        "NO_COLOR",
+        "TEXTUAL_THEME",
+        "COLUMNS",
+        "LINES",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 

@@ -647,7 +647,7 @@ class ChatLog(VerticalScroll, can_focus=False):
     Mounts a window of at most :attr:`max_mounted` entries (see the module docstring)."""
 
     MAX_LIVE = 40
-    MAX_MOUNTED = 200
+    MAX_MOUNTED = 120
     """Default bound on mounted messages (``chat_max_messages`` in the config)."""
 
     def __init__(self, *, max_mounted: int | None = None, id: str | None = None) -> None:
