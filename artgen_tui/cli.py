@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import atexit
 import contextlib
+import gc
 import importlib
 import logging
 import sys
@@ -870,6 +871,8 @@ def _dispatch(
     args: argparse.Namespace, settings: Settings, out: Output, child: ChildBackend | None = None
 ) -> int:
     """Run the command ``args`` names (the TUI when there is none)."""
+    if args.command is not None:
+        gc.enable()  # off while the program started (see artgen_tui.__main__.run)
     if args.command == "serve-local":
         return _serve_local(settings, args, out)
     if args.command == "sessions":
