@@ -34,7 +34,10 @@ class ConnectHost(AppServices, MainParts, Protocol):
     ws: Workspace | None
     jobs: JobManager | None
     ready: bool
-    settings: Settings
+
+    @property
+    def settings(self) -> Settings: ...
+
     errors: ErrorView
     spend: SpendView
     exports: ExportFlow

@@ -26,7 +26,10 @@ class UploadHost(AppServices, MainParts, Protocol):
 
     ws: Workspace | None
     ready: bool
-    settings: Settings
+
+    @property
+    def settings(self) -> Settings: ...
+
     errors: ErrorView
 
     @property
