@@ -32,6 +32,8 @@ AFTER_FIRST_FRAME = (
     "artgen_tui.core.conversation",
     "artgen_tui.local.runner",
     "artgen_tui.tui.screens.file_picker",
+    "artgen_tui.tui.screens.error",
+    "artgen_tui.core.uploads",
     *("av", "numpy", "PIL", "uvicorn", "starlette", "textual_image"),
 )
 """What the app's first frame must not wait for: loaded when the connection or a turn needs it."""
