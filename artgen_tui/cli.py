@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import atexit
 import contextlib
+import gc
 import importlib
 import logging
 import sys
@@ -23,9 +24,10 @@ from artgen_tui import __version__, paths
 from artgen_tui.api.errors import ApiError, InsufficientCredits
 from artgen_tui.api.logsafe import log_to_file, redact
 from artgen_tui.api.untrusted import clean, clean_line, safe_json
-from artgen_tui.config import ConfigError, Settings, load_settings
+from artgen_tui.config_file import ConfigError, FirstFrame, LateSettings, first_frame
 
 if TYPE_CHECKING:
+    from artgen_tui.config import Settings
     from artgen_tui.local.child import ChildBackend
 
 EXIT_OK = 0
@@ -812,19 +814,16 @@ def main(argv: list[str] | None = None) -> int:
         out.error(problem)
         return EXIT_PERMANENT
     try:
-        settings = load_settings(args.config, api_url=args.api_url)
+        first = _first_frame(args)
+        settings = None if first is not None else _settings(args)
     except ConfigError as exc:
         out.error(exc)
         return EXIT_PERMANENT
-    log_file = args.log or settings.log.file
-    if log_file is not None:
-        try:
-            log_to_file(log_file, settings.log.level)
-        except OSError as exc:
-            out.error(f"--log: cannot write {log_file} ({exc.strerror or exc}).")
-            return EXIT_PERMANENT
     _quiet_asyncio()
     try:
+        if settings is None:
+            assert first is not None
+            return _run_tui_first(args, first, child)
         return _dispatch(args, settings, out, child)
     except KeyboardInterrupt:
         out.clear_progress()
@@ -842,6 +841,57 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         out.error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
         return EXIT_PERMANENT
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The validated settings, with the ``--log`` file (or the config's) open; raises
+    :class:`ConfigError` saying what is wrong."""
+    from artgen_tui.config import load_settings
+
+    settings = load_settings(args.config, api_url=args.api_url)
+    log_file = args.log or settings.log.file
+    if log_file is not None:
+        try:
+            log_to_file(log_file, settings.log.level)
+        except OSError as exc:
+            raise ConfigError(f"--log: cannot write {log_file} ({exc.strerror or exc}).") from exc
+    return settings
+
+
+def _first_frame(args: argparse.Namespace) -> FirstFrame | None:
+    """For the app: what its first frame needs, when it can paint before the settings are
+    validated (loading pydantic takes ~100 ms). Not with ``--session``, which is checked with the
+    server before the app starts. A config file that is not TOML raises :class:`ConfigError`."""
+    if args.command is not None or args.session:
+        return None
+    return first_frame(args.config)
+
+
+def _run_tui_first(args: argparse.Namespace, first: FirstFrame, child: ChildBackend | None) -> int:
+    """The app, painting its first frame before the settings are validated: it validates them
+    right after that frame, and what loading them raises is raised here once the app has closed
+    (the same errors, reported the same way, as when they are loaded first)."""
+
+    def load() -> Settings:
+        settings = _settings(args)
+        if child is None:
+            return settings
+        from artgen_tui.core.identities import register_local_backend
+
+        register_local_backend(child.url, _local_data_dir(settings))
+        return settings.model_copy(update={"api_url": child.url})
+
+    module = importlib.import_module("artgen_tui.tui.app")
+    run_app: Callable[..., int] = module.run_app
+    try:
+        code = int(run_app(LateSettings(first, load), new_session=bool(args.new_session)))
+    except BaseException:
+        if child is not None:
+            child.stop()  # what stopped the app is the news (a broken config stops both)
+        raise
+    if child is not None and (failure := child.stop()):
+        raise LocalStartError(f"The local backend stopped: {failure}")
+    return code
 
 
 def _quiet_asyncio() -> None:
@@ -870,6 +920,8 @@ def _dispatch(
     args: argparse.Namespace, settings: Settings, out: Output, child: ChildBackend | None = None
 ) -> int:
     """Run the command ``args`` names (the TUI when there is none)."""
+    if args.command is not None:
+        gc.enable()  # off while the program started (see artgen_tui.__main__.run)
     if args.command == "serve-local":
         return _serve_local(settings, args, out)
     if args.command == "sessions":

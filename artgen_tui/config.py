@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import tomli_w
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -38,12 +36,12 @@ from pydantic_settings import (
 )
 
 from artgen_tui import __version__, paths
+from artgen_tui.config_file import DEFAULT_THEME, flatten_keymap, read_config_file
+from artgen_tui.config_file import ConfigError as ConfigError
+from artgen_tui.config_file import save_config as save_config
+from artgen_tui.config_file import save_top_level_value as save_top_level_value
 
 DEFAULT_API_URL = "https://mega-api-prod.nemovideo.ai"
-
-
-class ConfigError(Exception):
-    """The config file cannot be used; the message says where and why."""
 
 
 class LocalBackendSettings(BaseModel):
@@ -210,7 +208,7 @@ class Settings(BaseSettings):
     chat_max_messages: int = Field(
         120, ge=20, description="Chat messages kept on screen; older ones load on scroll back."
     )
-    theme: str = "textual-dark"
+    theme: str = DEFAULT_THEME
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id → keys; ids are checked against the app's bindings when the app starts."""
     fast_downloads: bool = Field(
@@ -267,19 +265,6 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, _LogPathInEnv(env_settings), _FileSource(settings_cls, {}))
-
-
-def flatten_keymap(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"app": {"export": "f6"}}`` → ``{"app.export": "f6"}``; other values are kept for
-    validation to name."""
-    flat: dict[str, Any] = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten_keymap(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 def url_problem(url: str) -> str | None:
@@ -368,31 +353,6 @@ def _line_of(text: str, key: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Parse the TOML file; a missing file is empty, a broken one raises :class:`ConfigError`."""
-    try:
-        if path.exists() and not path.is_file():  # a FIFO would block the read forever
-            raise ConfigError(f"{path}: not a regular file, so not a config file.")
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}).") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}). "
-            "Save it as UTF-8, or move it away to use defaults."
-        ) from exc
-    try:
-        return tomllib.loads(text)
-    except RecursionError as exc:
-        raise ConfigError(f"{path}: nested too deeply to read.") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid TOML: {exc}. Fix that line, or move the file away to use defaults."
-        ) from exc
-
-
 def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings; ``overrides`` are command-line flags (``None`` values are ignored)."""
     path = config_path or paths.config_file()
@@ -474,62 +434,3 @@ def _dig(data: Any, loc: list[str]) -> Any:
         else:
             return _MISSING
     return data
-
-
-def save_config(updates: dict[str, Any], config_path: Path | None = None) -> Path:
-    """Merge ``updates`` into the config file and write it atomically (TOML via tomli-w)."""
-    path = config_path or paths.config_file()
-    data = read_config_file(path)
-    for key, value in updates.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key].update(value)
-        else:
-            data[key] = str(value) if isinstance(value, Path) else value
-    paths.atomic_write_bytes(path, tomli_w.dumps(data).encode("utf-8"), mode=0o600)
-    return path
-
-
-_TOP_KEY = re.compile(r"^(?P<key>[A-Za-z0-9_-]+)\s*=")
-_TABLE = re.compile(r"^\s*\[")
-
-
-def save_top_level_value(key: str, value: str, config_path: Path | None = None) -> Path:
-    """Set one top-level string setting (the theme picked in the app), keeping the file's
-    comments and layout: the ``key = …`` line is replaced, or one is added above the first
-    table. Should the file not read back as expected, it is rewritten by :func:`save_config`
-    instead, which keeps every setting but drops comments and layout (tomli-w writes data only).
-    """
-    path = config_path or paths.config_file()
-    read_config_file(path)  # a broken file is reported, never overwritten
-    try:
-        lines = path.read_text("utf-8").splitlines(keepends=True)
-    except FileNotFoundError:
-        lines = []
-    new_line = f"{key} = {tomli_w.dumps({'v': value})[4:].strip()}\n"
-    at = _top_level_line(lines, key)
-    if at is not None:
-        lines[at] = new_line
-    else:
-        first_table = next((i for i, ln in enumerate(lines) if _TABLE.match(ln)), len(lines))
-        if first_table == len(lines) and lines and not lines[-1].endswith("\n"):
-            lines[-1] += "\n"
-        lines.insert(first_table, new_line)
-    text = "".join(lines)
-    try:
-        ok = tomllib.loads(text).get(key) == value
-    except tomllib.TOMLDecodeError:
-        ok = False
-    if not ok:
-        return save_config({key: value}, path)
-    paths.atomic_write_text(path, text, mode=0o600)
-    return path
-
-
-def _top_level_line(lines: list[str], key: str) -> int | None:
-    for index, line in enumerate(lines):
-        if _TABLE.match(line):
-            return None
-        match = _TOP_KEY.match(line)
-        if match and match.group("key") == key:
-            return index
-    return None

@@ -16,6 +16,7 @@ from artgen_tui.config import (
     load_settings,
     save_config,
 )
+from artgen_tui.config_file import first_frame
 
 
 def write(path: Path, text: str) -> Path:
@@ -154,3 +155,59 @@ async def test_fast_downloads_setting_reaches_the_client(tmp_path: Path) -> None
     for settings, fast in ((on, True), (off, False)):
         async with Workspace(settings) as ws:
             assert ws.client.download_policy.fast is fast
+
+
+# --- the app's first frame, painted before the settings are validated ---------------------------
+
+FIRST_FRAME_FILES = [
+    "",
+    'theme = "nord"\n',
+    'theme = "gruvbox"\n[keymap]\nexport = "f12"\n"app.upload" = "f11,ctrl+g"\n',
+    '[keymap]\napp.export = "f6"\n"prompt.newline" = "ctrl+o"\n[local]\ncredits = 7\n',
+    'language = "ja"\ntheme = "nord"\n[keymap.app]\ntimeline = "f11"\n',
+]
+
+
+@pytest.mark.parametrize("text", FIRST_FRAME_FILES)
+def test_the_first_frame_shows_what_the_validated_settings_hold(tmp_path: Path, text: str) -> None:
+    """Theme, keymap and file of the first frame are those of the settings validated after it."""
+    cfg = write(tmp_path / "c.toml", text)
+    first = first_frame(cfg)
+    assert first is not None
+    settings = load_settings(cfg)
+    assert (first.theme, first.keymap, first.source_path) == (
+        settings.theme,
+        settings.keymap,
+        settings.source_path,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "env"),
+    [
+        ("theme = 3\n", {}),
+        ("keymap = 3\n", {}),
+        ('[keymap]\nexport = ["f6"]\n', {}),
+        ("", {"ARTGEN_THEME": "nord"}),
+        ("", {"artgen_theme": "nord"}),
+        ("", {"ARTGEN_KEYMAP": '{"export": "f12"}'}),
+        ("", {"ARTGEN_KEYMAP__EXPORT": "f12"}),
+    ],
+)
+def test_the_first_frame_waits_for_validation_when_it_cannot_tell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, env: dict[str, str]
+) -> None:
+    """A value of the wrong type, or one the environment sets: validated before the app."""
+    cfg = write(tmp_path / "c.toml", text)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert first_frame(cfg) is None
+
+
+def test_the_first_frame_reports_a_file_that_is_not_toml(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", "theme = \n")
+    with pytest.raises(ConfigError) as first:
+        first_frame(cfg)
+    with pytest.raises(ConfigError) as full:
+        load_settings(cfg)
+    assert str(first.value) == str(full.value)

@@ -32,6 +32,8 @@ AFTER_FIRST_FRAME = (
     "artgen_tui.core.conversation",
     "artgen_tui.local.runner",
     "artgen_tui.tui.screens.file_picker",
+    "artgen_tui.tui.screens.error",
+    "artgen_tui.core.uploads",
     *("av", "numpy", "PIL", "uvicorn", "starlette", "textual_image"),
 )
 """What the app's first frame must not wait for: loaded when the connection or a turn needs it."""
@@ -115,6 +117,62 @@ def test_the_first_frame_waits_for_no_client_model_or_parser(isolated_home: Path
     early = sorted(
         name
         for name in AFTER_FIRST_FRAME
+        if any(m == name or m.startswith(name + ".") for m in loaded)
+    )
+    assert early == []
+
+
+BEFORE_VALIDATION = ("pydantic", "pydantic_core", "pydantic_settings", "artgen_tui.config")
+"""What the app's first frame does not wait for when the settings are validated after it
+(:class:`artgen_tui.config_file.LateSettings`, how ``artgen`` starts the app)."""
+
+_LATE_FIRST_FRAME = """
+import asyncio, json, sys
+from artgen_tui.config_file import LateSettings, first_frame
+app_module = __import__("artgen_tui.tui.app", fromlist=["ArtgenApp"])
+seen = {}
+
+def load():
+    timeline = app.screen.query_one("#timeline")
+    seen["painted"] = "Timeline" in str(timeline.border_title or "")
+    seen["all"] = sorted(m for m, v in sys.modules.items() if v is not None)
+    from artgen_tui.config import load_settings
+    return load_settings(None)
+
+async def main():
+    global app
+    app = app_module.ArtgenApp(LateSettings(first_frame(None), load), autoconnect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        seen["settings"] = type(app.settings).__name__
+        seen["threshold"] = app.settings.low_credits_threshold
+    print("MODULES " + json.dumps(seen))
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_frame_waits_for_no_settings_validation(isolated_home: Path) -> None:
+    """Settings are validated once the first frame is painted, and pydantic loads only then."""
+    env = dict(os.environ, ARTGEN_HOME=str(isolated_home))
+    (isolated_home / "config").mkdir(parents=True)
+    (isolated_home / "config" / "config.toml").write_text("low_credits_threshold = 7\n")
+    done = subprocess.run(
+        [sys.executable, "-c", _LATE_FIRST_FRAME],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("MODULES ")), None)
+    assert line is not None, done.stderr
+    found = json.loads(line.removeprefix("MODULES "))
+    loaded = set(found["all"])
+    assert found["painted"] and "artgen_tui.tui.screens.main" in loaded
+    assert (found["settings"], found["threshold"]) == ("Settings", 7)
+    early = sorted(
+        name
+        for name in (*BEFORE_VALIDATION, *AFTER_FIRST_FRAME)
         if any(m == name or m.startswith(name + ".") for m in loaded)
     )
     assert early == []

@@ -15,9 +15,11 @@ import json
 import logging
 import re
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from artgen_tui.config import NotifySettings
+if TYPE_CHECKING:
+    from artgen_tui.config import NotifySettings
+
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ Only the standard library is imported here: the parent pays nothing for the back
 from __future__ import annotations
 
 import contextlib
+import gc
 import socket
 import subprocess
 import sys
@@ -134,11 +135,19 @@ def _run(fd: int, config: Path | None) -> int:
         return 1
     options = LocalOptions.from_settings(settings.local)
     try:
-        serve_on(sock, data_dir_for(settings.local), options, until=_stdin_closed)
+        serve_on(sock, data_dir_for(settings.local), options, until=_serving)
     except (RuntimeError, ValueError, OSError) as exc:
         print(f"the local backend could not start: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _serving(stop: Callable[[], None]) -> None:
+    """Run as the server starts: what it loaded lives as long as it (never scanned again), the
+    collector runs from now on; then wait for the parent to go (:func:`_stdin_closed`)."""
+    gc.freeze()
+    gc.enable()
+    _stdin_closed(stop)
 
 
 def _stdin_closed(stop: Callable[[], None]) -> None:
@@ -150,4 +159,7 @@ def _stdin_closed(stop: Callable[[], None]) -> None:
 
 
 if __name__ == "__main__":
+    # Like the app: no garbage collection while the backend loads (it shares the machine with the
+    # app starting up); the collector is back once it serves (see _serving).
+    gc.disable()
     raise SystemExit(_run(int(sys.argv[1]), Path(sys.argv[2]) if sys.argv[2] else None))

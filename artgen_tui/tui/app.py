@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from artgen_tui.config import Settings
+from artgen_tui.config_file import LateSettings
 from artgen_tui.core import termimage
 from artgen_tui.core.prompt_history import PromptHistory
 from artgen_tui.core.prompt_history import default_path as prompt_history_path
@@ -76,11 +76,12 @@ from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 # The client, the models and the product rules load after the first frame (issue 9).
 if TYPE_CHECKING:
+    from artgen_tui.config import Settings
     from artgen_tui.core.jobs import ExportJob, JobManager
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.library_flow import LibraryFlow
 
-WorkspaceFactory = Callable[[Settings], "Workspace"]
+WorkspaceFactory = Callable[["Settings"], "Workspace"]
 
 
 def _new_workspace(settings: Settings) -> Workspace:
@@ -90,7 +91,11 @@ def _new_workspace(settings: Settings) -> Workspace:
 
 
 class ArtgenApp(SanitizedToasts, inherit_bindings=False):
-    """artgen's terminal UI. ``clock``/``wall_clock`` are injectable for deterministic tests."""
+    """artgen's terminal UI. ``clock``/``wall_clock`` are injectable for deterministic tests.
+
+    ``settings`` may be :class:`LateSettings`: the first frame is painted from what it needs
+    (theme, keymap) and the settings are loaded right after it; should that fail, the app closes
+    and :func:`run_app` raises what loading raised."""
 
     TITLE = "artgen"
     CSS_PATH = "app.tcss"
@@ -99,7 +104,7 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
 
     def __init__(
         self,
-        settings: Settings,
+        settings: Settings | LateSettings,
         *,
         workspace_factory: WorkspaceFactory | None = None,
         autoconnect: bool = True,
@@ -113,23 +118,22 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
     ) -> None:
         textual_fixes.apply()
         super().__init__()
-        self.settings = settings
+        self._late = settings if isinstance(settings, LateSettings) else None
+        self._settings: Settings | None = None
+        self.startup_error: Exception | None = None
+        """What loading late settings raised (the app closed; :func:`run_app` raises it)."""
+        first = settings.first if isinstance(settings, LateSettings) else settings
         # Every id is known only once every screen is loaded: done only when there are remaps.
-        self.keymap = resolve_keymap(settings.keymap, binding_ids()) if settings.keymap else {}
+        self.keymap = resolve_keymap(first.keymap, binding_ids()) if first.keymap else {}
         check_app_keys(self.keymap, self.BINDINGS, PromptInput.BINDINGS)
         self.prompt_history = prompt_history or PromptHistory(prompt_history_path())
-        self.theme_saver = ThemeSaver(self, settings)
+        self.theme_saver = ThemeSaver(self, first)
         self._autoconnect = autoconnect
         self.clock, self.wall_clock = clock, wall_clock
         self._journal_path = journal_path
         self.ws: Workspace | None = None
         self.jobs: JobManager | None = None
         self.ready = False
-        self.credits = CreditsView(
-            lambda: self.status,
-            lambda text: self.notify(text, title="Credits", severity="warning", markup=False),
-            settings.low_credits_threshold,
-        )
         self.errors = ErrorView(lambda: self.chat, lambda: self.status, self.push_screen)
         self.turns = TurnView(self)
         self.uploads = UploadFlow(self)
@@ -147,8 +151,40 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
         self.queue_flow = QueueFlow(self)
         self.turn_flow = TurnFlow(self)
         self.prompt_flow = PromptFlow(self)
-        self.notifier = Notifier(self, settings.notify, clock)
         self.exports = ExportFlow(self, export_resolution)
+        if not isinstance(settings, LateSettings):
+            self._use_settings(settings)
+
+    @property
+    def settings(self) -> Settings:
+        """The validated settings (late ones are loaded after the first frame, or when asked)."""
+        if self._settings is None:
+            assert self._late is not None
+            settings = self._late.load()
+            self._use_settings(settings)
+            return settings
+        return self._settings
+
+    def _use_settings(self, settings: Settings) -> None:
+        """What needs the validated settings (nothing the first frame shows)."""
+        self._settings = settings
+        self.theme_saver.settings = settings
+        self.credits = CreditsView(
+            lambda: self.status,
+            lambda text: self.notify(text, title="Credits", severity="warning", markup=False),
+            settings.low_credits_threshold,
+        )
+        self.notifier = Notifier(self, settings.notify, self.clock)
+
+    def _load_late_settings(self) -> bool:
+        """Load late settings (after the first frame); a failure closes the app."""
+        try:
+            self.settings  # noqa: B018 (loads them)
+        except Exception as exc:  # raised again by run_app, once the terminal is restored
+            self.startup_error = exc
+            self.exit(return_code=1)
+            return False
+        return True
 
     # --- setup -------------------------------------------------------------------------------
 
@@ -156,6 +192,8 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
         return MainScreen(self.clock, self.wall_clock, self.prompt_history, self.keymap)
 
     def on_ready(self) -> None:
+        if self._settings is None and not self._load_late_settings():
+            return
         self.turn_flow.collector.startup_done()
         self.chat.max_mounted = self.settings.chat_max_messages
         self.jobs_panel.set_export_key(key_display(self.key_of("export")))
@@ -439,9 +477,17 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
             yield SystemCommand(title, help_text, callback)
 
 
-def run_app(settings: Settings, *, session_id: str | None = None, new_session: bool = False) -> int:
-    """Run the TUI until the user quits; returns the exit code."""
+def run_app(
+    settings: Settings | LateSettings,
+    *,
+    session_id: str | None = None,
+    new_session: bool = False,
+) -> int:
+    """Run the TUI until the user quits; returns the exit code (or raises what loading late
+    settings raised)."""
     app = ArtgenApp(settings, session_id=session_id, new_session=new_session)
     load_graphics(app.graphics)  # before run: textual-image queries the terminal on import
     app.run()
+    if app.startup_error is not None:
+        raise app.startup_error
     return app.return_code or 0

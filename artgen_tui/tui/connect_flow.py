@@ -34,7 +34,10 @@ class ConnectHost(AppServices, MainParts, Protocol):
     ws: Workspace | None
     jobs: JobManager | None
     ready: bool
-    settings: Settings
+
+    @property
+    def settings(self) -> Settings: ...
+
     errors: ErrorView
     spend: SpendView
     exports: ExportFlow
@@ -97,9 +100,15 @@ class ConnectFlow:
         app.status.set_session(*session_label(ws))
         await greet(app.chat, app.key_of)
         app.set_ready()
-        app.run_worker(_in_thread(preload), group="preload", exit_on_error=False)
         if ws.last_state is not None:
             app.timeline.show_state(ws.last_state)
+        # Once "Ready" is on screen: what follows loads modules (on a thread that would share
+        # the interpreter with the painting) and makes requests.
+        app.call_after_refresh(self._after_ready)
+
+    def _after_ready(self) -> None:
+        app = self.app
+        app.run_worker(_in_thread(preload), group="preload", exit_on_error=False)
         app.refresh_credits()
         app.run_worker(app.exports.resume(), group="export", exit_on_error=False)
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from textual.worker import Worker
 
 from artgen_tui.api.errors import ApiError, InsufficientCredits
-from artgen_tui.tui.screens.error import ErrorModal
 
 if TYPE_CHECKING:
+    from artgen_tui.tui.screens.error import ErrorModal
     from artgen_tui.tui.widgets.chat_log import ChatLog
     from artgen_tui.tui.widgets.status_bar import StatusBar
 
@@ -47,10 +47,17 @@ class ErrorView:
         """In the chat; long or multi-line text also opens the copyable modal."""
         await self._chat().add_notice(text, "error")
         if len(text) > LONG_ERROR or text.count("\n") > 2:
-            self._open(ErrorModal(title, text))
+            self._open(_modal(title, text))
 
     def worker_failed(self, worker: Worker[object]) -> None:
         """Last line of defence: an unexpected exception in a worker becomes an error modal."""
         error = worker.error
         detail = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
-        self._open(ErrorModal(f"Unexpected error in {worker.name or 'task'}", detail))
+        self._open(_modal(f"Unexpected error in {worker.name or 'task'}", detail))
+
+
+def _modal(title: str, text: str) -> ErrorModal:
+    """The error modal (its module loads with the first error, not with the first frame)."""
+    from artgen_tui.tui.screens.error import ErrorModal
+
+    return ErrorModal(title, text)

@@ -58,8 +58,10 @@ class CollectorPolicy:
         self._idle = set_timer(IDLE_COLLECT_AFTER, fire)
 
     def startup_done(self) -> None:
-        """Objects alive after startup live as long as the app: never scan them again."""
+        """Objects alive after startup live as long as the app: never scan them again (and the
+        collector, off while the program started, runs from now on)."""
         gc.freeze()
+        gc.enable()
         self._frozen_after_full = gc.get_freeze_count()
 
     def turn_started(self) -> None:

@@ -37,6 +37,9 @@ class AppServices(Protocol):
         markup: bool = True,
     ) -> None: ...
     def call_later(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> bool: ...
+    def call_after_refresh(
+        self, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> bool: ...
     def run_worker(
         self,
         work: Coroutine[Any, Any, None],

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 
-from artgen_tui.config import ConfigError
+from artgen_tui.config_file import ConfigError
 
 _NAMES = {
     "escape": "Esc",

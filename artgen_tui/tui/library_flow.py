@@ -43,7 +43,10 @@ class LibraryHost(AppServices, MainParts, Protocol):
     ws: Workspace | None
     jobs: JobManager | None
     ready: bool
-    settings: Settings
+
+    @property
+    def settings(self) -> Settings: ...
+
     graphics: GraphicsProtocol
     errors: ErrorView
     spend: SpendView

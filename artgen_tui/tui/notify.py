@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from textual.app import App
 
-from artgen_tui.config import NotifySettings
 from artgen_tui.core.notify import NotifyEvent, run_hook, should_notify, terminal_sequence
 
 if TYPE_CHECKING:
+    from artgen_tui.config import NotifySettings
     from artgen_tui.core.jobs import ExportJob
 
 FINAL = frozenset({"downloaded", "failed", "cancelled", "download_failed"})

@@ -36,7 +36,9 @@ RESEND_QUESTION = "The previous request may still be running on the server; send
 class QueueHost(AppServices, MainParts, Protocol):
     """What the queue uses of the app."""
 
-    settings: Settings
+    @property
+    def settings(self) -> Settings: ...
+
     credits: CreditsView
 
     @property

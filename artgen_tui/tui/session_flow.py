@@ -60,7 +60,10 @@ class SessionHost(AppServices, MainParts, Protocol):
 
     ws: Workspace | None
     ready: bool
-    settings: Settings
+
+    @property
+    def settings(self) -> Settings: ...
+
     wall_clock: Callable[[], float]
     errors: ErrorView
 

@@ -2,24 +2,34 @@
 
 The picker previews each theme the user moves over, so the file is written a moment after the
 last change (:data:`THEME_SAVE_DELAY`), and at once when the app quits.
-:func:`artgen_tui.config.save_top_level_value` edits just the ``theme`` line, keeping comments.
+:func:`artgen_tui.config_file.save_top_level_value` edits just the ``theme`` line, keeping comments.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from textual.app import App
 from textual.timer import Timer
 
-from artgen_tui.config import Settings, save_top_level_value
+from artgen_tui.config_file import save_top_level_value
 
 THEME_SAVE_DELAY = 1.0
 """Seconds after the last theme change before it is written."""
 
 
+class ThemeSettings(Protocol):
+    """The settings' theme and file (the validated settings, or the first frame's)."""
+
+    theme: str
+
+    @property
+    def source_path(self) -> Path | None: ...
+
+
 class ThemeSaver:
-    def __init__(self, app: App[Any], settings: Settings) -> None:
+    def __init__(self, app: App[Any], settings: ThemeSettings) -> None:
         self.app = app
         self.settings = settings
         self._timer: Timer | None = None

@@ -56,7 +56,9 @@ class TurnState:
 class TurnViewHost(MainParts, Protocol):
     """What a turn draws on (looked up when needed: the screen outlives no turn)."""
 
-    settings: Settings
+    @property
+    def settings(self) -> Settings: ...
+
     credits: CreditsView
 
     def key_of(self, action: str) -> str: ...

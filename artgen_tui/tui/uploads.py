@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from artgen_tui.api.errors import ApiError
-from artgen_tui.core import uploads
 from artgen_tui.tui.host import AppServices, MainParts
 from artgen_tui.tui.screens.confirm import ConfirmScreen
 
@@ -26,7 +25,10 @@ class UploadHost(AppServices, MainParts, Protocol):
 
     ws: Workspace | None
     ready: bool
-    settings: Settings
+
+    @property
+    def settings(self) -> Settings: ...
+
     errors: ErrorView
 
     @property
@@ -73,6 +75,8 @@ class UploadFlow:
 
     async def upload(self, items: list[Path | str]) -> None:
         """Upload with progress, then say what became of each item and show the timeline."""
+        from artgen_tui.core import uploads  # the upload rules: not for the first frame
+
         app, ws = self.app, self.app.ws
         if ws is None:
             return
