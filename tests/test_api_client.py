@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import io
-import ssl
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from loopback import free_port
 from PIL import Image
 
 from artgen_tui.api.client import ClientOptions, NemoClient
-from artgen_tui.api.errors import SessionNotFound, StreamInterrupted, TransportError
+from artgen_tui.api.errors import SessionNotFound, StreamInterrupted
 from artgen_tui.api.events import ChatEvent, StateDelta, TextDelta, ToolCall
 from artgen_tui.api.models import RenderJob
 from artgen_tui.core.credentials import CredentialStore
@@ -171,39 +169,3 @@ async def test_fault_failed_render_and_expired_download(local_backend: str, tmp_
         inject(local_backend, "expire_download=1")
         path = await client.download_render(job.id, tmp_path / "v.mp4", url=job.output_url)
         assert path.read_bytes()[4:8] == b"ftyp"
-
-
-def _count_certificate_loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every CA bundle loaded into a TLS context from now on (httpx loads one per context)."""
-    loads: list[object] = []
-    real = ssl.SSLContext.load_verify_locations
-
-    def counted(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
-        loads.append(args or kwargs)
-        real(self, *args, **kwargs)
-
-    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
-    return loads
-
-
-async def test_a_plain_http_service_loads_no_certificates(
-    local_backend: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Loading the CA bundle takes tens of ms: a client of the local backend never does it."""
-    loads = _count_certificate_loads(monkeypatch)
-    async with make_client(local_backend) as client:
-        await client.ensure_token()
-        assert await client.credits()
-    assert loads == []
-
-
-async def test_https_requests_verify_with_the_default_certificates(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The TLS part, made on the first https request, is httpx's own: certificates verified."""
-    loads = _count_certificate_loads(monkeypatch)
-    async with make_client(f"https://127.0.0.1:{free_port()}") as client:
-        assert loads == []
-        with pytest.raises(TransportError):
-            await client.ensure_token()
-    assert len(loads) == 1

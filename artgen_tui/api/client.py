@@ -65,7 +65,6 @@ from artgen_tui.api.models import (
     parse_render_job,
 )
 from artgen_tui.api.sse import iter_sse_data
-from artgen_tui.api.tls_on_demand import TlsOnDemand
 from artgen_tui.api.tokens import TokenStore
 from artgen_tui.api.transfer import FilePart, MultipartBody, ProgressCallback
 from artgen_tui.api.untrusted import PARSE_ERRORS, clean_line
@@ -186,12 +185,10 @@ class NemoClient:
         self._token_lock = asyncio.Lock()
         self._session_user_id: str | None = None
         self._base = _base_url(options.api_url)
-        self._transport = TlsOnDemand()
         self._http = httpx.AsyncClient(
             base_url=self._base,
             timeout=httpx.Timeout(options.request_timeout),
             headers={"User-Agent": f"artgen-tui/{__version__}"},
-            transport=self._transport,
         )
 
     def __repr__(self) -> str:
