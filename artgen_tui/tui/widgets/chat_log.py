@@ -41,10 +41,10 @@ from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 from rich.segment import Segment
 from rich.style import Style
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.await_remove import AwaitRemove
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.events import Click, MouseScrollDown, MouseScrollUp
 from textual.geometry import Size
@@ -250,8 +250,12 @@ class SealedMarkdown(Widget):
         return Strip.blank(width, self._base)
 
 
-class ChatMessage(Vertical, can_focus=True):
-    """One entry of the log. Focus it and press ``c`` to copy its text (OSC 52)."""
+class ChatMessage(Widget, can_focus=True):
+    """One entry of the log. Focus it and press ``c`` to copy its text (OSC 52).
+
+    An entry with no child widgets (a user message, a notice, any collapsed entry) draws its text
+    itself: one widget instead of a container and a ``Static``. Every layout of the screen walks
+    every mounted widget, so the chat's window costs half as much to lay out."""
 
     DEFAULT_CSS = """
     ChatMessage { height: auto; }
@@ -269,9 +273,6 @@ class ChatMessage(Vertical, can_focus=True):
     def collapsed(self) -> bool:
         return self.has_class("-collapsed")
 
-    def _collapsed_body(self) -> Static:
-        return Static(Content(self.text), classes="collapsed-body")
-
     @property
     def text(self) -> str:
         return self._text
@@ -280,24 +281,23 @@ class ChatMessage(Vertical, can_focus=True):
         self.app.copy_to_clipboard(self.text)
         self.app.notify("Message copied to the clipboard.", title="Copied", timeout=2)
 
+    def render(self) -> RenderResult:
+        if self._nodes:  # a container (a reply, a strip): its children draw it
+            return super().render()
+        return Content(self.text)
+
     def collapse(self) -> None:
-        """Replace heavy children by one plain ``Static`` (used for old messages)."""
+        """Drop heavy children: the entry draws its plain text (used for old messages)."""
         if self.has_class("-collapsed"):
             return
         self.add_class("-collapsed")
         self.remove_children()
-        self.mount(self._collapsed_body())
+        self.refresh(layout=True)
 
 
 class UserMessage(ChatMessage):
     def __init__(self, text: str, *, collapsed: bool = False) -> None:
         super().__init__(text, classes="user", collapsed=collapsed)
-
-    def compose(self) -> ComposeResult:
-        if self.collapsed:
-            yield self._collapsed_body()
-        else:
-            yield Static(Content(self.text), classes="user-body")
 
 
 class Notice(ChatMessage):
@@ -306,12 +306,6 @@ class Notice(ChatMessage):
     def __init__(self, text: str, *, kind: str = "marker", collapsed: bool = False) -> None:
         super().__init__(text, classes=f"notice -{kind}", collapsed=collapsed)
         self.kind = kind
-
-    def compose(self) -> ComposeResult:
-        if self.collapsed:
-            yield self._collapsed_body()
-        else:
-            yield Static(Content(self.text), classes="notice-body")
 
 
 class ActionHint(Horizontal):

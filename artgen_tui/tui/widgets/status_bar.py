@@ -29,6 +29,18 @@ _ICONS: dict[ConnectionState, str] = {
 }
 
 
+def _show(part: Static, content: Content) -> None:
+    """Show new text in a part. The screen is laid out again only when the part's width changes:
+    every layout walks every widget of the screen, and the elapsed time changes every second."""
+    width = part.styles.width
+    if width is not None and not width.is_auto:
+        part.update(content, layout=False)  # its width is set by the bar, not by its text
+        return
+    shown = part.content
+    width_changed = not isinstance(shown, Content) or shown.cell_length != content.cell_length
+    part.update(content, layout=width_changed)
+
+
 def format_elapsed(seconds: float) -> str:
     total = max(0, int(seconds))
     minutes, secs = divmod(total, 60)
@@ -99,7 +111,7 @@ class StatusBar(Horizontal):
     def _show_session(self) -> None:
         if self.is_mounted:
             label = self.query_one("#status-session", Static)
-            label.update(Content(self.session_label))
+            _show(label, Content(self.session_label))
             label.display = bool(self.session_label)
 
     def set_connection(self, state: ConnectionState, text: str) -> None:
@@ -109,14 +121,14 @@ class StatusBar(Horizontal):
         for name in ("connecting", "ready", "error", "busy"):
             self.set_class(name == state, f"-{name}")
         label = self.query_one("#status-connection", Static)
-        label.update(Content(f"{_ICONS[state]} {clean_line(text, 200)}"))
+        _show(label, Content(f"{_ICONS[state]} {clean_line(text, 200)}"))
 
     def set_credits(self, credits: Credits, low_threshold: int) -> None:
         self.credits, self._threshold = credits, low_threshold
         if not self.is_mounted:
             return
         widget = self.query_one("#status-credits", Static)
-        widget.update(Content(f"credits {credits_sentence(credits)}"))
+        _show(widget, Content(f"credits {credits_sentence(credits)}"))
         level = credit_level(credits.available, low_threshold)
         widget.set_class(level == "low", "-low")
         widget.set_class(level == "empty", "-empty")
@@ -128,7 +140,7 @@ class StatusBar(Horizontal):
             return
         widget = self.query_one("#status-estimate", Static)
         shown = estimate is not None and (estimate.credits > 0 or estimate.needs_confirmation)
-        widget.update(Content(f"≈ {estimate.credits} cr" if shown and estimate else ""))
+        _show(widget, Content(f"≈ {estimate.credits} cr" if shown and estimate else ""))
         widget.display = shown
         widget.set_class(bool(estimate and estimate.needs_confirmation), "-over")
 
@@ -137,7 +149,7 @@ class StatusBar(Horizontal):
         self.session_spent = spent
         if self.is_mounted:
             widget = self.query_one("#status-spent", Static)
-            widget.update(Content(f"spent {spent}"))
+            _show(widget, Content(f"spent {spent}"))
             widget.display = True
 
     def mark_out_of_credits(self) -> None:
@@ -160,10 +172,10 @@ class StatusBar(Horizontal):
         self._started = None
         if self._timer is not None:
             self._timer.pause()
-        self.query_one("#status-elapsed", Static).update(Content(""))
+        _show(self.query_one("#status-elapsed", Static), Content(""))
 
     def _show_elapsed(self) -> None:
         elapsed = self.elapsed
         if elapsed is not None:
             text = f"⏱ {format_elapsed(elapsed)}"
-            self.query_one("#status-elapsed", Static).update(Content(text))
+            _show(self.query_one("#status-elapsed", Static), Content(text))
