@@ -16,7 +16,7 @@ from cli_run import Result
 from artgen_tui.config import Settings, load_settings
 from artgen_tui.core import conversation as conv
 from artgen_tui.core.history import Entry, Transcript, turns
-from artgen_tui.core.sessions import SessionIndex, restored_lines, scrub
+from artgen_tui.core.sessions import UNTITLED, SessionIndex, restored_lines, scrub
 from artgen_tui.core.workspace import SessionGone, Workspace
 from artgen_tui.local.options import LocalOptions
 from artgen_tui.local.runner import LocalBackend
@@ -89,6 +89,17 @@ async def test_rename_and_delete_are_local_only(local_backend: str) -> None:
     async with Workspace(settings_for(local_backend)) as ws:  # the server still has it
         await ws.ready(ids[0])
         assert ws.session_id == ids[0]
+
+
+async def test_one_sessions_title_is_the_one_the_list_gives(local_backend: str) -> None:
+    ids = await three_sessions(local_backend)
+    index = index_for(local_backend)
+    index.rename(ids[1], "Ocean promo")
+    for session_id in ids:
+        record = index.require(session_id)
+        assert index.title(session_id) == record.title
+    assert index.title(ids[0]) == PROMPTS[0] and index.title(ids[1]) == "Ocean promo"
+    assert index.title("sess-never-seen") == UNTITLED
 
 
 def test_index_file_is_private(tmp_path: Path) -> None:

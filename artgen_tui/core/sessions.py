@@ -193,13 +193,10 @@ class SessionIndex:
         stamps = [e.at for e in entries if e.at] + [e.at for e in exports if e.at]
         used = _number(item.get("used"))
         created = _number(item.get("created")) or (min(stamps) if stamps else used)
-        title = item.get("title")
-        if not isinstance(title, str) or not title.strip():
-            title = title_of(prompts[0].text) if prompts else UNTITLED
         parent = item.get("parent")
         return SessionRecord(
             session_id=session_id,
-            title=title,
+            title=_title(item, prompts),
             created=created,
             last_activity=max([used, created, *stamps]),
             credits=sum(e.credits or 0 for e in entries if e.role == "assistant"),
@@ -220,6 +217,12 @@ class SessionIndex:
             self._record(s, items.get(s, {}), exports.get(s, [])) for s in dict.fromkeys(ids)
         ]
         return sorted(records, key=lambda r: (-r.last_activity, r.session_id))
+
+    def title(self, session_id: str) -> str:
+        """The title :meth:`find` gives this session, from its own records alone (shown after
+        every turn: :meth:`sessions` reads every session and the export journal)."""
+        prompts = [e for e in self.entries(session_id) if e.role == "user"]
+        return _title(self._read().get(session_id, {}), prompts)
 
     def find(self, session_id: str) -> SessionRecord | None:
         """The session with this id, or the only one whose id (or short id) starts with it."""
@@ -283,6 +286,14 @@ class UnknownSessionId(LookupError):
             f"No session {session_id!r} here; `artgen sessions list` shows the sessions."
         )
         self.session_id = session_id
+
+
+def _title(item: dict[str, Any], prompts: list[Entry]) -> str:
+    """A session's title: the one it was given, else its first prompt's."""
+    title = item.get("title")
+    if isinstance(title, str) and title.strip():
+        return title
+    return title_of(prompts[0].text) if prompts else UNTITLED
 
 
 def _number(value: Any) -> float:

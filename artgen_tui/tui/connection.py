@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from artgen_tui.api.errors import ApiError, TransportError
-from artgen_tui.core.sessions import UNTITLED, SessionIndex, restored_lines, short_id
+from artgen_tui.core.sessions import SessionIndex, restored_lines, short_id
 
 # The client and the models load after the first frame (issue 9): imported where used.
 if TYPE_CHECKING:
@@ -84,9 +84,7 @@ async def restore_transcript(
 
 def session_label(ws: Workspace) -> tuple[str, str]:
     """(title, short id) of the current session, for the status bar."""
-    record = ws.sessions.find(ws.session_id)
-    title = record.title if record is not None else UNTITLED
-    return title, short_id(ws.session_id)
+    return ws.sessions.title(ws.session_id), short_id(ws.session_id)
 
 
 def has_content(ws: Workspace) -> bool:

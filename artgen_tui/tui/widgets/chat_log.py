@@ -290,9 +290,10 @@ class ChatMessage(Widget, can_focus=True):
         """Drop heavy children: the entry draws its plain text (used for old messages)."""
         if self.has_class("-collapsed"):
             return
-        self.add_class("-collapsed")
-        self.remove_children()
-        self.refresh(layout=True)
+        self.add_class("-collapsed")  # only its colour changes: no layout for a plain entry
+        if self._nodes:
+            self.remove_children()
+            self.refresh(layout=True)
 
 
 class UserMessage(ChatMessage):
