@@ -207,12 +207,19 @@ def test_turn_after_turn_still_runs_the_full_collection_once_frozen_garbage_grow
         garbage = [[n] for n in range(gc_policy.FULL_COLLECT_MIN + gc.get_freeze_count())]
         for item in garbage:
             item.append(item)  # cycles: only a full collection reclaims them once frozen
-        gc.freeze()
-        frozen = gc.get_freeze_count()
-        del garbage, item
-        policy.turn_finished()
+        policy.turn_finished()  # they outlive the turn: frozen, and enough for a full collection
         assert policy.full_collections == 1
-        assert gc.get_freeze_count() < frozen - gc_policy.FULL_COLLECT_MIN  # reclaimed
+        frozen = gc.get_freeze_count()
+        del garbage, item  # dead now, but frozen
+        policy.turn_started()
+        kept = [[n] for n in range(int(gc_policy.FULL_COLLECT_GROWTH * frozen) + 1000)]
+        kept += [[n] for n in range(gc_policy.FULL_COLLECT_MIN)]
+        policy.turn_finished()
+        assert policy.full_collections == 2
+        assert gc.get_freeze_count() < frozen + len(kept) - gc_policy.FULL_COLLECT_MIN  # reclaimed
+        policy.turn_started()
+        policy.turn_finished()
+        assert policy.full_collections == 2  # nothing much frozen since
         assert gc.get_threshold() == before
     finally:
         gc.set_threshold(*before)
