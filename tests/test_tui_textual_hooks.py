@@ -111,3 +111,40 @@ async def test_removed_widgets_style_caches_are_let_go(monkeypatch: pytest.Monke
     assert await _style_caches_kept_after_removal(20) >= 15
     textual_fixes.apply()
     assert await _style_caches_kept_after_removal(20) <= 1  # the last frame's may linger
+
+
+class _Keys(App[None]):
+    """Focus moves between two inputs (same keys), and one action is switched off and on."""
+
+    BINDINGS = [("f2", "bell", "Two"), ("f3", "toggle_dark", "Three")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.three_on = True
+
+    def compose(self) -> ComposeResult:
+        yield Input(id="a")
+        yield Input(id="b")
+        yield ArtgenFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action == "toggle_dark" and not self.three_on else True
+
+
+async def test_footer_redraws_only_when_its_keys_change() -> None:
+    app = _Keys()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        first = set(app.query(FooterKey))
+        assert {key.description for key in first} >= {"Two", "Three"}
+        for target in ("#b", "#a", "#b"):
+            app.set_focus(app.query_one(target))
+            await pilot.pause()
+            await pilot.pause()
+        assert set(app.query(FooterKey)) == first  # the same keys: nothing drawn again
+        app.three_on = False
+        app.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        three = next(key for key in app.query(FooterKey) if key.description == "Three")
+        assert three not in first and three.has_class("-disabled")
