@@ -38,7 +38,9 @@ class CollectorPolicy:
     def __init__(self) -> None:
         self._saved: tuple[int, int, int] | None = None
         self._idle: Timer | None = None
-        self._frozen_after_full = 0
+        self._frozen_after_full: int | None = 0
+        """Size of the frozen set after the last full collection (or startup); ``None``: not
+        counted yet, and nothing was frozen since (see :meth:`startup_done`)."""
         self._frozen_since_full = 0
         """Objects frozen at the ends of turns since the last full collection."""
         self.full_collections = 0
@@ -64,15 +66,23 @@ class CollectorPolicy:
         collector, off while the program started, runs from now on)."""
         gc.freeze()
         gc.enable()
-        self._frozen_after_full = gc.get_freeze_count()
+        # Counting walks every frozen object (~10 ms): done before the next freeze instead,
+        # not on the way to the app's "Ready".
+        self._frozen_after_full = None
         self._frozen_since_full = 0
 
+    def _count_startup(self) -> None:
+        if self._frozen_after_full is None:
+            self._frozen_after_full = gc.get_freeze_count()
+
     def turn_started(self) -> None:
+        self._count_startup()
         if self._saved is None:
             self._saved = gc.get_threshold()
             gc.set_threshold(self._saved[0], self._saved[1], _PAUSED_GEN2)
 
     def turn_finished(self) -> None:
+        self._count_startup()
         gc.collect()  # frozen objects are not scanned: this is the turn's garbage only
         # What survived it is all in the oldest generation (a short list, unlike the frozen set,
         # which gc.get_freeze_count() walks whole: tens of milliseconds in a long session).
@@ -86,8 +96,9 @@ class CollectorPolicy:
 
     def frozen_growth_due(self) -> bool:
         """Has the frozen set grown enough since the last full collection to run one now?"""
-        grown = self._frozen_since_full
-        return grown > max(FULL_COLLECT_MIN, FULL_COLLECT_GROWTH * self._frozen_after_full)
+        self._count_startup()
+        baseline = self._frozen_after_full or 0
+        return self._frozen_since_full > max(FULL_COLLECT_MIN, FULL_COLLECT_GROWTH * baseline)
 
     def idle_collect(self) -> None:
         """Reclaim garbage that was frozen at the end of turns (call when nothing streams)."""
