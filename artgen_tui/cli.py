@@ -25,6 +25,7 @@ from artgen_tui.api.errors import ApiError, InsufficientCredits
 from artgen_tui.api.logsafe import log_to_file, redact
 from artgen_tui.api.untrusted import clean, clean_line, safe_json
 from artgen_tui.config_file import ConfigError, FirstFrame, LateSettings, first_frame
+from artgen_tui.core.sizes import RESOLUTIONS
 
 if TYPE_CHECKING:
     from artgen_tui.config import Settings
@@ -34,8 +35,6 @@ EXIT_OK = 0
 EXIT_PERMANENT = 1
 EXIT_TRANSIENT = 2
 EXIT_INTERRUPTED = 130
-
-RESOLUTIONS = ("360p", "720p", "1080p")
 
 MAIN_EPILOG = """\
 examples:

@@ -78,6 +78,10 @@ def files_problem(args: argparse.Namespace) -> str | None:
     """Files named on the command line that cannot be used (an upload that is not a regular
     file, an ``-o`` that cannot become one), found before connecting to anything."""
     from artgen_tui.api.errors import ApiError
+
+    output = getattr(args, "output", None)
+    if args.command not in ("upload", "export") or (args.command == "export" and output is None):
+        return None  # the rules below load only for the commands they check
     from artgen_tui.core import targets, uploads
 
     try:
@@ -89,7 +93,6 @@ def files_problem(args: argparse.Namespace) -> str | None:
             refused = [f for f in files if uploads.refusal(f) is not None]
             if refused and len(refused) == len(items):
                 uploads.validate(files)
-        output = getattr(args, "output", None)
         if args.command == "export" and output is not None:
             targets.check_output(output)
     except ApiError as exc:

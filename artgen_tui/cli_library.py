@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artgen_tui.core import imaging
-from artgen_tui.core.batch_file import RESOLUTIONS
+from artgen_tui.core.sizes import RESOLUTIONS
 
 if TYPE_CHECKING:
     from artgen_tui.cli import Context

@@ -34,9 +34,17 @@ AFTER_FIRST_FRAME = (
     "artgen_tui.tui.screens.file_picker",
     "artgen_tui.tui.screens.error",
     "artgen_tui.core.uploads",
+    "artgen_tui.core.intents",
+    "artgen_tui.core.batch_file",
+    "artgen_tui.tui.screens.help",
     *("av", "numpy", "PIL", "uvicorn", "starlette", "textual_image"),
 )
-"""What the app's first frame must not wait for: loaded when the connection or a turn needs it."""
+"""What the app's first frame must not wait for: loaded when the connection or a turn needs it
+(the command router with the first line typed, the help with F1)."""
+
+NOT_HEADLESS = ("artgen_tui.core.batch_file", "artgen_tui.core.uploads", "artgen_tui.core.intents")
+"""Product rules that these headless commands do not use (building the parser names the export
+sizes and the session formats, nothing more)."""
 
 _RUN = """
 import json, sys
@@ -73,10 +81,11 @@ def _loaded(
 def test_headless_commands_load_no_heavy_module(
     argv: list[str], local_backend: str, isolated_home: Path
 ) -> None:
-    code, tops, _ = _loaded(argv, local_backend, isolated_home)
+    code, tops, loaded = _loaded(argv, local_backend, isolated_home)
     assert code == 0
     assert "httpx" in tops  # it really talked to the backend
     assert sorted(set(HEAVY) & tops) == []
+    assert sorted(set(NOT_HEADLESS) & loaded) == []
 
 
 def test_the_budget_sees_a_heavy_import(local_backend: str, isolated_home: Path) -> None:
@@ -173,6 +182,41 @@ def test_the_first_frame_waits_for_no_settings_validation(isolated_home: Path) -
     early = sorted(
         name
         for name in (*BEFORE_VALIDATION, *AFTER_FIRST_FRAME)
+        if any(m == name or m.startswith(name + ".") for m in loaded)
+    )
+    assert early == []
+
+
+_BEFORE_THE_APP = """
+import json, sys
+from artgen_tui import cli
+from artgen_tui.cli_checks import argv_problem
+args = cli.build_parser().parse_args({argv!r})
+assert argv_problem(args) is None and cli._first_frame(args) is not None
+print("MODULES " + json.dumps(sorted(m for m, v in sys.modules.items() if v is not None)))
+"""
+
+
+@pytest.mark.parametrize("argv", [["--local"], []], ids=["local", "remote"])
+def test_what_main_does_before_the_app_loads_nothing_for_later(
+    argv: list[str], isolated_home: Path
+) -> None:
+    """The command line's parser and checks, run before the app starts, load none of what the
+    first frame does not wait for."""
+    env = dict(os.environ, ARTGEN_HOME=str(isolated_home))
+    done = subprocess.run(
+        [sys.executable, "-c", _BEFORE_THE_APP.format(argv=argv)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("MODULES ")), None)
+    assert line is not None, done.stderr
+    loaded = set(json.loads(line.removeprefix("MODULES ")))
+    early = sorted(
+        name
+        for name in (*BEFORE_VALIDATION, *AFTER_FIRST_FRAME, *NOT_HEADLESS)
         if any(m == name or m.startswith(name + ".") for m in loaded)
     )
     assert early == []

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from artgen_tui.core.sizes import RESOLUTIONS
 from artgen_tui.core.uploads import UploadRefused, is_url, validate
 
-RESOLUTIONS = ("360p", "720p", "1080p")
 KEYS = ("file", "url", "prompt", "output", "resolution")
 
 

@@ -11,8 +11,10 @@ the turn has ended and its state has settled.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from artgen_tui.core.intents import Intent, IntentKind
+if TYPE_CHECKING:  # the router loads with the first line typed, not with the first frame
+    from artgen_tui.core.intents import Intent, IntentKind
 
 READ_ONLY_KINDS: frozenset[IntentKind] = frozenset({"credits", "state", "help", "library"})
 """Intents that only read: answered at once, even while a turn runs."""

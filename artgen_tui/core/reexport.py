@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from artgen_tui.api.errors import ApiError
 from artgen_tui.core import sidecar, targets
-from artgen_tui.core.batch_file import RESOLUTIONS
+from artgen_tui.core.sizes import RESOLUTIONS
 
 if TYPE_CHECKING:
     from artgen_tui.core.jobs import ExportJob, JobManager

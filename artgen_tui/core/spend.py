@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from artgen_tui import paths
 from artgen_tui.api.untrusted import MAX_COUNT
-from artgen_tui.core.intents import route
 
 if TYPE_CHECKING:
     from artgen_tui.api.models import Credits
@@ -60,6 +59,8 @@ def classify(text: str, *, has_timeline: bool | None = None) -> SpendKind | None
     for the agent is a generation or an edit by its words. A message with neither, sent to an
     empty timeline (``has_timeline`` False) and not a question, is priced as a generation: the
     agent treats a scene description as a request to make one."""
+    from artgen_tui.core.intents import route  # with the first line typed, not the first frame
+
     intent = route(text)
     if intent.kind == "export":
         return "export"

@@ -56,7 +56,6 @@ from artgen_tui.tui.prompt_flow import PromptFlow
 from artgen_tui.tui.queue_flow import QueueFlow
 from artgen_tui.tui.quit_flow import quit_or_ask
 from artgen_tui.tui.safe_toasts import SanitizedToasts
-from artgen_tui.tui.screens.help import HelpScreen
 from artgen_tui.tui.screens.main import MainPart, MainScreen
 from artgen_tui.tui.session_flow import SessionFlow
 from artgen_tui.tui.spend_view import SpendView
@@ -466,6 +465,8 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
 
     def action_help(self) -> None:
         """F1 opens the help; on the help, it closes it."""
+        from artgen_tui.tui.screens.help import HelpScreen  # with the first F1
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from artgen_tui.core.intents import Intent, route
 from artgen_tui.tui.host import AppServices, MainParts
 from artgen_tui.tui.keys import key_display
 
 if TYPE_CHECKING:
+    from artgen_tui.core.intents import Intent
     from artgen_tui.tui.queue_flow import QueueFlow
     from artgen_tui.tui.session_flow import SessionFlow
     from artgen_tui.tui.turn_flow import TurnFlow
@@ -46,6 +46,8 @@ class PromptFlow:
 
     async def submit(self, text: str, *, confirmed: bool = False, queued: bool = False) -> None:
         """Handle one message typed in the prompt (or sent from the queue, see :mod:`queue_flow`)."""
+        from artgen_tui.core.intents import route  # with the first line typed (~5 ms)
+
         app = self.app
         intent = route(text)
         if not queued and app.queue_flow.holds(intent):

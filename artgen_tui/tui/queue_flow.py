@@ -17,7 +17,6 @@ import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Protocol
 
-from artgen_tui.core.intents import Intent
 from artgen_tui.core.queue import PromptQueue, runs_while_busy
 from artgen_tui.tui.host import AppServices, MainParts
 from artgen_tui.tui.screens.confirm import ConfirmScreen
@@ -25,6 +24,7 @@ from artgen_tui.tui.widgets.queue_bar import QueueBar
 
 if TYPE_CHECKING:
     from artgen_tui.config import Settings
+    from artgen_tui.core.intents import Intent
     from artgen_tui.core.workspace import Workspace
     from artgen_tui.tui.credits_view import CreditsView
 

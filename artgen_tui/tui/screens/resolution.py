@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from artgen_tui.core.batch_file import RESOLUTIONS
+from artgen_tui.core.sizes import RESOLUTIONS
 
 Choice = tuple[str | None]
 
