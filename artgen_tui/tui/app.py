@@ -188,15 +188,19 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
     # --- setup -------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
-        return MainScreen(self.clock, self.wall_clock, self.prompt_history, self.keymap)
+        return MainScreen(
+            self.clock,
+            self.wall_clock,
+            self.prompt_history,
+            self.keymap,
+            hints=(key_display(self.key_of("export")), prompt_placeholder(self.key_of)),
+        )
 
     def on_ready(self) -> None:
         if self._settings is None and not self._load_late_settings():
             return
         self.turn_flow.collector.startup_done()
         self.chat.max_mounted = self.settings.chat_max_messages
-        self.jobs_panel.set_export_key(key_display(self.key_of("export")))
-        self.prompt.placeholder = prompt_placeholder(self.key_of)
         # Connect only once the first frame is on screen: a failure that arrives before it (a
         # refused connection takes milliseconds) would otherwise never be painted.
         if self._autoconnect:

@@ -56,8 +56,13 @@ class MainScreen(Screen[None]):
         wall_clock: Callable[[], float],
         history: PromptHistory | None = None,
         keymap: Mapping[str, str] | None = None,
+        *,
+        hints: tuple[str, str] | None = None,
     ) -> None:
+        """``hints``: the key that exports and the empty prompt's text, with the keymap applied
+        (in the first frame: set after it, they would lay the screen out again)."""
         super().__init__(id="main")
+        self._hints = hints
         self._clock = clock
         self._wall_clock = wall_clock
         self._history = history
@@ -79,7 +84,11 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._apply_width(self.size.width)
-        self.query_one(PromptInput).focus()
+        prompt = self.query_one(PromptInput)
+        if self._hints is not None:
+            export_key, prompt.placeholder = self._hints
+            self.query_one(JobsPanel).set_export_key(export_key)
+        prompt.focus()
 
     def on_key(self, event: Key) -> None:
         """Typing while a message is focused goes to the prompt (except the message's own keys:

@@ -76,6 +76,7 @@ class StatusBar(Horizontal):
         self._timer: Timer | None = None
         self.connection: ConnectionState = "connecting"
         self.connection_text = "Connecting…"
+        self._connection_shown: tuple[ConnectionState, str] | None = None
         self.credits: Credits | None = None
         self._threshold = 0
         self.session_label = ""
@@ -116,8 +117,9 @@ class StatusBar(Horizontal):
 
     def set_connection(self, state: ConnectionState, text: str) -> None:
         self.connection, self.connection_text = state, text
-        if not self.is_mounted:
-            return
+        if not self.is_mounted or self._connection_shown == (state, text):
+            return  # the same line again (connecting, as at startup) lays out nothing again
+        self._connection_shown = (state, text)
         for name in ("connecting", "ready", "error", "busy"):
             self.set_class(name == state, f"-{name}")
         label = self.query_one("#status-connection", Static)
