@@ -42,9 +42,13 @@ AFTER_FIRST_FRAME = (
 """What the app's first frame must not wait for: loaded when the connection or a turn needs it
 (the command router with the first line typed, the help with F1)."""
 
-NOT_HEADLESS = ("artgen_tui.core.batch_file", "artgen_tui.core.uploads", "artgen_tui.core.intents")
-"""Product rules that these headless commands do not use (building the parser names the export
-sizes and the session formats, nothing more)."""
+NOT_HEADLESS = (
+    *("artgen_tui.core.batch_file", "artgen_tui.core.uploads", "artgen_tui.core.intents"),
+    *("artgen_tui.api.download", "artgen_tui.api.events", "artgen_tui.api.transfer"),
+)
+"""What these headless commands do not use: product rules (building the parser names the export
+sizes and the session formats, nothing more), and the client's downloads, uploads and chat
+stream (loaded with their first use)."""
 
 _RUN = """
 import json, sys

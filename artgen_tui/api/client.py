@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -35,7 +35,6 @@ from artgen_tui.api.deadlines import (
     watch_events,
     watch_lines,
 )
-from artgen_tui.api.download import Downloader, DownloadPolicy
 from artgen_tui.api.errors import (
     ApiError,
     ExportBlocked,
@@ -52,7 +51,6 @@ from artgen_tui.api.errors import (
     UnsupportedFileType,
     error_from_response,
 )
-from artgen_tui.api.events import ChatEvent, EventDecoder
 from artgen_tui.api.files import check_upload, content_type
 from artgen_tui.api.logsafe import redact
 from artgen_tui.api.models import (
@@ -64,10 +62,14 @@ from artgen_tui.api.models import (
     UploadResult,
     parse_render_job,
 )
-from artgen_tui.api.sse import iter_sse_data
 from artgen_tui.api.tokens import TokenStore
-from artgen_tui.api.transfer import FilePart, MultipartBody, ProgressCallback
 from artgen_tui.api.untrusted import PARSE_ERRORS, clean_line
+
+# Loaded with the first turn, upload or download: connecting and the headless reads need none.
+if TYPE_CHECKING:
+    from artgen_tui.api.download import Downloader, DownloadPolicy
+    from artgen_tui.api.events import ChatEvent
+    from artgen_tui.api.transfer import MultipartBody, ProgressCallback
 
 NoticeCallback = Callable[[str], None]
 """Called with a short human sentence when the client recovers from something (429 wait, new token)."""
@@ -509,6 +511,9 @@ class NemoClient:
         Raises :class:`StreamInterrupted` if the connection drops mid-stream. Closing the
         generator (or cancelling its task) closes the HTTP response at once.
         """
+        from artgen_tui.api.events import EventDecoder
+        from artgen_tui.api.sse import iter_sse_data
+
         payload = {
             "app_name": APP_NAME,
             "user_id": "me",
@@ -590,6 +595,8 @@ class NemoClient:
         paths = [Path(p) for p in files]
         if not paths:
             raise ApiError("No files to upload.", hint="Pick at least one file.")
+        from artgen_tui.api.transfer import FilePart, MultipartBody
+
         parts = [FilePart(p, check_upload(p), content_type(p)) for p in paths]
         what = "Uploading " + ", ".join(p.name for p in paths)
         slow = max(120.0, self._options.request_timeout)  # a big file on a slow uplink
@@ -744,6 +751,8 @@ class NemoClient:
     @property
     def download_policy(self) -> DownloadPolicy:
         """How downloads resume, wait, and whether they may take the lean socket path."""
+        from artgen_tui.api.download import DownloadPolicy
+
         return DownloadPolicy(
             retries=self._download_retries,
             backoff=self._retry_backoff,
@@ -755,6 +764,8 @@ class NemoClient:
         )
 
     def _downloader(self, *, video: bool = False) -> Downloader:
+        from artgen_tui.api.download import Downloader
+
         return Downloader(_DownloadWire(self), self.download_policy, video=video)
 
 
