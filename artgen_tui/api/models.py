@@ -25,8 +25,12 @@ DURATION_MAX_MS = 7 * 24 * 3600 * 1000.0
 """A week: any longer draft duration is absurd and clamped."""
 
 
+# defer_build: each model's validator is built when it first validates, not on import (a
+# headless command or the app's connect uses a few of them; building all took ~5 ms).
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class TrackType(IntEnum):
@@ -115,11 +119,11 @@ class UploadResult(_Model):
 class Segment(BaseModel):
     """One timeline segment. Opaque: every key the server sent is kept and passed back unchanged."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class Track(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     tt: int = -1
     sg: list[Segment] = Field(default_factory=list)
@@ -139,7 +143,7 @@ class Track(BaseModel):
 
 
 class Draft(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     t: list[Track] = Field(default_factory=list)
     d: int | float | None = None
@@ -196,7 +200,7 @@ class Draft(BaseModel):
 
 
 class StateBody(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     draft: Draft | None = None
     video_infos: list[dict[str, Any]] = Field(default_factory=list)
