@@ -37,6 +37,9 @@ AFTER_FIRST_FRAME = (
     "artgen_tui.core.intents",
     "artgen_tui.core.batch_file",
     "artgen_tui.tui.screens.help",
+    "artgen_tui.tui.screens.sessions",
+    "artgen_tui.tui.screens.rename",
+    "artgen_tui.tui.screens.quit",
     *("av", "numpy", "PIL", "uvicorn", "starlette", "textual_image"),
 )
 """What the app's first frame must not wait for: loaded when the connection or a turn needs it

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from artgen_tui.tui.host import AppServices
 from artgen_tui.tui.screens.confirm import ConfirmScreen
-from artgen_tui.tui.screens.quit import QuitAnswer, QuitScreen
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
 
     from artgen_tui.core.jobs import JobManager
     from artgen_tui.tui.exports import ExportFlow
+    from artgen_tui.tui.screens.quit import QuitAnswer
 
 BATCH_QUESTION = (
     "A batch is still running. Its finished videos are kept, and running the same batch again "
@@ -48,7 +48,12 @@ def quit_or_ask(app: QuitHost) -> None:
             lambda yes: app.exit() if yes else None,
         )
         return
-    if not running or isinstance(app.screen, QuitScreen):
+    if not running:
+        app.exit()
+        return
+    from artgen_tui.tui.screens.quit import QuitScreen  # with the first question
+
+    if isinstance(app.screen, QuitScreen):
         app.exit()
         return
 

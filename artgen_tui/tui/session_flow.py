@@ -30,7 +30,6 @@ from artgen_tui.tui.connection import (
 from artgen_tui.tui.host import AppServices, MainParts
 from artgen_tui.tui.keys import key_display
 from artgen_tui.tui.screens.confirm import ConfirmScreen
-from artgen_tui.tui.screens.sessions import SessionsScreen
 from artgen_tui.tui.welcome import greet
 
 if TYPE_CHECKING:
@@ -147,6 +146,8 @@ class SessionFlow:
                 self.app.run_worker(
                     self.open(ws, session_id), group="connect", exclusive=True, exit_on_error=False
                 )
+
+        from artgen_tui.tui.screens.sessions import SessionsScreen  # with the first F9
 
         screen = SessionsScreen(
             ws.sessions,
