@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from artgen_tui.local.child import ChildBackend
+from artgen_tui.local.child import YIELD_NICE, ChildBackend
 
 
 def _alive(pid: int) -> bool:
@@ -77,3 +77,22 @@ def test_a_child_that_cannot_start_says_why(tmp_path: Path) -> None:
     failure = child.stop()
     assert failure.startswith("the config file: ")
     assert "credits" in failure
+
+
+def test_the_child_gives_way_to_the_app(tmp_path: Path) -> None:
+    """It runs at a lower priority than the app (and, where the scheduler groups by session, so
+    does its session), so a busy machine slows the app's start less."""
+    child = ChildBackend(tmp_path / "none.toml").start()
+    try:
+        assert child._proc is not None
+        pid = child._proc.pid
+        deadline = time.monotonic() + 10
+        while os.getpriority(os.PRIO_PROCESS, pid) < YIELD_NICE and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert os.getpriority(os.PRIO_PROCESS, pid) >= os.getpriority(os.PRIO_PROCESS, 0) + 1
+        assert os.getpriority(os.PRIO_PROCESS, pid) >= YIELD_NICE
+        group = Path(f"/proc/{pid}/autogroup")
+        if group.exists():
+            assert group.read_text().split()[-1] == str(YIELD_NICE)
+    finally:
+        child.stop()

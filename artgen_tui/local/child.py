@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import socket
 import subprocess
 import sys
@@ -23,6 +24,10 @@ from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from artgen_tui.config import LocalBackendSettings
+
+YIELD_NICE = 10
+"""How far the backend steps back for the app it serves when the CPU is short (see
+:func:`_yield_to_the_app`)."""
 
 STOP_TIMEOUT = 10.0
 FAILURE_LINES = 10
@@ -150,6 +155,17 @@ def _serving(stop: Callable[[], None]) -> None:
     _stdin_closed(stop)
 
 
+def _yield_to_the_app() -> None:
+    """Give way to the app when both want the CPU (a busy machine): they start together, and the
+    app's first frame is what the user waits for; the backend has time to spare until the app
+    connects. Where the scheduler shares the CPU per session (autogroup), the session's nice value
+    is what counts; the process's own counts otherwise. It only ever lowers the priority."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/autogroup").write_text(str(YIELD_NICE))
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(YIELD_NICE)
+
+
 def _stdin_closed(stop: Callable[[], None]) -> None:
     """Wait until the parent closes our stdin (it quit, or died), then ask the server to stop."""
     with contextlib.suppress(OSError):
@@ -162,4 +178,5 @@ if __name__ == "__main__":
     # Like the app: no garbage collection while the backend loads (it shares the machine with the
     # app starting up); the collector is back once it serves (see _serving).
     gc.disable()
+    _yield_to_the_app()
     raise SystemExit(_run(int(sys.argv[1]), Path(sys.argv[2]) if sys.argv[2] else None))
