@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from artgen_tui.local.art.fields import fractal_1d, grid, noise_1d, smooth_noise
+from artgen_tui.local.art.fields import fractal_1d, grid, noise_1d, planes, smooth_noise
 from artgen_tui.local.art.palettes import Palette
 from artgen_tui.local.art.scene import Finish, Scene, SceneContext
 
@@ -28,8 +28,8 @@ _WINDOW = np.array([1.0, 0.8, 0.5], dtype=np.float32) * 0.85
 @dataclass
 class _Layer:
     heights: np.ndarray  # (n,) edge row per strip column
-    colour: np.ndarray  # (h, 1, 3) fill colour per row
-    texture: np.ndarray | None  # (h, n, 3) fill with details (lit windows), or None
+    colour: np.ndarray  # (3, h, 1) fill colour per row (planes)
+    texture: np.ndarray | None  # (3, h, n) fill with details (lit windows), or None
     speed: float  # px/s of horizontal travel at the working size
     depth: float  # 0 far … 1 near: how strongly the camera's dolly and pan affect it
 
@@ -47,15 +47,16 @@ class CinematicScene(Scene):
         self.horizon = int(h * (0.6 if ctx.aspect >= 1 else 0.62))
         top_speed = 26 * ctx.speed * (w / 960)
         self.span = int(min(top_speed * ctx.duration_s + 4, 3 * w))
-        self.sky = self._sky(rng, w, h, pal)
-        self.layers = self._ground(rng, w, h, pal, self.sky)
+        sky = self._sky(rng, w, h, pal)
+        self.sky = planes(sky)
+        self.layers = self._ground(rng, w, h, pal, sky)
         self.Y = np.arange(h, dtype=np.float32)[:, None]
         self.xs = np.arange(w, dtype=np.float32)
         self.strip = np.arange(w + self.span + 2, dtype=np.float32)
         self.pan = rng.uniform(-1, 1, 2)
         if self.water:
             rows = h - self.horizon
-            self.reflection = self.sky[self.horizon - 1 :: -1][:rows] * 0.6
+            self.reflection = planes(sky[self.horizon - 1 :: -1][:rows] * 0.6)
             self.shimmer = smooth_noise(rng, w, rows, 40)
             # Wave phase grows like log(distance below the horizon): ripples bunch up far away.
             scale = h / 432
@@ -63,7 +64,8 @@ class CinematicScene(Scene):
             self.rows = (20 * np.log(depth)).astype(np.float32)
             sx = self.sun[0] * min(w, h)
             self.spark_cols = np.exp(-(((np.arange(w) - sx) / (0.08 * w)) ** 2)).astype(np.float32)
-            self.glow = (pal.colours[-2] if len(pal.colours) > 1 else pal.lightest) * 1.2
+            glow = (pal.colours[-2] if len(pal.colours) > 1 else pal.lightest) * 1.2
+            self.glow = glow[:, None, None]
 
     # -- pre-rendered pieces -------------------------------------------------------------
 
@@ -138,7 +140,13 @@ class CinematicScene(Scene):
                 texture = (colour + lights * (_WINDOW - colour) * 0.8).astype(np.float32)
             speed = (4 + 22 * near) * ctx.speed * (w / 960)
             layers.append(
-                _Layer(heights.astype(np.float32), colour.astype(np.float32), texture, speed, near)
+                _Layer(
+                    heights.astype(np.float32),
+                    planes(colour),
+                    None if texture is None else planes(texture),
+                    speed,
+                    near,
+                )
             )
         return layers
 
@@ -192,14 +200,13 @@ class CinematicScene(Scene):
     def _water(self, out: np.ndarray, t: float) -> None:
         wave = np.sin(self.rows - t * 2.2 * self.ctx.speed + self.shimmer * 3)
         spark = np.clip(wave, 0, 1) ** 6 * self.spark_cols[None, :]
-        rgb = self.reflection * (0.85 + 0.15 * wave[..., None]) + spark[..., None] * self.glow
-        out[self.horizon :] = rgb
+        out[:, self.horizon :] = self.reflection * (0.85 + 0.15 * wave) + spark * self.glow
 
     def render(self, t: float) -> np.ndarray:
         """The camera dollies slowly forward and sideways: near layers grow and slide more than
         far ones, and the sky (at infinity) stays put, so no whole-frame resampling is needed."""
         out = self.sky.copy()
-        h, w = out.shape[:2]
+        h, w = out.shape[1:]
         if self.water:
             self._water(out, t)
         p = min(1.0, t / max(self.ctx.duration_s, 1e-3))
@@ -239,29 +246,30 @@ class CinematicScene(Scene):
             rows = rows.astype(np.intp)
             edge = bot - top
             if layer.texture is None:
-                fill = layer.colour[rows]  # (rows, 1, 3)
+                fill = layer.colour[:, rows]  # (3, rows, 1)
                 if edge > 0:
-                    cov = np.clip(self.Y[top:bot] - hx[None, :] + 0.5, 0, 1)[..., None]
-                    band = out[top:bot]
-                    band += cov * (fill[:edge] - band)
-                out[max(bot, top) : stop] = fill[max(edge, 0) :]
+                    cov = np.clip(self.Y[top:bot] - hx[None, :] + 0.5, 0, 1)
+                    band = out[:, top:bot]
+                    band += cov * (fill[:, :edge] - band)
+                out[:, max(bot, top) : stop] = fill[:, max(edge, 0) :]
                 continue
-            cols = np.clip(np.round(sx), 0, layer.texture.shape[1] - 1).astype(np.intp)
-            # Two 1-D gathers from the covering window (much cheaper than 2-D indexing), the
-            # rows under the edge straight into the frame.
+            cols = np.clip(np.round(sx), 0, layer.texture.shape[2] - 1).astype(np.intp)
+            # Two 1-D gathers per plane from the covering window (much cheaper than 2-D
+            # indexing), the rows under the edge straight into the frame.
             r0, c0 = int(rows.min()), int(cols.min())
-            window = layer.texture[r0 : int(rows.max()) + 1, c0 : int(cols.max()) + 1]
+            window = layer.texture[:, r0 : int(rows.max()) + 1, c0 : int(cols.max()) + 1]
             cols -= c0
             rows -= r0
-            if edge > 0:
-                # Flat-topped buildings: a plain masked copy, no blending needed.
-                fill = window.take(rows[:edge], axis=0).take(cols, axis=1)
-                mask = (self.Y[top:bot] > hx[None, :])[..., None]
-                np.copyto(out[top:bot], fill, where=mask)
             below = max(bot, top)
-            if below < stop:
-                strip = window.take(rows[below - top :], axis=0)
-                strip.take(cols, axis=1, out=out[below:stop], mode="clip")
+            mask = self.Y[top:bot] > hx[None, :] if edge > 0 else None
+            for plane, dest in zip(window, out, strict=True):
+                if mask is not None:
+                    # Flat-topped buildings: a plain masked copy, no blending needed.
+                    fill = plane.take(rows[:edge], axis=0).take(cols, axis=1)
+                    np.copyto(dest[top:bot], fill, where=mask)
+                if below < stop:
+                    strip = plane.take(rows[below - top :], axis=0)
+                    strip.take(cols, axis=1, out=dest[below:stop], mode="clip")
         return out
 
 

@@ -42,13 +42,24 @@ def to_yuv(
     Pass the same ``scaler`` for every frame of a render: it keeps swscale's context (and its
     filter tables) instead of building a new one per frame.
     """
-    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture.rgb), format="rgb24")
+    frame = _rgb_frame(picture.rgb)
     interp = "POINT" if picture.nearest else "BICUBIC"
     if scaler is None:
         return frame.reformat(width=width, height=height, format="yuv420p", interpolation=interp)
     return scaler.reformat(
         frame, width=width, height=height, format="yuv420p", interpolation=interp
     )
+
+
+def _rgb_frame(rgb: np.ndarray) -> av.VideoFrame:
+    """An RGB frame of ``rgb`` (h, w, 3): planar (gbrp) when it is a view of planes."""
+    planes = rgb.transpose(2, 0, 1)
+    if not planes.flags.c_contiguous:
+        return av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    frame = av.VideoFrame(rgb.shape[1], rgb.shape[0], "gbrp")
+    for plane, channel in zip(frame.planes, (1, 2, 0), strict=True):
+        plane_array(plane)[:] = planes[channel]
+    return frame
 
 
 def plane_array(plane: VideoPlane) -> np.ndarray:

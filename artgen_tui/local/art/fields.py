@@ -55,6 +55,16 @@ def saturation(c: np.ndarray) -> float:
     return float(c.max() - c.min())
 
 
+def planes(rgb: np.ndarray) -> np.ndarray:
+    """A (h, w, 3) RGB array as contiguous float32 planes (3, h, w).
+
+    Per-frame work runs on planes: a colour or a mask broadcast over a plane is a long inner
+    loop for numpy, while the same broadcast over interleaved RGB runs three values at a time.
+    """
+    out: np.ndarray = np.ascontiguousarray(np.moveaxis(rgb, -1, 0), dtype=np.float32)
+    return out
+
+
 def vignette(w: int, h: int, strength: float) -> np.ndarray:
     """A (h, w, 1) multiplier darkening the corners by up to ``strength``."""
     x = np.linspace(-1, 1, w, dtype=np.float32)[None, :]

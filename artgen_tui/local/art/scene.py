@@ -60,4 +60,4 @@ class Scene(ABC):
 
     @abstractmethod
     def render(self, t: float) -> np.ndarray:
-        """A new float32 RGB array (0–1) at the working size for ``t`` seconds in."""
+        """New float32 RGB planes (3, h, w), 0–1, at the working size for ``t`` seconds in."""

@@ -27,7 +27,10 @@ _GRAIN_FPS = 24
 
 
 class Picture(NamedTuple):
-    """RGB uint8 pixels with the output's aspect; the encoder path scales them to size."""
+    """RGB uint8 pixels (h, w, 3) with the output's aspect; the encoder path scales them to size.
+
+    Generated art gives a view of planes (3, h, w), which go to the scaler as they are.
+    """
 
     rgb: np.ndarray
     nearest: bool = False
@@ -87,32 +90,32 @@ class GeneratedSource:
         # Finishing in 0–255 units on the rows between the bars (the bars stay black): one
         # multiply (vignette), one add (grain), one clip.
         gain = vignette(ww, wh, fin.vignette) if fin.vignette else np.ones((wh, ww, 1))
-        self.gain = (gain[top:bottom] * 255).astype(np.float32)
+        self.gain = (gain[top:bottom, :, 0] * 255).astype(np.float32)
         # Grain shows in the mid-tones, as on film: its amplitude is 4·l·(1 − l) of the green
         # channel l (0–1), i.e. y·(255 − y)·4/255² for y in 0–255; the constant is folded in.
         self.grain = (
             [
                 (rng.standard_normal((wh, ww, 1)) * (fin.grain * 255 * 4 / 255**2)).astype(
                     np.float32
-                )[top:bottom]
+                )[top:bottom, :, 0]
                 for _ in range(_GRAIN_FRAMES)
             ]
             if fin.grain
             else None
         )
         self.nearest = fin.nearest
-        self._shape = (wh, ww, 3)
+        self._shape = (3, wh, ww)
 
     def frame(self, t: float) -> Picture:
-        img = np.asarray(self.scene.render(t), dtype=np.float32)  # fresh RGB 0–1, ours to modify
+        img = np.asarray(self.scene.render(t), dtype=np.float32)  # fresh planes, ours to modify
         if self.weather is not None:
-            self.weather.draw(img, t)
-        band = img[self.bars : img.shape[0] - self.bars]
+            self.weather.draw(img.transpose(1, 2, 0), t)  # drawn through an (h, w, 3) view
+        band = img[:, self.bars : img.shape[1] - self.bars]
         band *= self.gain
         if self.grain is not None:
             # Leaving near-black areas clean also keeps the encoder from spending bits (and
             # time) on noise in the shadows.
-            y = band[..., 1:2]
+            y = band[1]
             amount = np.subtract(255, y)
             amount *= y
             amount *= self.grain[int(t * _GRAIN_FPS) % _GRAIN_FRAMES]
@@ -122,8 +125,8 @@ class GeneratedSource:
         out = (
             np.zeros(self._shape, dtype=np.uint8) if self.bars else np.empty(self._shape, np.uint8)
         )
-        np.copyto(out[self.bars : self._shape[0] - self.bars], band, casting="unsafe")
-        return Picture(out, self.nearest)
+        np.copyto(out[:, self.bars : self._shape[1] - self.bars], band, casting="unsafe")
+        return Picture(out.transpose(1, 2, 0), self.nearest)
 
     def close(self) -> None:
         pass

@@ -12,6 +12,7 @@ import numpy as np
 from artgen_tui.local.art.cinematic import AnimeScene, CinematicScene
 from artgen_tui.local.art.fields import (
     grid,
+    planes,
     saturation,
     smooth_noise,
     smoothstep,
@@ -87,7 +88,7 @@ class FlowScene(Scene):
         self.ph = rng.uniform(0, 2 * np.pi, n).astype(np.float32)
         self.amp = (1 / freq).astype(np.float32)
         self.warp = rng.uniform(0, 2 * np.pi, 4).astype(np.float32)
-        self.lut = ctx.palette.lut_f
+        self.lut = planes(ctx.palette.lut_f)  # (3, 256)
 
     def field(self, t: float) -> np.ndarray:
         s, w = self.ctx.speed, self.warp
@@ -105,7 +106,7 @@ class FlowScene(Scene):
 
     def render(self, t: float) -> np.ndarray:
         idx = (self.field(t) * 255).astype(np.uint8)
-        out: np.ndarray = self.lut[idx]
+        out: np.ndarray = self.lut[:, idx]
         return out
 
 
@@ -121,14 +122,14 @@ class PixelScene(FlowScene):
         bayer = np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]]) / 16 - 0.5
         reps = (ctx.height // 4 + 1, ctx.width // 4 + 1)
         self.dither = np.tile(bayer, reps)[: ctx.height, : ctx.width].astype(np.float32)
-        self.cols = ctx.palette.colours
+        self.cols = planes(ctx.palette.colours)  # (3, n)
 
     def render(self, t: float) -> np.ndarray:
-        n = len(self.cols)
+        n = self.cols.shape[1]
         # Quantise time too, so the motion steps like an old game.
         f = self.field(round(t * 12) / 12)
         idx = np.clip(np.floor(f * n + self.dither), 0, n - 1).astype(np.intp)
-        out: np.ndarray = self.cols[idx]
+        out: np.ndarray = self.cols[:, idx]
         return out
 
 
@@ -145,7 +146,7 @@ class WatercolorScene(Scene):
         paper = 0.8 * np.array([0.97, 0.95, 0.9], dtype=np.float32) + 0.2 * pal.lightest
         fine = smooth_noise(rng, w, h, max(w, h) // 2)
         tex = 1 + 0.025 * fine + 0.02 * smooth_noise(rng, w, h, 12)
-        self.paper = (paper[None, None, :] * tex[..., None]).astype(np.float32)
+        self.paper = planes(paper[None, None, :] * tex[..., None])
         # Pigment settles in the paper's grain: a little more where the paper dips.
         self.granule = (1 + 0.18 * fine).astype(np.float32)
         self.noise = [
@@ -168,14 +169,14 @@ class WatercolorScene(Scene):
                     float(rng.uniform(0, 2 * np.pi)),  # phase
                     float(rng.uniform(0.14, 0.4)),  # radius
                     float(rng.uniform(0.3, 0.6)),  # pigment strength
-                    pigments[int(rng.integers(0, len(pigments)))],
+                    pigments[int(rng.integers(0, len(pigments)))][:, None, None],
                     i % 3,
                 )
             )
 
     def render(self, t: float) -> np.ndarray:
         out = self.paper.copy()
-        h, w = out.shape[:2]
+        h, w = out.shape[1:]
         s = float(min(w, h))
         for cx0, cy0, amp, om, ph, r0, strength, colour, k in self.blobs:
             cx = cx0 + amp * np.sin(om * t + ph)
@@ -192,7 +193,7 @@ class WatercolorScene(Scene):
             a = 1 - smoothstep(0.7, 1.0, d)
             a += 0.4 * np.exp(-(((d - 0.9) / 0.06) ** 2))  # pigment pooling at the drying edge
             a *= strength * self.granule[y0:y1, x0:x1]
-            out[y0:y1, x0:x1] *= 1 - np.minimum(a, 1)[..., None] * (1 - colour)
+            out[:, y0:y1, x0:x1] *= 1 - np.minimum(a, 1) * (1 - colour)
         return out
 
 
@@ -234,7 +235,7 @@ class NeonScene(Scene):
             bg += halo[..., None] * self.glows[0]
         stars = (rng.random((h, w)) < 0.0015) & (np.arange(h)[:, None] < self.horizon)
         bg += stars[..., None] * 0.7
-        self.bg = bg.astype(np.float32)
+        self.bg = planes(bg)
         # Floor grid: the vertical lines are fixed; horizontal ones depend only on the row.
         fy = Y[self.horizon :, :1] - hz + 1.5 / min(w, h)
         self.depth = (0.12 / fy).astype(np.float32)  # (rows, 1)
@@ -255,13 +256,13 @@ class NeonScene(Scene):
                     rng.uniform(1.5, 6.0, 2).astype(np.float32),
                     rng.uniform(0.4, 1.2, 2).astype(np.float32) * ctx.speed,
                     rng.uniform(0, 2 * np.pi, 2).astype(np.float32),
-                    self.glows[i % len(self.glows)],
+                    self.glows[i % len(self.glows)][:, None, None],
                 )
             )
 
     def render(self, t: float) -> np.ndarray:
         out = self.bg.copy()
-        sky = out[: self.horizon]
+        sky = out[:, : self.horizon]
         for base, amp, fr, om, ph, colour in self.lines:
             y = base + amp * (
                 np.sin(fr[0] * self.xs + om[0] * t + ph[0])
@@ -269,15 +270,17 @@ class NeonScene(Scene):
             )
             d = (self.Ysky - y[None, :]) * (min(self.ctx.width, self.ctx.height) / 2.2)
             g = 1 / (1 + d * d)
-            sky += g[..., None] * (colour * 0.9 + 0.35 * g[..., None])
+            sky += g * (colour * 0.9 + 0.35 * g)
         zw = self.depth * 6 + t * 1.2 * self.ctx.speed
         hdist = (
             np.abs(zw - np.round(zw)) / (self.depth * 6) * min(self.ctx.width, self.ctx.height) / 40
         )
         hlines = 1 / (1 + (hdist * 25) ** 2)
         g = np.maximum(self.vlines, hlines) * self.floor_fade
-        out[self.horizon :] += g[..., None] * self.glows[-1 if len(self.glows) > 1 else 0]
-        return np.minimum(out, 1)
+        glow = self.glows[-1 if len(self.glows) > 1 else 0]
+        out[:, self.horizon :] += g * glow[:, None, None]
+        lit: np.ndarray = np.minimum(out, 1)
+        return lit
 
 
 SCENES: dict[str, type[Scene]] = {
