@@ -134,20 +134,14 @@ class CinematicScene(Scene):
             col = haze * (1 - k) + dark * k
             shade = np.clip((rows - hz) / max(1, h - hz), 0, 1)[..., None]
             colour = col * (1 - 0.4 * shade) + dark * 0.4 * shade  # (h, 1, 3)
+            fill = planes(colour)  # (3, h, 1)
             texture = None
             if city and i > 0:
-                lights = self._window_lights(rng, n, h, heights)[..., None]
-                texture = (colour + lights * (_WINDOW - colour) * 0.8).astype(np.float32)
+                texture = self._window_lights(rng, n, h, heights) * (_WINDOW[:, None, None] - fill)
+                texture *= 0.8
+                texture += fill
             speed = (4 + 22 * near) * ctx.speed * (w / 960)
-            layers.append(
-                _Layer(
-                    heights.astype(np.float32),
-                    planes(colour),
-                    None if texture is None else planes(texture),
-                    speed,
-                    near,
-                )
-            )
+            layers.append(_Layer(heights.astype(np.float32), fill, texture, speed, near))
         return layers
 
     def _skyline(
