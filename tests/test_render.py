@@ -265,9 +265,10 @@ def test_same_prompt_and_seed_give_identical_frames(tmp_path: Path) -> None:
     assert len(fa) == len(fb) == 24
     # The frames handed to the encoder are byte-identical (test_render_pipeline checks that);
     # x264 itself can code identical input a little differently on a busy machine, so the
-    # decoded pictures may differ by encoder noise (PSNR above 35 dB), never by content.
+    # decoded pictures may differ by encoder noise (PSNR above 30 dB; 34.7 dB was seen, about one
+    # run in twenty), never by content (another seed: under 20 dB, about 10 measured).
     same = min(_psnr(x, y) for x, y in zip(fa, fb, strict=True))
-    assert same > 35, same
+    assert same > 30, same
     _, c = _render(tmp_path, _draft(_video(_gen("neon city", "neon", seed=6)), d=1000), "c.mp4")
     other = max(_psnr(x, y) for x, y in zip(fa, _frames(c), strict=True))
     assert other < 20, other  # another seed is another picture
