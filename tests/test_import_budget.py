@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -173,25 +174,26 @@ def test_the_first_frame_waits_for_no_settings_validation(isolated_home: Path) -
     env = dict(os.environ, ARTGEN_HOME=str(isolated_home))
     (isolated_home / "config").mkdir(parents=True)
     (isolated_home / "config" / "config.toml").write_text("low_credits_threshold = 7\n")
-    done = subprocess.run(
-        [sys.executable, "-c", _LATE_FIRST_FRAME],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    line = next((x for x in done.stdout.splitlines() if x.startswith("MODULES ")), None)
-    assert line is not None, done.stderr
-    found = json.loads(line.removeprefix("MODULES "))
+    found = _run_for_modules(_LATE_FIRST_FRAME, env)
     loaded = set(found["all"])
     assert found["painted"] and "artgen_tui.tui.screens.main" in loaded
     assert (found["settings"], found["threshold"]) == ("Settings", 7)
-    early = sorted(
-        name
-        for name in (*BEFORE_VALIDATION, *AFTER_FIRST_FRAME)
-        if any(m == name or m.startswith(name + ".") for m in loaded)
+    assert _among(loaded, (*BEFORE_VALIDATION, *AFTER_FIRST_FRAME)) == []
+
+
+def _run_for_modules(code: str, env: dict[str, str]) -> Any:
+    """Run ``code`` in a fresh interpreter; what it printed after ``MODULES `` (JSON)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )
-    assert early == []
+    line = next((x for x in done.stdout.splitlines() if x.startswith("MODULES ")), None)
+    assert line is not None, done.stderr
+    return json.loads(line.removeprefix("MODULES "))
+
+
+def _among(loaded: set[str], names: tuple[str, ...]) -> list[str]:
+    """Which of ``names`` (packages included) are loaded."""
+    return sorted(n for n in names if any(m == n or m.startswith(n + ".") for m in loaded))
 
 
 _BEFORE_THE_APP = """
@@ -211,19 +213,5 @@ def test_what_main_does_before_the_app_loads_nothing_for_later(
     """The command line's parser and checks, run before the app starts, load none of what the
     first frame does not wait for."""
     env = dict(os.environ, ARTGEN_HOME=str(isolated_home))
-    done = subprocess.run(
-        [sys.executable, "-c", _BEFORE_THE_APP.format(argv=argv)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    line = next((x for x in done.stdout.splitlines() if x.startswith("MODULES ")), None)
-    assert line is not None, done.stderr
-    loaded = set(json.loads(line.removeprefix("MODULES ")))
-    early = sorted(
-        name
-        for name in (*BEFORE_VALIDATION, *AFTER_FIRST_FRAME, *NOT_HEADLESS)
-        if any(m == name or m.startswith(name + ".") for m in loaded)
-    )
-    assert early == []
+    loaded = set(_run_for_modules(_BEFORE_THE_APP.format(argv=argv), env))
+    assert _among(loaded, (*BEFORE_VALIDATION, *AFTER_FIRST_FRAME, *NOT_HEADLESS)) == []
