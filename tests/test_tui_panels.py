@@ -627,3 +627,27 @@ async def test_jobs_panel_elapsed_follows_the_injected_clock() -> None:
         assert panel.row_text("render_7f3a9c2e1b").split("\n")[0].endswith("1:42")
         # A finished job keeps the time it took.
         assert panel.row_text("render_0c41d9").split("\n")[0].endswith("1:10")
+
+
+async def test_tables_that_change_all_the_time_keep_few_renders() -> None:
+    """Each progress tick bumps the table's update count, the key of its render caches: a long
+    export drawn tick by tick must not keep every tick's rows, lines and cells."""
+    from textual.geometry import Region
+
+    from artgen_tui.tui.widgets.table_caches import CELLS_KEPT, LINES_KEPT, ROWS_KEPT
+
+    app = JobsHost()
+    async with app.run_test(size=(100, 14)) as pilot:
+        panel = app.query_one(JobsPanel)
+        panel.upsert(job("render_1", "processing", progress=0))
+        await pilot.pause()
+        table = panel.table
+        for tick in range(1, ROWS_KEPT + 72):
+            panel.upsert(job("render_1", "processing", progress=tick % 100))
+            table.render_lines(Region(0, 0, table.size.width, table.size.height))  # a frame
+        assert len(table._row_render_cache) == ROWS_KEPT  # each tick was drawn anew
+        assert len(table._row_renderable_cache) <= ROWS_KEPT
+        assert len(table._line_cache) <= LINES_KEPT
+        assert len(table._cell_render_cache) <= CELLS_KEPT
+        await pilot.pause()
+        assert f"{(ROWS_KEPT + 71) % 100}%" in panel.row_text("render_1")

@@ -289,3 +289,22 @@ async def test_a_preview_over_the_limit_asks_first(tmp_path: Path, isolated_home
                     assert not strips(app) and not list((data_dir / "renders").glob("*.json"))
             await wait_until(pilot, lambda: strips(app), 60, "the preview strip")
             assert len(list((data_dir / "renders").glob("*.json"))) == 1
+
+
+async def test_thumbnails_kept_are_the_latest_few_hundred(tmp_path: Path) -> None:
+    """Browsing a big folder keeps the most recent thumbnails, not one per file ever shown."""
+    from PIL import Image
+
+    from artgen_tui.tui.widgets import thumbnail
+
+    thumbnail._cache.clear()
+    files = []
+    for n in range(thumbnail.THUMBS_KEPT + 20):
+        path = tmp_path / f"p{n}.png"
+        Image.new("RGB", (4, 2), (n % 256, 40, 90)).save(path)
+        files.append(path)
+    for path in files:
+        assert await thumbnail.thumbnail_text(path) is not None
+    assert len(thumbnail._cache) == thumbnail.THUMBS_KEPT
+    again = await thumbnail.thumbnail_text(files[-1])
+    assert again is await thumbnail.thumbnail_text(files[-1])  # the latest is still kept

@@ -22,6 +22,7 @@ from artgen_tui.api.files import human_size
 from artgen_tui.api.untrusted import clean_line
 from artgen_tui.core.jobs import CANCELLABLE, FINAL, RETRYABLE, ExportJob
 from artgen_tui.tui.open_actions import CopyPathRequested, OpenRequested
+from artgen_tui.tui.widgets.table_caches import bound_render_caches
 
 EMPTY_TEXT = "No exports yet — press {key} or type 'export'"
 
@@ -103,6 +104,10 @@ def _one_line(text: str, limit: int) -> str:
 
 class JobsTable(DataTable[Text]):
     """The rows of :class:`JobsPanel`; its cursor row is the focused job."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", show_header=False, id=id)
+        bound_render_caches(self)  # redrawn at every progress tick
 
 
 class JobsPanel(Vertical):
@@ -192,7 +197,7 @@ class JobsPanel(Vertical):
         """(cells per line, id column width) the rows were drawn for."""
 
     def compose(self) -> ComposeResult:
-        table = JobsTable(cursor_type="row", show_header=False, id="jobs-table")
+        table = JobsTable(id="jobs-table")
         table.add_column("Export", key="job")
         table.display = False
         yield table

@@ -1,5 +1,6 @@
 """Half-block thumbnails of local images and clips, decoded in a thread and kept per file
-version (path, size, mtime), so moving the cursor back and forth decodes nothing twice."""
+version (path, size, mtime), so moving the cursor back and forth decodes nothing twice. The
+most recently shown ones are kept (a few hundred small pictures), not every file ever browsed."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import asyncio
 from pathlib import Path
 
 from rich.text import Text
+from textual.cache import LRUCache
 
 from artgen_tui.core import imaging, termimage
 
 THUMB_COLUMNS = 24
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"})
-_cache: dict[tuple[str, int, int, int], Text] = {}
+THUMBS_KEPT = 256
+_cache: LRUCache[tuple[str, int, int, int], Text] = LRUCache(THUMBS_KEPT)
 
 
 def is_media(path: Path) -> bool:
@@ -28,10 +31,13 @@ async def thumbnail_text(path: Path, columns: int = THUMB_COLUMNS) -> Text | Non
     except OSError:
         return None
     key = (str(path), stat.st_size, stat.st_mtime_ns, columns)
-    if key not in _cache:
-        try:
-            image = await asyncio.to_thread(imaging.thumbnail, path, columns * 2)
-        except imaging.MediaError:
-            return None
-        _cache[key] = termimage.halfblock(image, columns)
-    return _cache[key]
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        image = await asyncio.to_thread(imaging.thumbnail, path, columns * 2)
+    except imaging.MediaError:
+        return None
+    text = termimage.halfblock(image, columns)
+    _cache[key] = text
+    return text

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static
 from artgen_tui.api.untrusted import clean_line
 
 # The timeline rules (and the models under them) load with the first state, after the first frame.
+from artgen_tui.tui.widgets.table_caches import bound_render_caches
 from artgen_tui.tui.widgets.thumbnail import thumbnail_text
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ class TimelineTable(DataTable[Text]):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        bound_render_caches(self)
         self.border_title = "Timeline"
         self._state: SessionState | None = None
         self._pending: tuple[SessionState, TimelineDiff | None] | None = None
