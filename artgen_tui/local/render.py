@@ -27,10 +27,13 @@ from artgen_tui.local.art.spec import DraftSpec, parse_draft
 __all__ = ["RenderCancelled", "RenderInfo", "render_draft"]
 
 PRESET = "veryfast"
-X264_PARAMS = "subme=1"
+X264_PARAMS = "subme=1:me=dia"
 """On top of the preset: the quickest sub-pixel refinement. Film grain and procedural detail make
 veryfast's finer search cost about a third of the encoder's time for ~0.2 dB of PSNR (44.3 →
-44.0 dB on the cinematic bench draft at 1080p) and no larger files."""
+44.0 dB on the cinematic bench draft at 1080p) and no larger files. The diamond motion search
+suits the slow camera moves of generated art: 5–8 % less encoder time on the cinematic draft at
+720p (2.5 % at 1080p) for the same PSNR within 0.01 dB and files 0.3–1.2 % larger; the other
+styles are unchanged within 0.07 dB."""
 _PROGRESS_STEP = 0.01
 
 
