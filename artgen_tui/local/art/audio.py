@@ -55,14 +55,23 @@ _x = np.arange(_TABLE_SIZE) / _TABLE_SIZE * 2 * np.pi
 # One period of a mellow voice: the fundamental with two quiet harmonics.
 _WAVE = np.sin(_x) + 0.18 * np.sin(2 * _x) + 0.05 * np.sin(3 * _x)
 _WAVE = np.append(_WAVE, _WAVE[0])  # guard entry for the interpolation
+_STEP = np.diff(_WAVE)  # the slope from each entry to the next
 
 
 def _voice(freq: float, t: np.ndarray) -> np.ndarray:
-    """The wavetable voice at ``freq`` Hz for absolute times ``t`` (seconds)."""
-    pos = ((freq * t) % 1.0) * _TABLE_SIZE
+    """The wavetable voice at ``freq`` Hz for absolute times ``t`` (seconds, non-negative).
+
+    Linear interpolation in the table, ``wave[i] + (wave[i + 1] - wave[i]) · frac``, computed
+    in place on one buffer (``x − floor(x)`` is the same exact fraction as ``x % 1``).
+    """
+    pos = np.multiply(t, freq)
+    pos -= np.floor(pos)
+    pos *= _TABLE_SIZE
     i = pos.astype(np.intp)
-    frac = pos - i
-    out: np.ndarray = _WAVE[i] + (_WAVE[i + 1] - _WAVE[i]) * frac  # linear interpolation
+    pos -= i  # the fraction between entries i and i + 1
+    out: np.ndarray = _STEP.take(i)
+    out *= pos
+    out += _WAVE.take(i)
     return out
 
 
