@@ -308,3 +308,27 @@ async def test_thumbnails_kept_are_the_latest_few_hundred(tmp_path: Path) -> Non
     assert len(thumbnail._cache) == thumbnail.THUMBS_KEPT
     again = await thumbnail.thumbnail_text(files[-1])
     assert again is await thumbnail.thumbnail_text(files[-1])  # the latest is still kept
+
+
+async def test_a_strip_is_drawn_once_per_width() -> None:
+    """Redrawing a strip (the chat scrolls, a reply streams below it) reuses its cells: every
+    redraw of thousands of fresh colours used to be kept by the style caches (issue 9)."""
+    from PIL import Image
+    from textual.app import App, ComposeResult
+
+    frames = [Image.new("RGB", (32, 18), (40 * n, 90, 200 - 30 * n)) for n in range(5)]
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield HalfblockStrip(frames)
+
+    app = Host()
+    async with app.run_test(size=(100, 12)) as pilot:
+        strip = app.query_one(HalfblockStrip)
+        first = strip.render()
+        assert strip.render() is first
+        await pilot.resize_terminal(50, 12)
+        await pilot.pause()
+        narrower = strip.render()
+        assert narrower is not first and narrower.cell_len < first.cell_len
+        assert strip.render() is narrower

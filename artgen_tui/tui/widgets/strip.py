@@ -72,6 +72,8 @@ class HalfblockStrip(Widget):
         super().__init__(classes="frame-strip")
         self.frames = list(frames)
         self.most = most
+        self._drawn: tuple[int, Text] | None = None
+        """The strip drawn at a width (columns per frame): a redraw at that width reuses it."""
 
     def _columns(self, width: int) -> int:
         return frame_columns(len(self.frames), width, self.most)
@@ -85,7 +87,10 @@ class HalfblockStrip(Widget):
     def render(self) -> Text:
         if not self.frames:
             return Text("")
-        return termimage.halfblock_strip(self.frames, self._columns(self.size.width), GAP)
+        columns = self._columns(self.size.width)
+        if self._drawn is None or self._drawn[0] != columns:
+            self._drawn = (columns, termimage.halfblock_strip(self.frames, columns, GAP))
+        return self._drawn[1]
 
 
 class FrameStrip(Horizontal):
