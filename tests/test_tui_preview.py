@@ -20,7 +20,12 @@ from tui_helpers import (
 
 from artgen_tui.core import termimage
 from artgen_tui.core.preview import previews_dir
-from artgen_tui.tui.widgets.strip import HalfblockStrip, StripMessage, frame_columns
+from artgen_tui.tui.widgets.strip import (
+    MAX_FRAME_COLUMNS,
+    HalfblockStrip,
+    StripMessage,
+    frame_columns,
+)
 
 GENERATE = "generate a futuristic city at sunset, cinematic, 2 seconds"
 
@@ -240,6 +245,8 @@ async def test_the_strip_draws_the_frames_decoded_from_an_mp4(tmp_path: Path) ->
             message = await app.previews.show(video, "Segments", frames)
             await pilot.pause()
             strip = message.query_one(HalfblockStrip)
+            # The chat keeps what half-blocks draw (a pixel per column), not the decoded size.
+            assert max(f.width for f in strip.frames) <= MAX_FRAME_COLUMNS < frames[0].width
             columns = frame_columns(len(frames), strip.size.width)
             drawn = _cells(strip)
             assert columns >= 8 and len(drawn) == termimage.cell_size(frames[0], columns)[1]

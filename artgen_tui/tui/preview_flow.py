@@ -27,7 +27,12 @@ if TYPE_CHECKING:
     from artgen_tui.tui.spend_view import SpendView
     from artgen_tui.tui.widgets.jobs_panel import JobsPanel
 from artgen_tui.tui.host import MainParts
-from artgen_tui.tui.widgets.strip import ProgressNotice, StripMessage, compact_strip
+from artgen_tui.tui.widgets.strip import (
+    ProgressNotice,
+    StripMessage,
+    compact_strip,
+    frames_to_keep,
+)
 
 
 class PreviewHost(MainParts, Protocol):
@@ -118,7 +123,8 @@ class PreviewFlow:
     async def show(self, path: Path, title: str, frames: list[Image.Image]) -> StripMessage:
         graphics = self.app.graphics
         chat = self.app.chat
-        message = await chat.add_widget(lambda: StripMessage(path, title, frames, graphics))
+        kept = frames_to_keep(frames, graphics)  # for as long as the chat's scroll-back
+        message = await chat.add_widget(lambda: StripMessage(path, title, kept, graphics))
         chat.anchor()
         return message
 
