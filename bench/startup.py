@@ -243,7 +243,7 @@ def main() -> int:
         return 0
     print(f"startup, median of {args.runs} runs ({SIZE[0]}×{SIZE[1]} pty)")
     for name, value in figures.items():
-        print(f"  {name:<14} {value:6.3f} s")
+        print(f"  {name:<17} {value:6.3f} s")
     for name, value in ratios.items():
         verdict = "ok" if value <= targets[name] else "over"
         print(f"  {name:<22} {value:5.2f}×  (target ≤ {targets[name]}×, {verdict})")
