@@ -319,6 +319,8 @@ async def test_out_of_credits_shows_registration_link(tmp_path: Path) -> None:
         app = make_app(url)
         async with app.run_test(size=SIZE) as pilot:
             await wait_ready(pilot, app)
+            # The balance is asked for once "Ready" is on screen; the guard compares with it.
+            await wait_until(pilot, lambda: app.status.credits is not None, 10, "the balance")
             await send(pilot, app, GENERATE)
             # 100 estimated over 50 available: the spend guard asks first; send it anyway.
             await wait_until(pilot, lambda: isinstance(app.screen, SpendConfirm), 10, "question")
