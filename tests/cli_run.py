@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,3 +33,10 @@ def artgen(
         return Result(code, out, err)
 
     return call
+
+
+def interruptible() -> None:
+    """``preexec_fn`` for a command a test interrupts with SIGINT: Ctrl+C as a terminal gives it.
+    A child inherits an ignored SIGINT, and Python then never raises KeyboardInterrupt; the test
+    process may have it ignored (a worker of pytest-xdist, a library in an earlier test)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

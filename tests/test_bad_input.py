@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from cli_run import interruptible
 from hostile import Exchange, HostileProxy, Mode, map_strings
 from starlette.responses import Response, StreamingResponse
 
@@ -144,6 +145,7 @@ def _interrupt_after(
         stdout=subprocess.PIPE if json else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     watched = proc.stdout if json else proc.stderr
     assert watched is not None and proc.stderr is not None

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from cli_run import interruptible
 from tui_helpers import local_backend, make_app, notices, send, settings_for, wait_until
 
 from artgen_tui.config import load_settings
@@ -119,6 +120,7 @@ def test_ctrl_c_during_chat_says_what_to_check(tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=interruptible,
         )
         time.sleep(3)
         proc.send_signal(signal.SIGINT)
