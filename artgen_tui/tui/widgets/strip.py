@@ -55,11 +55,17 @@ def frame_columns(count: int, width: int, most: int = MAX_FRAME_COLUMNS) -> int:
     return max(1, min(most, (width - GAP * (count - 1)) // count))
 
 
+def drawn_as(protocol: Protocol) -> Protocol:
+    """The protocol a strip is drawn in: ``protocol`` if its widgets were loaded
+    (:func:`load_graphics`), half-blocks otherwise."""
+    return protocol if protocol in _graphics else "halfblock"
+
+
 def frames_to_keep(frames: Sequence[Image.Image], protocol: Protocol) -> list[Image.Image]:
     """What a strip in ``protocol`` needs of ``frames``. Half-blocks draw a pixel per column, at
     most :data:`MAX_FRAME_COLUMNS`: wider frames are reduced to that. The chat keeps every
     result's frames for scroll-back: about 280 KB per export at 160 pixels, 10 KB at 24."""
-    if protocol != "halfblock" and protocol in _graphics:
+    if drawn_as(protocol) != "halfblock":
         return list(frames)
     from PIL import Image
 
@@ -123,7 +129,7 @@ class FrameStrip(Horizontal):
     ) -> None:
         super().__init__()
         self.frames = list(frames)
-        self.protocol: Protocol = protocol if protocol in _graphics else "halfblock"
+        self.protocol: Protocol = drawn_as(protocol)
         self.most = most
 
     def compose(self) -> ComposeResult:
