@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from artgen_tui import __version__, paths
+from artgen_tui.api import tls
 from artgen_tui.api.errors import ApiError, InsufficientCredits
 from artgen_tui.api.logsafe import log_to_file, redact
 from artgen_tui.api.untrusted import clean, clean_line, safe_json
@@ -812,6 +813,8 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:
         out.error(problem)
         return EXIT_PERMANENT
+    if args.command in _WORKSPACE_COMMANDS:
+        tls.warm_up()  # the client's TLS context loads on another core while the settings load
     try:
         first = _first_frame(args)
         settings = None if first is not None else _settings(args)

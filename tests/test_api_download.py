@@ -16,7 +16,7 @@ import httpx
 import pytest
 from loopback import free_port, serve
 
-from artgen_tui.api import fastget
+from artgen_tui.api import fastget, tls
 from artgen_tui.api.client import ClientOptions, NemoClient
 from artgen_tui.api.errors import NotFound, TransportError
 from artgen_tui.core.credentials import CredentialStore
@@ -358,6 +358,23 @@ async def test_https_cut_transfer_resumes(
     assert (tmp_path / "tls.mp4").read_bytes() == DATA
     assert ranges(plan, "/files/tls.mp4") == [None, f"bytes={len(DATA) // 2}-"]
     assert "declined" not in caplog.text
+
+
+async def test_the_client_uses_the_trust_store_warmed_up_ahead(
+    plan: Plan, tls_url: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The context the warm-up made is the one the client's requests and the direct path use:
+    with the certificate file gone after it, https still works."""
+    url, cert = tls_url
+    trusted = tmp_path / "trusted.pem"
+    shutil.copy(cert, trusted)
+    monkeypatch.setenv("SSL_CERT_FILE", str(trusted))
+    tls.warm_up()
+    tls.default_context()  # the warm-up is done
+    trusted.unlink()
+    async with make_client(url) as client:
+        await client.download_url(f"{url}/files/warm.mp4", tmp_path / "warm.mp4")
+    assert (tmp_path / "warm.mp4").read_bytes() == DATA
 
 
 async def test_https_untrusted_certificate_is_refused(

@@ -110,13 +110,20 @@ from artgen_tui.config import load_settings
 settings = load_settings(None)
 app_module = __import__("artgen_tui.tui.app", fromlist=["ArtgenApp"])
 
+seen = {}
+
+class Probe(app_module.ArtgenApp):
+    CSS_PATH = app_module.__file__.replace("app.py", "app.tcss")  # relative to this class's file
+
+    def on_ready(self):  # Ready: the first frame is on screen (runs before the app's on_ready)
+        seen["painted"] = "Timeline" in str(self.screen.query_one("#timeline").border_title or "")
+        seen["all"] = sorted(m for m, v in sys.modules.items() if v is not None)
+
 async def main():
-    app = app_module.ArtgenApp(settings, autoconnect=False)
+    app = Probe(settings, autoconnect=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        painted = "Timeline" in str(app.screen.query_one("#timeline").border_title or "")
-        loaded = sorted(m for m, v in sys.modules.items() if v is not None)
-        print("MODULES " + json.dumps({"painted": painted, "all": loaded}))
+    print("MODULES " + json.dumps(seen))
 
 asyncio.run(main())
 """
@@ -150,15 +157,18 @@ app_module = __import__("artgen_tui.tui.app", fromlist=["ArtgenApp"])
 seen = {}
 
 def load():
-    timeline = app.screen.query_one("#timeline")
-    seen["painted"] = "Timeline" in str(timeline.border_title or "")
-    seen["all"] = sorted(m for m, v in sys.modules.items() if v is not None)
     from artgen_tui.config import load_settings
     return load_settings(None)
 
+class Probe(app_module.ArtgenApp):
+    CSS_PATH = app_module.__file__.replace("app.py", "app.tcss")  # relative to this class's file
+
+    def on_ready(self):  # Ready: the first frame is on screen (runs before the app's on_ready)
+        seen["painted"] = "Timeline" in str(self.screen.query_one("#timeline").border_title or "")
+        seen["all"] = sorted(m for m, v in sys.modules.items() if v is not None)
+
 async def main():
-    global app
-    app = app_module.ArtgenApp(LateSettings(first_frame(None), load), autoconnect=False)
+    app = Probe(LateSettings(first_frame(None), load), autoconnect=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         seen["settings"] = type(app.settings).__name__

@@ -25,7 +25,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from artgen_tui import __version__
-from artgen_tui.api import logsafe
+from artgen_tui.api import logsafe, tls
 from artgen_tui.api.deadlines import (
     Stalled,
     TooSlow,
@@ -191,6 +191,7 @@ class NemoClient:
             base_url=self._base,
             timeout=httpx.Timeout(options.request_timeout),
             headers={"User-Agent": f"artgen-tui/{__version__}"},
+            verify=tls.default_context(),  # made ahead where the app could (see api.tls)
         )
 
     def __repr__(self) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from artgen_tui.api.deadlines import RateGuard, TooSlow
+from artgen_tui.api.tls import default_context
 from artgen_tui.api.transfer import FileWriter
 
 BUFFER_BYTES = 1024 * 1024
@@ -269,17 +270,6 @@ class _Receiver(asyncio.BufferedProtocol):
             self.transport.close()
 
 
-_TLS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
-
-
-def _default_tls() -> ssl.SSLContext:
-    """The trust store httpx uses (``SSL_CERT_FILE``/``SSL_CERT_DIR`` or certifi), made once."""
-    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-    if key not in _TLS:
-        _TLS[key] = httpx.create_ssl_context()
-    return _TLS[key]
-
-
 async def fetch_to_file(
     url: httpx.URL,
     headers: Mapping[str, str],
@@ -302,7 +292,7 @@ async def fetch_to_file(
     loop = asyncio.get_running_loop()
     tls: ssl.SSLContext | None = None
     if url.scheme == "https":
-        tls = ssl_context or _default_tls()
+        tls = ssl_context or default_context()
     port = url.port or (443 if url.scheme == "https" else 80)
     request = _request_bytes(url, headers)
     try:

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
+from artgen_tui.api import tls
 from artgen_tui.config_file import LateSettings
 from artgen_tui.core import termimage
 from artgen_tui.core.prompt_history import PromptHistory
@@ -197,6 +198,8 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
         )
 
     def on_ready(self) -> None:
+        # The client's TLS context loads on another core while the settings load here.
+        tls.warm_up()
         if self._settings is None and not self._load_late_settings():
             return
         self.turn_flow.collector.startup_done()
