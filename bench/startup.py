@@ -3,6 +3,10 @@
 Measured in a real pseudo-terminal (120×40) that this script drives, from process start:
 
 * ``bare_frame``: a bare Textual app (Header + Label + Footer) paints its first frame;
+* ``layout_frame``: a Textual app with artgen's main-screen layout and nothing else (the same
+  widget classes, as many of each, the same ones hidden; no artgen code, settings or backend)
+  paints its first frame: what Textual alone takes to draw that screen, which no change to
+  artgen's own code can take off ``app_frame``;
 * ``app_frame``: ``artgen --local`` paints its layout (the status bar's "Connecting…" or "Ready");
 * ``app_ready``: ``artgen --local`` shows "Ready" (token, session and backend up).
 
@@ -62,6 +66,55 @@ BARE_APP = textwrap.dedent(
             yield Footer()
 
     Bare().run()
+    """
+)
+
+
+LAYOUT_APP = textwrap.dedent(
+    """
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.containers import Horizontal, Vertical, VerticalScroll
+    from textual.widgets import DataTable, Footer, ProgressBar, Static, TextArea
+
+    KEYS = "f1 f2 f3 f4 f5 f6 f7 f8 f9 f10 ctrl+q".split()
+
+    class Layout(App[None]):
+        BINDINGS = [Binding(key, "bell", f"Key {n}") for n, key in enumerate(KEYS)]
+        CSS = (
+            "#status { height: 1; } #status Static { width: auto; } #connection { width: 1fr; }"
+            "#chat-pane, #side { width: 1fr; } #chat { height: 1fr; } #prompt { height: 3; }"
+            ".hidden { display: none; } #timeline { height: 1fr; } #jobs { height: 3; }"
+        )
+
+        def compose(self):
+            with Horizontal(id="status"):
+                yield Static("LAYOUT-FIRST-FRAME", id="connection")
+                for n in range(5):
+                    yield Static(f"s{n}", classes="hidden" if n in (1, 2, 4) else "")
+            with Horizontal(id="body"):
+                with Vertical(id="chat-pane"):
+                    yield VerticalScroll(id="chat")
+                    with Horizontal(classes="hidden"):
+                        yield Static("upload")
+                        yield ProgressBar()
+                    yield TextArea(id="prompt")
+                    yield Static("queue", classes="hidden")
+                with Vertical(id="side"):
+                    table = DataTable(id="timeline")
+                    table.add_columns("#", "Clip", "Start", "Length", "Label")
+                    yield table
+                    yield Static("detail", classes="hidden")
+                    with Vertical(id="jobs"):
+                        yield DataTable(classes="hidden")
+                        yield Static("strip", classes="hidden")
+                        yield Static("No exports yet")
+            yield Footer()
+
+        def on_mount(self):
+            self.query_one(TextArea).focus()
+
+    Layout().run()
     """
 )
 
@@ -193,6 +246,8 @@ def run(runs: int) -> dict[str, float]:
         root = Path(tmp)
         bare = root / "bare.py"
         bare.write_text(BARE_APP)
+        layout = root / "layout.py"
+        layout.write_text(LAYOUT_APP)
         server_env = _env(root / "server-home")
         server, url = _serve_local(server_env, root / "backend")
         try:
@@ -208,6 +263,10 @@ def run(runs: int) -> dict[str, float]:
                 )
                 add("bare_frame", frame["frame"])
                 add("bare_frame_cpu", frame["frame_cpu"])
+                frame = time_markers(
+                    [sys.executable, str(layout)], {"frame": "LAYOUT-FIRST-FRAME"}, _env(root / "l")
+                )
+                add("layout_frame", frame["frame"])
                 app = time_markers(
                     [sys.executable, "-m", "artgen_tui", "--local"],
                     {"frame": "Connecting", "ready": "Ready"},
@@ -252,6 +311,11 @@ def main() -> int:
     print(
         f"  CPU of the app's process by its first frame: {figures['app_frame_own_cpu']:.3f} s ="
         f" {figures['app_frame_own_cpu'] / figures['bare_frame']:.2f}× bare_frame"
+    )
+    print(
+        f"  Textual alone, drawing this layout: layout_frame = "
+        f"{figures['layout_frame'] / figures['bare_frame']:.2f}× bare_frame; artgen's own part:"
+        f" app_frame = {figures['app_frame'] / figures['layout_frame']:.2f}× layout_frame"
     )
     print(
         f"  CPU used by Ready (app and backend): {figures['app_ready_cpu']:.3f} s on {cores} cores,"
