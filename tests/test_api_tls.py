@@ -11,6 +11,7 @@ import certifi
 import pytest
 
 from artgen_tui.api import tls
+from artgen_tui.api.errors import TrustStoreError
 
 
 def _wait_for_warm_ups() -> None:
@@ -57,9 +58,14 @@ def test_a_missing_trust_store_fails_every_time_until_it_is_there(
     bundle = tmp_path / "ca.pem"
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
     tls.warm_up()
-    with pytest.raises(OSError):
+    with pytest.raises(TrustStoreError, match=r"SSL_CERT_FILE \(.*ca\.pem\): No such file"):
         tls.default_context()  # what the warm-up raised
-    with pytest.raises(OSError):
+    bundle.write_text("not a certificate")
+    with pytest.raises(TrustStoreError) as raised:
         tls.default_context()  # not kept: tried again
+    assert raised.value.user_text().endswith(
+        "ca.pem): no certificate or crl found. Fix or unset SSL_CERT_FILE, then try again."
+    )
+    assert not raised.value.transient
     shutil.copy(certifi.where(), bundle)
     assert tls.default_context().cert_store_stats()["x509_ca"] > 0

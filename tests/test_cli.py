@@ -248,6 +248,18 @@ def test_unreachable_server_exits_2() -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_broken_trust_store_exits_1_naming_the_variable(tmp_path: Path) -> None:
+    missing = tmp_path / "missing-ca.pem"
+    result = run(
+        "credits", url=f"http://127.0.0.1:{free_port()}", env={"SSL_CERT_FILE": str(missing)}
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"artgen: The certificates for https could not be loaded from SSL_CERT_FILE ({missing}):"
+        " No such file or directory. Fix or unset SSL_CERT_FILE, then try again.\n"
+    )
+
+
 def test_rate_limit_notice_goes_to_stderr(
     local_backend: str, artgen: Callable[..., Result]
 ) -> None:

@@ -184,6 +184,11 @@ class BadRequest(ApiError):
     """HTTP 400/422 other than a missing client id."""
 
 
+class TrustStoreError(ApiError):
+    """The certificates that https connections are checked against could not be loaded (a bad
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR``); nothing can be reached until that is fixed."""
+
+
 class RenderFailed(ApiError):
     default_hint = "The export failed on the server; press r to retry or try again later."
 

@@ -12,12 +12,12 @@ Importing this module is cheap: httpx is imported when a context is made or warm
 from __future__ import annotations
 
 import os
+import ssl
 import threading
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import ssl
+from artgen_tui.api.errors import TrustStoreError
+from artgen_tui.api.untrusted import clean_line
 
 _Key = tuple[str | None, str | None]
 
@@ -47,7 +47,27 @@ def _make(key: _Key, future: Future[ssl.SSLContext]) -> None:
     except BaseException as exc:  # handed to whoever waits; the next ask tries again
         with _lock:
             _contexts.pop(key, None)
+        if isinstance(exc, OSError):  # ssl.SSLError is one
+            exc = _unreadable(key, exc)
         future.set_exception(exc)
+
+
+def _unreadable(key: _Key, exc: OSError) -> TrustStoreError:
+    cert_file, cert_dir = key
+    if cert_file:
+        source, fix = f"SSL_CERT_FILE ({cert_file})", "Fix or unset SSL_CERT_FILE"
+    elif cert_dir:
+        source, fix = f"SSL_CERT_DIR ({cert_dir})", "Fix or unset SSL_CERT_DIR"
+    else:
+        source, fix = "the certifi package", "Reinstall artgen"
+    if isinstance(exc, ssl.SSLError):  # "[X509: NO_CERTIFICATE_OR_CRL_FOUND] no cert… (_ssl.c:…)"
+        reason = (exc.reason or "").replace("_", " ").lower() or "not certificates"
+    else:
+        reason = exc.strerror or str(exc)
+    return TrustStoreError(
+        clean_line(f"The certificates for https could not be loaded from {source}: {reason}."),
+        hint=f"{fix}, then try again.",
+    )
 
 
 def warm_up() -> None:
@@ -64,7 +84,8 @@ def warm_up() -> None:
 
 def default_context() -> ssl.SSLContext:
     """The default context for the trust store the environment names now (made here if no
-    warm-up started it; waits for one that did). What making it raised is raised here."""
+    warm-up started it; waits for one that did). Raises :class:`TrustStoreError` when the
+    certificates cannot be loaded (each call tries again)."""
     key = _key()
     future, mine = _claim(key)
     if mine:
