@@ -365,7 +365,7 @@ class ScriptedAgent:
 
         async for ev in self._say(
             em,
-            f"I'll generate a {seconds:g} s {style} video of “{label}” now. "
+            f"I'll generate “{label}” now: {seconds:g} s, {style} style. "
             "This takes a little while; I'll add music and a title when the clip is ready.",
         ):
             yield ev
