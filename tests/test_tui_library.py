@@ -17,8 +17,9 @@ from textual.widgets import DataTable, Static
 from tui_helpers import local_backend, make_app, settings_for, wait_until
 
 from artgen_tui.core import sidecar, termimage
-from artgen_tui.core.library import Library
-from artgen_tui.tui.screens.library import NO_SESSION, LibraryScreen
+from artgen_tui.core.library import Library, LibraryItem
+from artgen_tui.core.sessions import short_id
+from artgen_tui.tui.screens.library import NO_SESSION, LibraryScreen, row
 from artgen_tui.tui.screens.resolution import ResolutionScreen
 from artgen_tui.tui.widgets.strip import HalfblockStrip
 
@@ -99,7 +100,7 @@ async def test_library_lists_every_result_newest_first_with_its_thumbnail(tmp_pa
             "a calm ocean at dawn",
             "old",
         ]
-        assert rows[0][1:3] == ["2027-01-15 08:00", "0:05"] and rows[0][4] == "ses_city01"
+        assert rows[0][1:3] == ["2027-01-15 08:00", "0:05"] and rows[0][4] == "city01"
         assert rows[2][2] == "—" and rows[2][4] == "—"
 
         await pilot.press("p")
@@ -139,6 +140,15 @@ async def test_f4_opens_the_library_from_the_app_and_c_copies_a_path(tmp_path: P
             await pilot.press("escape")
             await pilot.pause()
             assert not isinstance(app.screen, LibraryScreen)
+
+
+def test_a_result_names_its_session_as_everywhere_else() -> None:
+    """The short id the status bar and the Sessions list show, not a longer cut of the id."""
+    session = "8675766670361234"
+    made = LibraryItem(path=Path("a.mp4"), title="t", created_at=T0, size=1, session_id=session)
+    assert row(made)[-1] == short_id(session) == "86757666"
+    unknown = LibraryItem(path=Path("b.mp4"), title="t", created_at=T0, size=1)
+    assert row(unknown)[-1] == "—"
 
 
 def test_snapshot_library(snap_compare: Any, tmp_path: Path) -> None:

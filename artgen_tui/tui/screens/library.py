@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Footer, Static
 from artgen_tui.api.files import human_size
 from artgen_tui.core import imaging, reexport, termimage
 from artgen_tui.core.library import Library, LibraryItem
+from artgen_tui.core.sessions import short_id
 from artgen_tui.core.termimage import Protocol
 from artgen_tui.tui.messages import OpenSessionRequested, ReexportRequested
 from artgen_tui.tui.open_actions import CopyPathRequested, OpenRequested
@@ -50,7 +51,7 @@ def duration(seconds: float | None) -> str:
 
 def row(item: LibraryItem) -> tuple[str, ...]:
     title = item.title if len(item.title) <= 40 else item.title[:39] + "…"
-    session = (item.session_id or "—")[:12]
+    session = short_id(item.session_id) if item.session_id else "—"
     return (title, when(item.created_at), duration(item.duration_s), human_size(item.size), session)
 
 
