@@ -76,6 +76,8 @@ from artgen_tui.tui.widgets.upload_bar import UploadBar
 
 # The client, the models and the product rules load after the first frame (issue 9).
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from artgen_tui.config import Settings
     from artgen_tui.core.jobs import ExportJob, JobManager
     from artgen_tui.core.workspace import Workspace
@@ -187,6 +189,15 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
         return True
 
     # --- setup -------------------------------------------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's, except that a terminal that goes away closes the app (:mod:`input_end`)."""
+        driver = super().get_driver_class()
+        if driver.__name__ != "LinuxDriver":
+            return driver
+        from artgen_tui.tui.input_end import ending_input
+
+        return ending_input(driver)
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen(

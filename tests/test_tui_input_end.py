@@ -1,0 +1,148 @@
+"""A terminal that goes away (no SIGHUP: the app is in its own session, as under ``setsid``, or
+``nohup`` after a dropped SSH connection) closes artgen, where Textual's driver would read on and
+on at 100% of a core (Textualize/textual#6690). See :mod:`artgen_tui.tui.input_end`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pty
+import select
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from artgen_tui.tui.input_end import TERMINAL_GONE
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="reads /proc")
+
+BARE_APP = textwrap.dedent(
+    """
+    from textual.app import App
+    from textual.widgets import Label
+
+    class Bare(App[None]):
+        def compose(self):
+            yield Label("BARE-UP")
+
+    Bare().run()
+    """
+)
+SPINNING_READS = 1000
+"""Read calls in half a second that only a loop reading an ended input makes (an idle app makes a
+handful; a spinning one makes hundreds of thousands)."""
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX")}
+    env.update(ARTGEN_HOME=str(home), TERM="xterm-256color", TEXTUAL_ANIMATIONS="none")
+    return env
+
+
+def _reads(pid: int) -> int:
+    """Read system calls the process has made so far."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("syscr:"):
+            return int(line.split()[1])
+    raise AssertionError("no syscr in /proc/<pid>/io")
+
+
+def _reads_in_half_a_second(pid: int) -> int:
+    before = _reads(pid)
+    time.sleep(0.5)
+    return _reads(pid) - before
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+@contextlib.contextmanager
+def _on_a_terminal(
+    argv: list[str], env: dict[str, str], shown: str
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """``argv`` on a fresh pty, in its own session (so no SIGHUP reaches it), once ``shown`` is
+    on screen: the process and the terminal's master end (the test closes it)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    closed = False
+    try:
+        raw, deadline = b"", time.monotonic() + 30
+        while shown.encode() not in raw and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.05)[0]:
+                raw += os.read(master, 1 << 16)
+        assert shown.encode() in raw, raw[-500:]
+        yield proc, master
+        closed = True
+    finally:
+        if not closed:
+            with contextlib.suppress(OSError):
+                os.close(master)
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        proc.wait(10)
+
+
+def test_textual_alone_spins_once_its_terminal_is_gone(tmp_path: Path) -> None:
+    """What the work-around is for; when this fails, Textual has fixed it: drop input_end.py."""
+    script = tmp_path / "bare.py"
+    script.write_text(BARE_APP)
+    with _on_a_terminal([sys.executable, str(script)], _env(tmp_path), "BARE-UP") as (proc, master):
+        assert _reads_in_half_a_second(proc.pid) < SPINNING_READS
+        os.close(master)
+        time.sleep(0.3)
+        assert proc.poll() is None
+        assert _reads_in_half_a_second(proc.pid) > SPINNING_READS
+
+
+def test_artgen_stops_when_its_terminal_is_gone(tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "artgen_tui", "--local"]
+    with _on_a_terminal(argv, _env(tmp_path / "home"), "Ready") as (proc, master):
+        backend = _children(proc.pid)
+        assert backend, "the embedded backend runs as a child"
+        os.close(master)
+        assert proc.wait(20) == TERMINAL_GONE
+        for pid in backend:
+            deadline = time.monotonic() + 10
+            while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            status = Path(f"/proc/{pid}/stat")
+            assert not status.exists() or status.read_text().split(")")[1].split()[0] == "Z"
+
+
+def test_input_that_is_not_a_terminal_just_stops_being_read(tmp_path: Path) -> None:
+    """``artgen < /dev/null``: nothing to read, nothing spun; Ctrl+C still ends it."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "artgen_tui", "--local"],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        env=_env(tmp_path / "home"),
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        raw, deadline = b"", time.monotonic() + 30
+        while b"Ready" not in raw and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.05)[0]:
+                raw += os.read(master, 1 << 16)
+        assert b"Ready" in raw
+        assert proc.poll() is None
+        assert _reads_in_half_a_second(proc.pid) < SPINNING_READS
+    finally:
+        os.close(master)
+        proc.kill()
+        proc.wait(10)
