@@ -191,13 +191,14 @@ class ArtgenApp(SanitizedToasts, inherit_bindings=False):
     # --- setup -------------------------------------------------------------------------------
 
     def get_driver_class(self) -> type[Driver]:
-        """Textual's, except that a terminal that goes away closes the app (:mod:`input_end`)."""
+        """Textual's, except that the app stops cleanly when its terminal goes away or a signal
+        says to (:mod:`outside_stop`)."""
         driver = super().get_driver_class()
         if driver.__name__ != "LinuxDriver":
             return driver
-        from artgen_tui.tui.input_end import ending_input
+        from artgen_tui.tui.outside_stop import stoppable
 
-        return ending_input(driver)
+        return stoppable(driver)
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen(

@@ -1,6 +1,7 @@
-"""A terminal that goes away (no SIGHUP: the app is in its own session, as under ``setsid``, or
-``nohup`` after a dropped SSH connection) closes artgen, where Textual's driver would read on and
-on at 100% of a core (Textualize/textual#6690). See :mod:`artgen_tui.tui.input_end`."""
+"""Stopping from outside: a terminal that goes away (no SIGHUP: the app is in its own session, as
+under ``setsid``, or ``nohup`` after a dropped SSH connection) closes artgen, where Textual's driver
+would read on and on at 100% of a core (Textualize/textual#6690); SIGTERM and SIGHUP end it as
+quitting does, the terminal restored. See :mod:`artgen_tui.tui.outside_stop`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import textwrap
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from artgen_tui.tui.input_end import TERMINAL_GONE
+from artgen_tui.tui.outside_stop import TERMINAL_GONE, TERMINATED
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="reads /proc")
 
@@ -96,7 +98,7 @@ def _on_a_terminal(
 
 
 def test_textual_alone_spins_once_its_terminal_is_gone(tmp_path: Path) -> None:
-    """What the work-around is for; when this fails, Textual has fixed it: drop input_end.py."""
+    """What the work-around is for; when this fails, Textual has fixed it: drop outside_stop.py."""
     script = tmp_path / "bare.py"
     script.write_text(BARE_APP)
     with _on_a_terminal([sys.executable, str(script)], _env(tmp_path), "BARE-UP") as (proc, master):
@@ -107,6 +109,37 @@ def test_textual_alone_spins_once_its_terminal_is_gone(tmp_path: Path) -> None:
         assert _reads_in_half_a_second(proc.pid) > SPINNING_READS
 
 
+def _gone(pids: list[int]) -> bool:
+    """Whether every one of ``pids`` has ended (a zombie has)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        alive = [p for p in pids if Path(f"/proc/{p}").exists()]
+        with contextlib.suppress(OSError):
+            alive = [
+                p
+                for p in alive
+                if Path(f"/proc/{p}/stat").read_text().split(")")[1].split()[0] != "Z"
+            ]
+        if not alive:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _read_until_exit(proc: subprocess.Popen[bytes], master: int) -> bytes:
+    """What the app writes from now until it exits (its last words to the terminal)."""
+    raw, deadline = b"", time.monotonic() + 20
+    while time.monotonic() < deadline:
+        chunk = b""
+        if select.select([master], [], [], 0.05)[0]:
+            with contextlib.suppress(OSError):  # EIO: every writer has closed the terminal
+                chunk = os.read(master, 1 << 16)
+            raw += chunk
+        if not chunk and proc.poll() is not None:
+            break
+    return raw
+
+
 def test_artgen_stops_when_its_terminal_is_gone(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "artgen_tui", "--local"]
     with _on_a_terminal(argv, _env(tmp_path / "home"), "Ready") as (proc, master):
@@ -114,12 +147,29 @@ def test_artgen_stops_when_its_terminal_is_gone(tmp_path: Path) -> None:
         assert backend, "the embedded backend runs as a child"
         os.close(master)
         assert proc.wait(20) == TERMINAL_GONE
-        for pid in backend:
-            deadline = time.monotonic() + 10
-            while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-                time.sleep(0.05)
-            status = Path(f"/proc/{pid}/stat")
-            assert not status.exists() or status.read_text().split(")")[1].split()[0] == "Z"
+        assert _gone(backend)
+
+
+@pytest.mark.parametrize(
+    ("signum", "status"),
+    [(signal.SIGTERM, TERMINATED), (signal.SIGHUP, TERMINAL_GONE)],
+    ids=["SIGTERM", "SIGHUP"],
+)
+def test_a_signal_to_stop_ends_artgen_as_quitting_does(
+    tmp_path: Path, signum: int, status: int
+) -> None:
+    """The terminal is given back (main screen, mouse reporting off, cursor shown) and the
+    backend stops: ``kill`` leaves a usable shell behind."""
+    argv = [sys.executable, "-m", "artgen_tui", "--local"]
+    with _on_a_terminal(argv, _env(tmp_path / "home"), "Ready") as (proc, master):
+        backend = _children(proc.pid)
+        proc.send_signal(signum)
+        last_words = _read_until_exit(proc, master)
+        assert proc.wait(5) == status
+        for restore in (b"\x1b[?1049l", b"\x1b[?1000l", b"\x1b[?25h"):
+            assert restore in last_words, restore
+        assert _gone(backend)
+        os.close(master)
 
 
 def test_input_that_is_not_a_terminal_just_stops_being_read(tmp_path: Path) -> None:
