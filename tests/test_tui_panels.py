@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Static
 
 from artgen_tui import cli
 from artgen_tui.api.files import MAX_UPLOAD_BYTES
-from artgen_tui.api.models import SessionState
+from artgen_tui.api.models import Credits, SessionState
 from artgen_tui.core import timeline, uploads
 from artgen_tui.core.jobs import ExportJob
 from artgen_tui.tui.demo import DRAFT
@@ -30,6 +30,7 @@ from artgen_tui.tui.screens.file_picker import (
 )
 from artgen_tui.tui.widgets.jobs_panel import EMPTY_TEXT as NO_JOBS_TEMPLATE
 from artgen_tui.tui.widgets.jobs_panel import JobsPanel
+from artgen_tui.tui.widgets.status_bar import SESSION_SHOWN_FROM, SHORT_CREDITS_BELOW, StatusBar
 from artgen_tui.tui.widgets.timeline_table import CHANGED_MARK, EMPTY_TEXT, TimelineTable
 
 NO_JOBS_TEXT = NO_JOBS_TEMPLATE.format(key="F6")
@@ -651,3 +652,43 @@ async def test_tables_that_change_all_the_time_keep_few_renders() -> None:
         assert len(table._cell_render_cache) <= CELLS_KEPT
         await pilot.pause()
         assert f"{(ROWS_KEPT + 71) % 100}%" in panel.row_text("render_1")
+
+
+class StatusHost(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StatusBar(lambda: 0.0, id="status")
+
+
+@pytest.mark.parametrize(
+    ("width", "credits", "session"),
+    [
+        (120, "credits 390 available · 10 frozen · 400 total", True),
+        (SHORT_CREDITS_BELOW, "credits 390 available · 10 frozen · 400 total", True),
+        (SHORT_CREDITS_BELOW - 1, "credits 390 available", True),
+        (SESSION_SHOWN_FROM - 1, "credits 390 available", False),
+    ],
+)
+async def test_status_bar_keeps_the_connection_state_in_sight_when_narrow(
+    width: int, credits: str, session: bool
+) -> None:
+    """The balance shortens (its whole sentence becomes its tooltip) and the session goes before
+    the connection state is squeezed out; resizing back brings them back."""
+    app = StatusHost()
+    async with app.run_test(size=(width, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.set_connection("ready", "Ready")
+        bar.set_session("a calm ocean at dawn", "86757666")
+        bar.set_credits(Credits(available=390, frozen=10, total=400), 50)
+        await pilot.pause()
+        connection = bar.query_one("#status-connection")
+        assert connection.size.width >= len("● Ready")
+        assert str(bar.query_one("#status-credits", Static).render()) == credits
+        shortened = credits.endswith("available")
+        assert bar.query_one("#status-credits").tooltip == (
+            "Credits: 390 available · 10 frozen · 400 total" if shortened else None
+        )
+        assert bar.query_one("#status-session").display is session
+        await pilot.resize_terminal(120, 3)
+        await pilot.pause()
+        assert str(bar.query_one("#status-credits", Static).render()).endswith("400 total")
+        assert bar.query_one("#status-session").display

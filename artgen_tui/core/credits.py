@@ -13,8 +13,10 @@ GENERATION_COST = 100
 """What a generation costs, roughly (said in the low-balance warning)."""
 
 
-def credits_sentence(credits: Credits) -> str:
-    """``390 available · 0 frozen · 390 total``."""
+def credits_sentence(credits: Credits, *, short: bool = False) -> str:
+    """``390 available · 0 frozen · 390 total``; ``short``: ``390 available``."""
+    if short:
+        return f"{credits.available} available"
     return f"{credits.available} available · {credits.frozen} frozen · {credits.total} total"
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.events import Resize
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -41,6 +42,13 @@ def _show(part: Static, content: Content) -> None:
     part.update(content, layout=width_changed)
 
 
+SHORT_CREDITS_BELOW = 80
+"""Narrower than this, the bar shows the balance as ``credits 390 available`` (the whole sentence
+is its tooltip), so the connection state keeps its room."""
+SESSION_SHOWN_FROM = 48
+"""Narrower than this, the bar leaves the session out (the Sessions list names it)."""
+
+
 def format_elapsed(seconds: float) -> str:
     total = max(0, int(seconds))
     minutes, secs = divmod(total, 60)
@@ -56,7 +64,7 @@ class StatusBar(Horizontal):
         background: $panel;
         color: $text;
         & > Static { width: auto; padding: 0 1; }
-        #status-connection { width: 1fr; }
+        #status-connection { width: 1fr; min-width: 9; }
         &.-error #status-connection { color: $error; text-style: bold; }
         &.-connecting #status-connection { color: $text-muted; }
         #status-credits.-low { color: $warning; text-style: bold; }
@@ -82,6 +90,7 @@ class StatusBar(Horizontal):
         self.session_label = ""
         self.estimate: Estimate | None = None
         self.session_spent = 0
+        self._width = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"◌ {clean_line(self.connection_text, 200)}"), id="status-connection")
@@ -102,6 +111,22 @@ class StatusBar(Horizontal):
             self.set_credits(self.credits, self._threshold)
         self._show_session()
 
+    def on_resize(self, event: Resize) -> None:
+        narrower = (
+            event.size.width < SHORT_CREDITS_BELOW,
+            event.size.width < SESSION_SHOWN_FROM,
+        )
+        was = (self._width < SHORT_CREDITS_BELOW, self._width < SESSION_SHOWN_FROM)
+        self._width = event.size.width
+        if narrower != was:
+            if self.credits is not None:
+                self.set_credits(self.credits, self._threshold)
+            self._show_session()
+
+    @property
+    def _narrow(self) -> bool:
+        return 0 < self._width < SHORT_CREDITS_BELOW
+
     def set_session(self, title: str, short_id: str) -> None:
         """Show which session is current: its short id, then its title (cut to fit; on a
         narrow terminal the end of the title goes first)."""
@@ -113,7 +138,7 @@ class StatusBar(Horizontal):
         if self.is_mounted:
             label = self.query_one("#status-session", Static)
             _show(label, Content(self.session_label))
-            label.display = bool(self.session_label)
+            label.display = bool(self.session_label) and not 0 < self._width < SESSION_SHOWN_FROM
 
     def set_connection(self, state: ConnectionState, text: str) -> None:
         self.connection, self.connection_text = state, text
@@ -130,7 +155,8 @@ class StatusBar(Horizontal):
         if not self.is_mounted:
             return
         widget = self.query_one("#status-credits", Static)
-        _show(widget, Content(f"credits {credits_sentence(credits)}"))
+        _show(widget, Content(f"credits {credits_sentence(credits, short=self._narrow)}"))
+        widget.tooltip = f"Credits: {credits_sentence(credits)}" if self._narrow else None
         level = credit_level(credits.available, low_threshold)
         widget.set_class(level == "low", "-low")
         widget.set_class(level == "empty", "-empty")
