@@ -424,6 +424,21 @@ async def test_layout_narrow_and_side_toggle(backend: str) -> None:
         assert side.region.x > app.chat.region.x  # beside the chat
 
 
+async def test_a_short_terminal_keeps_the_prompt_and_some_chat(backend: str) -> None:
+    """40×12 (a phone's SSH client): the side area gives up rows so the prompt and the chat
+    stay on screen; at 24 rows it keeps its 9."""
+    app = make_app(backend)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await wait_ready(pilot, app)
+        side, prompt = app.main.query_one("#side"), app.prompt
+        assert prompt.region.height >= 3 and prompt.region.bottom <= side.region.y
+        assert app.chat.region.height >= 2
+        assert 0 < side.region.height <= 4
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert side.region.height == 9
+
+
 async def test_worker_errors_never_crash(backend: str) -> None:
     app = make_app(backend)
     async with app.run_test(size=SIZE) as pilot:
