@@ -1,7 +1,7 @@
 """The ``artgen`` command: the TUI by default, headless subcommands for scripts (README, Usage).
 
 Exit codes: 0 success, 1 a permanent error, 2 a transient one (trying again may help), 130 when
-interrupted. Errors are one line on stderr (``artgen: …``), never a traceback. With ``--json``
+interrupted; the app also ends with 129 when its terminal closes and 143 on SIGTERM. Errors are one line on stderr (``artgen: …``), never a traceback. With ``--json``
 (the default when stdout is not a terminal) stdout carries one JSON object per line.
 """
 
@@ -58,7 +58,8 @@ environment:
   ARTGEN_CONFIG  path of the config file (same as --config)
   ARTGEN_LOG     write a diagnostic log to this file (same as --log; tokens are masked)
 
-exit codes: 0 ok, 1 permanent error, 2 transient error (retrying may help), 130 interrupted.
+exit codes: 0 ok, 1 permanent error, 2 transient error (retrying may help), 130 interrupted;
+  the app: 129 its terminal closed, 143 stopped by SIGTERM.
 """
 
 
