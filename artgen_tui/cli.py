@@ -1,7 +1,8 @@
 """The ``artgen`` command: the TUI by default, headless subcommands for scripts (README, Usage).
 
 Exit codes: 0 success, 1 a permanent error, 2 a transient one (trying again may help), 130 when
-interrupted; the app also ends with 129 when its terminal closes and 143 on SIGTERM. Errors are one line on stderr (``artgen: …``), never a traceback. With ``--json``
+interrupted, 143 stopped by SIGTERM (as Ctrl+C stops it); the app also ends with 129 when its
+terminal closes. Errors are one line on stderr (``artgen: …``), never a traceback. With ``--json``
 (the default when stdout is not a terminal) stdout carries one JSON object per line.
 """
 
@@ -14,6 +15,7 @@ import contextlib
 import gc
 import importlib
 import logging
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +38,21 @@ EXIT_OK = 0
 EXIT_PERMANENT = 1
 EXIT_TRANSIENT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a shutdown) to a headless command: it ends as Ctrl+C ends
+    it (the same cleanup, what is unfinished kept and said), with its own status and words."""
+
+
+def _stop_on_sigterm_as_on_ctrl_c() -> None:
+    def stop(_signum: int, _frame: object) -> None:
+        raise Terminated
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, stop)
+
 
 MAIN_EPILOG = """\
 examples:
@@ -58,8 +75,8 @@ environment:
   ARTGEN_CONFIG  path of the config file (same as --config)
   ARTGEN_LOG     write a diagnostic log to this file (same as --log; tokens are masked)
 
-exit codes: 0 ok, 1 permanent error, 2 transient error (retrying may help), 130 interrupted;
-  the app: 129 its terminal closed, 143 stopped by SIGTERM.
+exit codes: 0 ok, 1 permanent error, 2 transient error (retrying may help), 130 interrupted,
+  143 stopped by SIGTERM; the app also 129 when its terminal closes.
 """
 
 
@@ -814,6 +831,8 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:
         out.error(problem)
         return EXIT_PERMANENT
+    if args.command not in (None, "serve-local"):  # the app and the server have their own
+        _stop_on_sigterm_as_on_ctrl_c()
     if args.command in _WORKSPACE_COMMANDS:
         tls.warm_up()  # the client's TLS context loads on another core while the settings load
     try:
@@ -828,10 +847,12 @@ def main(argv: list[str] | None = None) -> int:
             assert first is not None
             return _run_tui_first(args, first, child)
         return _dispatch(args, settings, out, child)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         out.clear_progress()
-        out.note("artgen: interrupted." + _INTERRUPT_HINTS.get(args.command, ""))
-        return EXIT_INTERRUPTED
+        terminated = isinstance(exc, Terminated)
+        said = "artgen: stopped (SIGTERM)." if terminated else "artgen: interrupted."
+        out.note(said + _INTERRUPT_HINTS.get(args.command, ""))
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except InsufficientCredits as exc:
         out.error(exc)
         return EXIT_PERMANENT

@@ -135,10 +135,16 @@ def test_usage_errors_are_one_line_with_exit_1(capsys: pytest.CaptureFixture[str
 
 
 def _interrupt_after(
-    args: list[str], url: str, trigger: str, *, delay: float = 0.3, json: bool = False
+    args: list[str],
+    url: str,
+    trigger: str,
+    *,
+    delay: float = 0.3,
+    json: bool = False,
+    signum: int = signal.SIGINT,
 ) -> str:
-    """Run ``artgen ARGS``, send SIGINT once ``trigger`` shows (on stderr, or on stdout with
-    ``json``); return all of stderr."""
+    """Run ``artgen ARGS``, send ``signum`` (Ctrl+C's SIGINT; SIGTERM) once ``trigger`` shows (on
+    stderr, or on stdout with ``json``); return all of stderr."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "artgen_tui", *args, "--json" if json else "--no-json"],
         env={**os.environ, "NEMO_API_URL": url},
@@ -159,18 +165,21 @@ def _interrupt_after(
                 break
         time.sleep(delay)
         assert proc.poll() is None, "finished before the interrupt"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         _, rest = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     err = rest if json else "".join(seen) + rest
-    assert proc.returncode == 130, err
+    code, said = (
+        (130, "artgen: interrupted.") if signum == signal.SIGINT else (143, "artgen: stopped")
+    )
+    assert proc.returncode == code, err
     assert "Traceback" not in err and "CancelledError" not in err
     lines = err.replace("\r\x1b[2K", "").strip().splitlines()
-    assert lines and lines[-1].startswith("artgen: interrupted."), err
-    assert sum("interrupted" in line for line in lines) == 1, err
+    assert lines and lines[-1].startswith(said), err
+    assert sum(said in line for line in lines) == 1, err
     return err
 
 
@@ -183,6 +192,18 @@ def slow_backend(tmp_path: Path) -> Iterator[str]:
 
 def test_ctrl_c_mid_chat_is_one_line(slow_backend: str) -> None:
     _interrupt_after(["chat", "a calm ocean at dawn"], slow_backend, "cost about", delay=1.0)
+
+
+def test_sigterm_mid_chat_ends_it_as_ctrl_c_does_with_143(slow_backend: str) -> None:
+    """``kill`` or ``timeout``: the same cleanup and advice, its own status and first words."""
+    err = _interrupt_after(
+        ["chat", "a calm ocean at dawn"],
+        slow_backend,
+        "cost about",
+        delay=1.0,
+        signum=signal.SIGTERM,
+    )
+    assert "artgen: stopped (SIGTERM). The agent may still finish on the server" in err
 
 
 def _drip_downloads(upstream: str, proxy: HostileProxy) -> Mode:
