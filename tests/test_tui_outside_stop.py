@@ -6,6 +6,8 @@ quitting does, the terminal restored. See :mod:`artgen_tui.tui.outside_stop`."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
 import pty
 import select
@@ -13,13 +15,15 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.drivers._writer_thread import WriterThread
 
-from artgen_tui.tui.outside_stop import TERMINAL_GONE, TERMINATED
+from artgen_tui.tui.outside_stop import TERMINAL_GONE, TERMINATED, DrainingWriterThread
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="reads /proc")
 
@@ -196,3 +200,64 @@ def test_input_that_is_not_a_terminal_just_stops_being_read(tmp_path: Path) -> N
         os.close(master)
         proc.kill()
         proc.wait(10)
+
+
+def _settled_threads(pid: int) -> int:
+    """How many threads the process has once that number holds for half a second."""
+    seen: list[int] = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (len(seen) < 3 or len(set(seen[-3:])) > 1):
+        seen.append(len(list(Path(f"/proc/{pid}/task").iterdir())))
+        time.sleep(0.25)
+    return seen[-1]
+
+
+class _GoneTerminal(io.StringIO):
+    """A terminal that went away: every write fails as a closed pty's does."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EIO, "Input/output error")
+
+
+def _writes_then_stops(writer: WriterThread, count: int) -> threading.Thread:
+    """``count`` writes then ``stop()``, on a thread of their own (it may hang: a daemon)."""
+
+    def run() -> None:
+        for n in range(count):
+            writer.write(f"frame {n}")
+        writer.stop()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_textuals_output_thread_hangs_its_writers_once_the_terminal_is_gone() -> None:
+    """What DrainingWriterThread is for; when this fails, Textual has fixed it."""
+    writer = WriterThread(_GoneTerminal())
+    writer.start()
+    writes = _writes_then_stops(writer, 100)
+    writes.join(2)
+    assert writes.is_alive()  # blocked for good: the output thread died at the first write
+
+
+def test_our_output_thread_drops_what_it_cannot_write_and_stops() -> None:
+    writer = DrainingWriterThread(_GoneTerminal())
+    writer.start()
+    writes = _writes_then_stops(writer, 100)
+    writes.join(10)
+    assert not writes.is_alive() and not writer.is_alive()
+
+
+def test_a_stray_sigcont_starts_nothing_twice(tmp_path: Path) -> None:
+    """The SIGCONT that comes with a hang-up (or ``kill -CONT``) resumes only a suspended app:
+    Textual would start a second output and input thread."""
+    argv = [sys.executable, "-m", "artgen_tui", "--local"]
+    with _on_a_terminal(argv, _env(tmp_path / "home"), "Ready") as (proc, master):
+        threads = _settled_threads(proc.pid)  # once the work started after Ready has its own
+        proc.send_signal(signal.SIGCONT)
+        time.sleep(0.5)
+        assert _settled_threads(proc.pid) == threads
+        os.close(master)
+        assert proc.wait(20) == TERMINAL_GONE

@@ -31,6 +31,8 @@ from textual._loop import loop_last
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.driver import Driver
+from textual.drivers import linux_driver
+from textual.drivers._writer_thread import WriterThread
 from textual.drivers.linux_driver import LinuxDriver
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,29 @@ TERMINAL_GONE = 128 + signal.SIGHUP
 TERMINATED = 128 + signal.SIGTERM
 """The exit status when told to stop (SIGTERM)."""
 READ_BYTES = 4096
+
+
+class DrainingWriterThread(WriterThread):
+    """Textual's output thread, except that a write that fails (the terminal is gone: EIO) does
+    not end it: it drops what comes next. Textual's thread dies there, its queue (30 writes)
+    fills, and the next write, or the ``stop()`` that quitting makes, waits forever: the app
+    hung on its way out whenever the terminal went away while it was drawing (a reply
+    streaming)."""
+
+    def run(self) -> None:
+        get, pending = self._queue.get, self._queue.qsize
+        broken = False
+        while (text := get()) is not None:
+            if broken:
+                continue
+            try:
+                self._file.write(text)
+                if pending() == 0:
+                    self._file.flush()
+            except OSError:
+                broken = True
+        with contextlib.suppress(OSError):
+            self._file.flush()
 
 
 class StoppableDriver(LinuxDriver):
@@ -57,6 +82,13 @@ class StoppableDriver(LinuxDriver):
                 self._loop.remove_signal_handler(signum)
             elif signal.getsignal(signum) is not signal.SIG_IGN:
                 self._loop.add_signal_handler(signum, self._stop, signum, status)
+
+    def _sigcont_application(self, *args: object) -> None:
+        """Resume only what SIGTSTP suspended. Textual re-enters application mode on any
+        SIGCONT; the one a hang-up brings (with SIGHUP, to a job whose terminal closed) would
+        start a second output and input thread on a terminal that is gone."""
+        if self._must_signal_resume:
+            super()._sigcont_application(*args)
 
     def _stop(self, signum: int, status: int) -> None:
         log.warning("%s: artgen stops (exit status %d).", signal.Signals(signum).name, status)
@@ -104,5 +136,10 @@ class StoppableDriver(LinuxDriver):
 
 
 def stoppable(driver_class: type[Driver]) -> type[Driver]:
-    """The driver to use instead of ``driver_class``: ours where it is Textual's LinuxDriver."""
-    return StoppableDriver if driver_class is LinuxDriver else driver_class
+    """The driver to use instead of ``driver_class``: ours where it is Textual's LinuxDriver
+    (whose output thread becomes :class:`DrainingWriterThread`: it is made in Textual's
+    ``start_application_mode``, from this module's name for it)."""
+    if driver_class is not LinuxDriver:
+        return driver_class
+    linux_driver.WriterThread = DrainingWriterThread  # type: ignore[attr-defined]
+    return StoppableDriver
