@@ -13,9 +13,12 @@ Input that is not a terminal (piped) just stops being read, as Textual means it 
 that was set to be ignored (``nohup``) stays ignored.
 
 :class:`StoppableDriver` is Textual's ``LinuxDriver`` with ``run_input_thread`` as Textual has it,
-plus the end-of-input check, and the signal handlers while the app holds the terminal.
-``tests/test_tui_outside_stop.py`` fails when Textual changes that (then check whether the
-work-around can go).
+plus the end-of-input check, and the signal handlers while the app holds the terminal. Two more
+things a terminal that went away broke in Textual: its output thread died at the first failed
+write and then hung every writer, ``stop()`` included (:class:`DrainingWriterThread`), and the
+SIGCONT a hang-up brings started application mode a second time (resumed here only after a
+SIGTSTP). ``tests/test_tui_outside_stop.py`` fails when Textual changes these (then check
+whether the work-arounds can go).
 """
 
 from __future__ import annotations
