@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Literal
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.events import Resize
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -90,7 +89,6 @@ class StatusBar(Horizontal):
         self.session_label = ""
         self.estimate: Estimate | None = None
         self.session_spent = 0
-        self._width = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"◌ {clean_line(self.connection_text, 200)}"), id="status-connection")
@@ -111,21 +109,15 @@ class StatusBar(Horizontal):
             self.set_credits(self.credits, self._threshold)
         self._show_session()
 
-    def on_resize(self, event: Resize) -> None:
-        narrower = (
-            event.size.width < SHORT_CREDITS_BELOW,
-            event.size.width < SESSION_SHOWN_FROM,
-        )
-        was = (self._width < SHORT_CREDITS_BELOW, self._width < SESSION_SHOWN_FROM)
-        self._width = event.size.width
-        if narrower != was:
-            if self.credits is not None:
-                self.set_credits(self.credits, self._threshold)
-            self._show_session()
+    def on_resize(self) -> None:
+        """What the width decides (:data:`SHORT_CREDITS_BELOW`, :data:`SESSION_SHOWN_FROM`)."""
+        if self.credits is not None:
+            self.set_credits(self.credits, self._threshold)
+        self._show_session()
 
     @property
     def _narrow(self) -> bool:
-        return 0 < self._width < SHORT_CREDITS_BELOW
+        return 0 < self.size.width < SHORT_CREDITS_BELOW
 
     def set_session(self, title: str, short_id: str) -> None:
         """Show which session is current: its short id, then its title (cut to fit; on a
@@ -138,7 +130,9 @@ class StatusBar(Horizontal):
         if self.is_mounted:
             label = self.query_one("#status-session", Static)
             _show(label, Content(self.session_label))
-            label.display = bool(self.session_label) and not 0 < self._width < SESSION_SHOWN_FROM
+            label.display = (
+                bool(self.session_label) and not 0 < self.size.width < SESSION_SHOWN_FROM
+            )
 
     def set_connection(self, state: ConnectionState, text: str) -> None:
         self.connection, self.connection_text = state, text
